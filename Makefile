@@ -1,0 +1,42 @@
+# Forecast Forum. The two commands of the README: `make run` and `make test`.
+VENV   ?= .venv
+PYTHON ?= python3
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+WORKERS ?= 2
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run dev test bench lint clean
+
+install: $(STAMP)
+
+# Reinstall only when the dependencies change; the package itself is installed editable.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: install
+	$(BIN)/forum db upgrade
+	$(BIN)/forum seed
+	@echo "Serving Forecast Forum at http://$(HOST):$(PORT)"
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - 'forum.app:create_app()'
+
+dev: install
+	$(BIN)/forum db upgrade
+	$(BIN)/forum seed
+	$(BIN)/forum run --debug --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+lint: install
+	$(BIN)/ruff check forum tests config.py
+
+clean:
+	rm -rf $(VENV) instance/forum.db* .pytest_cache artifacts

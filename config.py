@@ -1,0 +1,55 @@
+"""Configuration read from the environment (SPEC.md §5).
+
+`create_app()` loads `Config` by default; tests pass `TestConfig` or a dict of overrides.
+The module stands at the top level of the repository and is installed as a py-module
+(pyproject.toml `[tool.setuptools] py-modules`), so `import config` works from anywhere.
+"""
+
+import os
+from datetime import timedelta
+
+
+def env_flag(name: str, default: bool) -> bool:
+    """Read a boolean environment variable ("true"/"false", "1"/"0", "yes"/"no")."""
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings for development and production; production is `FORUM_ENV=production`."""
+
+    FORUM_ENV = os.environ.get("FORUM_ENV", "development")
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None  # dev: generated in the instance folder
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or None  # None: instance/forum.db
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = env_flag("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_STRATEGY = "moving-window"
+    PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))  # >0 only behind a proxy
+    MAX_CONTENT_LENGTH = 1024 * 1024  # a 2 MB body is 413
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=365)  # static URLs carry a content hash
+    PAGE_CACHE_SECONDS = 30
+    SQLALCHEMY_RECORD_QUERIES = env_flag("SQLALCHEMY_RECORD_QUERIES", False)
+
+
+class TestConfig(Config):
+    """Settings for the test suite: a throwaway database, no CSRF, limits off unless asked."""
+
+    TESTING = True
+    FORUM_ENV = "development"
+    SECRET_KEY = "test-secret-key"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    PAGE_CACHE_SECONDS = 0
+    SQLALCHEMY_RECORD_QUERIES = True

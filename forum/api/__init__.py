@@ -1,0 +1,7 @@
+"""The JSON API of SPEC.md §7, under /api/v1."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from forum.api import articles, auth, tokens  # noqa: E402,F401

@@ -1,0 +1,77 @@
+"""How API requests authenticate: a bearer token, or the browser's session plus its CSRF token."""
+
+from functools import wraps
+
+from flask import current_app, g, request
+from flask_login import current_user
+from flask_wtf.csrf import ValidationError, validate_csrf
+
+from forum.api import bp
+from forum.auth.services import user_for_token
+from forum.errors import ActionError, Forbidden
+from forum.extensions import csrf
+from forum.permissions import ensure_can_write, ensure_moderator
+
+csrf.exempt(bp)  # checked below, only for cookie-authenticated writes
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class Unauthorized(ActionError):
+    status = 401
+
+
+@bp.before_request
+def authenticate_request():
+    """Bearer tokens win over the session; cookie-authenticated writes need X-CSRFToken."""
+    header = request.headers.get("Authorization", "")
+    g.api_token = None
+    if header:
+        scheme, _, raw = header.partition(" ")
+        found = user_for_token(raw.strip()) if scheme.lower() == "bearer" and raw.strip() else None
+        if found is None:
+            raise Unauthorized("The bearer token is missing, malformed, revoked or unknown.")
+        g._login_user, g.api_token = found  # Flask-Login reads the current user from here
+        return
+    if request.method not in _SAFE_METHODS and current_user.is_authenticated:
+        if current_app.config.get("WTF_CSRF_ENABLED", True):
+            try:
+                validate_csrf(request.headers.get("X-CSRFToken", ""))
+            except ValidationError:
+                raise ActionError("Missing or invalid CSRF token (send it in X-CSRFToken).")
+
+
+def member_required(view):
+    """401 for anonymous requests; 403 for a suspended member."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            raise Unauthorized("Log in or send a bearer token.")
+        ensure_can_write(current_user)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def moderator_required(view):
+    """401 for anonymous requests; 403 for anyone but a moderator or admin."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            raise Unauthorized("Log in or send a bearer token.")
+        ensure_moderator(current_user)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def json_body() -> dict:
+    """The request's JSON object; 400 when the body is not JSON or not an object."""
+    data = request.get_json(silent=True, force=True)
+    if not isinstance(data, dict):
+        raise ActionError("The body must be a JSON object.")
+    return data
+
+
+__all__ = ["Forbidden", "Unauthorized", "json_body", "member_required", "moderator_required"]

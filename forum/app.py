@@ -1,0 +1,122 @@
+"""The application factory."""
+
+import os
+import time
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import config as config_module
+from forum.extensions import csrf, db, limiter, login_manager, migrate
+from forum.limits import DEFAULT_RATE_LIMITS
+
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(config: type | None = None, **overrides) -> Flask:
+    """Build the app from `config.Config` (or the given class), then keyword overrides."""
+    app = Flask(
+        __name__, instance_relative_config=True,
+        template_folder="../templates", static_folder="../static",
+    )
+    load_config(app, config, overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_security(app)
+    register_commands(app)
+    return app
+
+
+def load_config(app: Flask, config: type | None, overrides: dict) -> None:
+    """Apply the config class, then overrides; fill in the instance-folder defaults."""
+    app.config.from_object(config or config_module.Config)
+    app.config.update(overrides)
+    app.config.setdefault("RATE_LIMITS", dict(DEFAULT_RATE_LIMITS))
+    production = app.config["FORUM_ENV"] == "production"
+    if production and not app.config.get("SECRET_KEY"):
+        raise RuntimeError("FORUM_ENV=production needs SECRET_KEY set in the environment.")
+    if not app.config.get("SECRET_KEY") or not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path) / "secret_key")
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'forum.db'}"
+    if production:
+        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+        options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def instance_secret_key(path: Path) -> str:
+    """Read the development key, creating it exclusively so concurrent workers agree on one."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another worker may be writing it this instant
+            key = path.read_text().strip()
+            if key:
+                return key
+            time.sleep(0.02)
+        raise RuntimeError(f"{path} exists but is empty; delete it and start again.")
+    key = os.urandom(32).hex()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions and the database's connection settings."""
+    from forum import models  # noqa: F401  (every table, for Alembic)
+    from forum.database import configure_engine
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    if app.config["PROXY_FIX_HOPS"] > 0:
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach every feature's blueprint."""
+    from forum.api import bp as api_bp
+    from forum.articles import bp as articles_bp
+    from forum.auth import bp as auth_bp
+
+    for blueprint in (auth_bp, articles_bp, api_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from forum.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from forum.templating import register
+
+    register(app)
+
+
+def register_security(app: Flask) -> None:
+    from forum.security import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from forum.cli import register
+
+    register(app)

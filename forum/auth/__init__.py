@@ -1,0 +1,7 @@
+"""Accounts: register, log in and out, settings, sessions and API tokens."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from forum.auth import routes  # noqa: E402,F401

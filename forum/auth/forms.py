@@ -1,0 +1,63 @@
+"""Account forms; the rules themselves live in services.py."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from forum.auth.services import MAX_PASSWORD, MIN_PASSWORD, USERNAME_RULE
+
+PASSWORD_HINT = f"At least {MIN_PASSWORD} characters."
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired("Enter your username."),
+                                                   Length(max=100)])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password."),
+                                                     Length(max=MAX_PASSWORD)])
+    remember = BooleanField("Remember me on this device")
+    next = HiddenField()
+
+
+class RegisterForm(FlaskForm):
+    username = StringField(
+        "Username", description=USERNAME_RULE,
+        validators=[DataRequired("Choose a username."), Length(max=100)],
+    )
+    email = EmailField(
+        "Email", description="Never shown to anyone.",
+        validators=[DataRequired("Enter your email address."), Length(max=254),
+                    Email("That doesn't look like an email address.",
+                          check_deliverability=False)],
+    )
+    password = PasswordField(
+        "Password", description=PASSWORD_HINT,
+        validators=[DataRequired("Choose a password."),
+                    Length(MIN_PASSWORD, MAX_PASSWORD,
+                           f"Use {MIN_PASSWORD}–{MAX_PASSWORD} characters.")],
+    )
+    confirm = PasswordField(
+        "Confirm password",
+        validators=[DataRequired("Type the password again."),
+                    EqualTo("password", "The two passwords don't match.")],
+    )
+
+
+class ProfileForm(FlaskForm):
+    bio = TextAreaField("Bio", description="A line or two about you; shown on your profile.",
+                        validators=[Length(max=1000, message="Keep it under 1,000 characters.")])
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField("Current password",
+                                     validators=[DataRequired("Enter your current password.")])
+    new_password = PasswordField(
+        "New password", description=PASSWORD_HINT,
+        validators=[DataRequired("Choose a new password."),
+                    Length(MIN_PASSWORD, MAX_PASSWORD,
+                           f"Use {MIN_PASSWORD}–{MAX_PASSWORD} characters.")],
+    )
+    confirm = PasswordField(
+        "Confirm new password",
+        validators=[DataRequired("Type the new password again."),
+                    EqualTo("new_password", "The two passwords don't match.")],
+    )

@@ -1,0 +1,147 @@
+"""Register, log in, log out, settings."""
+
+import logging
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from forum import limits
+from forum.auth import bp, services
+from forum.auth.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
+from forum.errors import Invalid
+from forum.extensions import db, login_manager
+from forum.models import ApiToken
+
+log = logging.getLogger("forum")
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Log in to do that."
+login_manager.login_message_category = "info"
+login_manager.user_loader(services.load_session_user)
+
+
+def safe_next(target: str | None) -> str | None:
+    """Follow `next` only to a path on this site (no scheme, host or protocol-relative URL)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+def apply_field_errors(form, error: Invalid) -> None:
+    """Show a service's validation errors beside the form's fields."""
+    for name, messages in (error.fields or {}).items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = list(field.errors) + messages
+        else:
+            flash(" ".join(messages), "error")
+
+
+def log_in(user, remember: bool) -> None:
+    """Start a fresh session for the user (a new session identity, never the old one)."""
+    session.clear()
+    services.start_session(user, request.user_agent.string or "")
+    db.session.commit()
+    login_user(user, remember=remember)
+    log.info("login: user=%s ip=%s", user.username, request.remote_addr)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limits.login_per_ip
+@limits.login_per_account
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")) or url_for("articles.home"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = services.authenticate(form.username.data, form.password.data)
+        if user is None:
+            log.warning("login failed: username=%r ip=%s", form.username.data[:40],
+                        request.remote_addr)
+            form.password.errors = ["Unknown username or wrong password."]
+        else:
+            log_in(user, remember=form.remember.data)
+            flash(f"Welcome back, {user.username}.", "success")
+            return redirect(safe_next(form.next.data) or url_for("articles.home"))
+    status = 422 if form.errors else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limits.register
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("articles.home"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(form.username.data, form.email.data, form.password.data)
+        except Invalid as error:
+            apply_field_errors(form, error)
+        else:
+            db.session.commit()
+            log.info("registered: user=%s ip=%s", user.username, request.remote_addr)
+            log_in(user, remember=False)
+            flash(f"Welcome, {user.username}! Your account is ready.", "success")
+            return redirect(safe_next(request.args.get("next")) or url_for("articles.home"))
+    status = 422 if form.errors else 200
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    services.end_session(current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You are logged out.", "info")
+    return redirect(url_for("articles.home"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    profile = ProfileForm(prefix="profile", bio=current_user.bio)
+    password = PasswordForm(prefix="password")
+    status = 200
+    if "profile-submit" in request.form and profile.validate_on_submit():
+        current_user.bio = (profile.bio.data or "").strip()
+        db.session.commit()
+        flash("Your profile is saved.", "success")
+        return redirect(url_for("auth.settings"))
+    if "password-submit" in request.form and password.validate_on_submit():
+        try:
+            services.change_password(current_user, password.current_password.data,
+                                     password.new_password.data)
+        except Invalid as error:
+            apply_field_errors(password, error)
+        else:
+            db.session.commit()
+            log.info("password changed: user=%s ip=%s", current_user.username,
+                     request.remote_addr)
+            flash("Your password is changed. Other devices and API tokens were signed out.",
+                  "success")
+            return redirect(url_for("auth.settings"))
+    if profile.errors or password.errors:
+        status = 422
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == current_user.id)
+        .order_by(ApiToken.created_at.desc())
+    ).all()
+    return render_template("auth/settings.html", profile=profile, password=password,
+                           tokens=tokens), status
+
+
+@bp.post("/settings/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    if services.revoke_token(current_user, token_id):
+        db.session.commit()
+        flash("The token is revoked; clients using it must log in again.", "success")
+    else:
+        flash("That token was already revoked.", "info")
+    return redirect(url_for("auth.settings") + "#tokens")

@@ -1,0 +1,164 @@
+"""Account rules: usernames, passwords, login sessions and API tokens."""
+
+import re
+import secrets
+import unicodedata
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from forum.errors import Invalid
+from forum.extensions import db
+from forum.models import ROLES, ApiToken, LoginSession, User, token_digest
+
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{3,30}$")
+USERNAME_RULE = "3–30 characters: letters A–Z, digits, '_' or '-'."
+MIN_PASSWORD = 10
+MAX_PASSWORD = 200
+# Checked against when a username is unknown, so both answers take as long.
+_DUMMY_HASH: str | None = None
+
+
+def normalize_username(raw: str) -> str:
+    """NFKC folds full-width and compatibility forms to plain ASCII before the rules apply."""
+    return unicodedata.normalize("NFKC", raw or "").strip()
+
+
+def username_key(username: str) -> str:
+    """The case-insensitive identity of a username."""
+    return normalize_username(username).casefold()
+
+
+def username_errors(username: str) -> list[str]:
+    """What is wrong with a (normalized) username, or nothing."""
+    if not USERNAME_PATTERN.fullmatch(username):
+        return [f"Usernames are {USERNAME_RULE}"]
+    return []
+
+
+def find_user(username: str) -> User | None:
+    """The user with this name, compared case-insensitively."""
+    return db.session.scalar(select(User).where(User.username_key == username_key(username)))
+
+
+def register_user(username: str, email: str, password: str, role: str = "member") -> User:
+    """Create a member; raises Invalid naming the field when a rule or uniqueness fails."""
+    username = normalize_username(username)
+    email = (email or "").strip().lower()
+    errors: dict[str, list[str]] = {}
+    if problems := username_errors(username):
+        errors["username"] = problems
+    elif find_user(username):
+        errors["username"] = ["That username is taken."]
+    if email and db.session.scalar(select(User.id).where(User.email == email)):
+        errors["email"] = ["An account with that email already exists."]
+    if not MIN_PASSWORD <= len(password or "") <= MAX_PASSWORD:
+        errors["password"] = [f"Use {MIN_PASSWORD}–{MAX_PASSWORD} characters."]
+    if role not in ROLES:
+        errors["role"] = [f"Role must be one of: {', '.join(ROLES)}."]
+    if errors:
+        raise Invalid(errors)
+    user = User(username=username, username_key=username_key(username), email=email, role=role)
+    user.set_password(password)
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError:  # a concurrent registration took the name or email
+        db.session.rollback()
+        raise Invalid({"username": ["That username or email is taken."]}) from None
+    return user
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The user when the password matches; None otherwise (the caller says the same for both)."""
+    user = find_user(username or "")
+    if user is None:
+        User(password_hash=_dummy_hash()).check_password(password or "")
+        return None
+    return user if user.check_password(password or "") else None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        probe = User()
+        probe.set_password(secrets.token_hex(8))
+        _DUMMY_HASH = probe.password_hash
+    return _DUMMY_HASH
+
+
+def start_session(user: User, user_agent: str = "") -> str:
+    """Record a new login session and attach its key to the user for Flask-Login."""
+    key = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(user=user, key_hash=token_digest(key), user_agent=user_agent[:200]))
+    user.session_key = key
+    return key
+
+
+def load_session_user(alt_id: str) -> User | None:
+    """Flask-Login's loader: 'user_id:session_key' -> the user, if that session still exists."""
+    user_id, _, key = (alt_id or "").partition(":")
+    if not user_id.isdigit() or not key:
+        return None
+    user = db.session.scalar(
+        select(User).join(LoginSession, LoginSession.user_id == User.id)
+        .where(LoginSession.key_hash == token_digest(key), User.id == int(user_id))
+    )
+    if user is not None:
+        user.session_key = key
+    return user
+
+
+def end_session(user: User) -> None:
+    """Delete this login session, so its cookies stop working."""
+    if user.session_key:
+        db.session.execute(
+            delete(LoginSession).where(LoginSession.key_hash == token_digest(user.session_key))
+        )
+
+
+def end_other_sessions(user: User) -> None:
+    """Every session but the current one, and every API token, stop working."""
+    keep = token_digest(user.session_key) if user.session_key else ""
+    db.session.execute(
+        delete(LoginSession).where(LoginSession.user_id == user.id, LoginSession.key_hash != keep)
+    )
+    db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password after checking the current one; other sessions end."""
+    errors: dict[str, list[str]] = {}
+    if not user.check_password(current or ""):
+        errors["current_password"] = ["That is not your current password."]
+    if not MIN_PASSWORD <= len(new or "") <= MAX_PASSWORD:
+        errors["new_password"] = [f"Use {MIN_PASSWORD}–{MAX_PASSWORD} characters."]
+    if errors:
+        raise Invalid(errors)
+    user.set_password(new)
+    end_other_sessions(user)
+
+
+def issue_token(user: User) -> str:
+    """A new API token; only its hash is stored, so the caller must show it now."""
+    raw = secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user=user, token_hash=token_digest(raw)))
+    return raw
+
+
+def user_for_token(raw: str) -> tuple[User, ApiToken] | None:
+    """The user and token row behind a bearer token, or None."""
+    row = db.session.execute(
+        select(User, ApiToken).join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == token_digest(raw))
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def revoke_token(user: User, token_id: int) -> bool:
+    """Delete one of the user's tokens; False when it is not theirs or already gone."""
+    result = db.session.execute(
+        delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
+    )
+    return result.rowcount > 0
+

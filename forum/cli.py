@@ -1,0 +1,116 @@
+"""The `forum` command line (SPEC.md §6): a Flask CLI group bound to the app factory."""
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+from forum.errors import Invalid
+from forum.extensions import db
+from forum.models import ROLES
+
+
+def main() -> None:
+    """Entry point of the `forum` console script."""
+    from forum.app import create_app
+
+    cli = FlaskGroup(create_app=create_app, help="Forecast Forum's management commands.")
+    cli.main(prog_name="forum")
+
+
+def fail(message: str) -> None:
+    """Print an error and exit non-zero."""
+    click.secho(f"Error: {message}", fg="red", err=True)
+    sys.exit(1)
+
+
+@click.command("seed")
+@with_appcontext
+def seed_command():
+    """Import the bundled article(s); running it again changes nothing."""
+    from forum.articles.services import ArticleFileError, bundled_articles, import_article
+
+    files = bundled_articles()
+    if not files:
+        fail("the content folder has no article files.")
+    for path in files:
+        try:
+            article, created = import_article(path)
+        except ArticleFileError as error:
+            db.session.rollback()
+            fail(str(error))
+        db.session.commit()
+        click.echo(f"{'Imported' if created else 'Up to date'}: {article.slug}")
+
+
+@click.group("articles")
+def articles_group():
+    """Manage hosted articles."""
+
+
+@articles_group.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@with_appcontext
+def import_article_command(path: str):
+    """Import or update an article from a Markdown file with YAML front matter."""
+    from forum.articles.services import ArticleFileError, import_article
+
+    try:
+        article, created = import_article(path)
+    except ArticleFileError as error:
+        db.session.rollback()
+        fail(str(error))
+    db.session.commit()
+    click.echo(f"{'Imported' if created else 'Updated'} article {article.slug!r}: {article.title}")
+
+
+@click.group("users")
+def users_group():
+    """Manage members and roles."""
+
+
+@users_group.command("create")
+@click.argument("username")
+@click.option("--email", required=True, help="The member's email address.")
+@click.option("--password", help="Prompted for, hidden, when not given.")
+@click.option("--role", type=click.Choice(ROLES), default="member", show_default=True)
+@with_appcontext
+def create_user_command(username: str, email: str, password: str | None, role: str):
+    """Create a member (or moderator, or admin)."""
+    from forum.auth.services import register_user
+
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = register_user(username, email, password, role=role)
+    except Invalid as error:
+        db.session.rollback()
+        fail("; ".join(f"{field}: {' '.join(messages)}"
+                       for field, messages in error.fields.items()))
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.username}.")
+
+
+@users_group.command("set-role")
+@click.argument("username")
+@click.argument("role")
+@with_appcontext
+def set_role_command(username: str, role: str):
+    """Give a member the role member, moderator or admin."""
+    from forum.auth.services import find_user
+
+    if role not in ROLES:
+        fail(f"unknown role {role!r}; choose one of {', '.join(ROLES)}.")
+    user = find_user(username)
+    if user is None:
+        fail(f"no user named {username!r}.")
+    user.role = role
+    db.session.commit()
+    click.echo(f"{user.username} is now {role}.")
+
+
+def register(app: Flask) -> None:
+    """Attach the commands to the app's CLI."""
+    for command in (seed_command, articles_group, users_group):
+        app.cli.add_command(command)

@@ -1,0 +1,126 @@
+"""Template filters and globals: dates as people say them, percentages, fingerprinted static URLs."""
+
+import hashlib
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Flask, current_app, url_for
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from forum import clock
+
+
+@lru_cache(maxsize=256)
+def _file_digest(path: str, mtime: float) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
+
+
+def static_url(filename: str) -> str:
+    """A static file's URL with a content hash, so it can be cached for a year."""
+    path = Path(current_app.static_folder) / filename
+    try:
+        version = _file_digest(str(path), path.stat().st_mtime)
+    except OSError:
+        version = "0"
+    return url_for("static", filename=filename, v=version)
+
+
+def nav_url(endpoint: str, **values) -> str | None:
+    """The URL of an endpoint, or None when that feature is not installed in this app."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+def human_date(value: date | datetime | None) -> str:
+    """'30 Jun 2027'."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = clock.as_utc(value)
+    return f"{value.day} {value:%b %Y}"
+
+
+def utc_time(value: datetime | None) -> str:
+    """'2027-06-30 14:05 UTC', for tooltips."""
+    return "" if value is None else f"{clock.as_utc(value):%Y-%m-%d %H:%M} UTC"
+
+
+def relative_time(value: date | datetime | None, now: datetime | None = None) -> str:
+    """'in 3 months', '2 days ago', 'today' for dates; 'just now' for instants."""
+    if value is None:
+        return ""
+    now = now or clock.now()
+    if isinstance(value, datetime):
+        seconds = (clock.as_utc(value) - now).total_seconds()
+    else:
+        days = (value - now.date()).days
+        if days == 0:
+            return "today"
+        if days in (1, -1):
+            return "tomorrow" if days == 1 else "yesterday"
+        seconds = days * 86400
+    return _say_span(seconds)
+
+
+def _say_span(seconds: float) -> str:
+    span = abs(seconds)
+    if span < 60:
+        return "just now"
+    units = [(365 * 86400, "year"), (30 * 86400, "month"), (7 * 86400, "week"),
+             (86400, "day"), (3600, "hour"), (60, "minute")]
+    for size, name in units:
+        if span >= size:
+            count = int(span // size)
+            label = f"{count} {name}{'s' if count != 1 else ''}"
+            return f"in {label}" if seconds > 0 else f"{label} ago"
+    return "just now"
+
+
+def percent(value: float | None) -> str:
+    """0.35 -> '35 %', 0.425 -> '42.5 %', None -> '–'."""
+    if value is None:
+        return "–"
+    number = value * 100
+    if abs(number - round(number)) < 0.05:
+        return f"{round(number)} %"
+    return f"{number:.1f} %"
+
+
+def brier(value: float | None, signed: bool = False) -> str:
+    """A Brier score to three decimals ('+0.012' when signed)."""
+    if value is None:
+        return "–"
+    return f"{value:+.3f}" if signed else f"{value:.3f}"
+
+
+def unread_notifications() -> int:
+    """The logged-in user's unread notification count, for the navigation bar."""
+    if not current_user.is_authenticated:
+        return 0
+    from sqlalchemy import func, select
+
+    from forum.extensions import db
+    from forum.models import Notification
+
+    query = select(func.count()).where(
+        Notification.user_id == current_user.id, Notification.read_at.is_(None)
+    )
+    return db.session.scalar(query) or 0
+
+
+def register(app: Flask) -> None:
+    """Make the helpers available in every template."""
+    app.jinja_env.filters.update(
+        human_date=human_date, utc_time=utc_time, relative_time=relative_time,
+        percent=percent, brier=brier,
+    )
+    app.jinja_env.globals.update(
+        static_url=static_url, nav_url=nav_url, unread_notifications=unread_notifications,
+        isoformat_z=clock.isoformat_z,
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
