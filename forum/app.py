@@ -90,12 +90,13 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach every feature's blueprint."""
-    from forum.api import bp as api_bp
-    from forum.articles import bp as articles_bp
-    from forum.auth import bp as auth_bp
+    from forum import (
+        api, articles, auth, board, comments, leaderboard, moderation, notifications, users,
+    )
 
-    for blueprint in (auth_bp, articles_bp, api_bp):
-        app.register_blueprint(blueprint)
+    for feature in (auth, articles, board, comments, moderation, notifications, leaderboard,
+                    users, api):
+        app.register_blueprint(feature.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

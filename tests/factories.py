@@ -42,3 +42,49 @@ def make_article(text=ARTICLE_TEXT, tmp_name="article.md"):
         article, _ = import_article(path)
     db.session.commit()
     return article
+
+
+def make_prediction(article, author, title="North Korea will hold a nuclear test in 2027",
+                    criteria="Resolves yes if a credible source reports a test.",
+                    probability=0.35, days_ahead=200, quote=None, created_at=None):
+    """A prediction posted through the board's service; `created_at` backdates it (and the
+    author's first forecast) for history tests."""
+    from datetime import timedelta
+
+    from forum import clock
+    from forum.board.services import create_prediction
+    from forum.board.validation import PredictionDraft
+    from forum.models import Forecast
+
+    draft = PredictionDraft(title=title, criteria=criteria, probability=probability,
+                            resolution_date=clock.today() + timedelta(days=days_ahead),
+                            quote=quote)
+    prediction = create_prediction(article, author, draft)
+    db.session.flush()
+    if created_at is not None:
+        prediction.created_at = created_at
+        for forecast in db.session.query(Forecast).filter_by(prediction_id=prediction.id):
+            forecast.created_at = created_at
+    db.session.commit()
+    return prediction
+
+
+def make_forecast(prediction, user, probability, created_at=None):
+    """A forecast through the service; `created_at` moves it in time afterwards."""
+    from forum.board.services import add_forecast, refresh_crowd
+
+    forecast = add_forecast(prediction, user, probability)
+    if created_at is not None:
+        forecast.created_at = created_at
+        db.session.flush()
+        refresh_crowd(prediction)
+    db.session.commit()
+    return forecast
+
+
+def make_comment(prediction, author, body="I think this is likely.", parent=None):
+    from forum.comments.services import add_comment
+
+    comment = add_comment(prediction, author, body, parent.id if parent else None)
+    db.session.commit()
+    return comment

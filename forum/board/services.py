@@ -1,0 +1,213 @@
+"""Writing to the board: post and edit predictions, forecast, vote. Each function changes the
+rows and the counters that lists show in one transaction; the caller commits.
+
+State checks sit in the statement that changes the row (UPDATE … WHERE status = 'open'),
+which also takes the row's lock, so two requests arriving at once cannot both pass them."""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func, select, update
+
+from forum import clock
+from forum.board.validation import PredictionDraft
+from forum.errors import Conflict, Forbidden, Invalid, NotFound
+from forum.extensions import db
+from forum.lifecycle import OPEN
+from forum.markdown import render_user_markdown
+from forum.models import Article, Comment, Forecast, Prediction, PredictionRevision, User, Vote
+from forum.permissions import ensure_can_write
+from forum.scoring import ForecastPoint, crowd_median
+
+
+def hot_rank(score: int, forecasters: int, created_at: datetime) -> float:
+    """log10(max(score + forecasters, 1)) + created_at in Unix seconds / 45000 (SPEC.md §7)."""
+    return math.log10(max(score + forecasters, 1)) + created_at.timestamp() / 45000
+
+
+def create_prediction(article: Article, author: User, draft: PredictionDraft) -> Prediction:
+    """Post a prediction with the author's probability as its first forecast."""
+    ensure_can_write(author)
+    now = clock.now()
+    prediction = Prediction(
+        article=article, author=author, title=draft.title, criteria=draft.criteria,
+        criteria_html=render_user_markdown(draft.criteria), quote=draft.quote,
+        resolution_date=draft.resolution_date, created_at=now, status=OPEN,
+        author_probability=draft.probability, forecast_count=1, forecaster_count=1,
+        crowd_median=draft.probability, hot_rank=hot_rank(0, 1, now),
+    )
+    db.session.add(prediction)
+    db.session.flush()
+    db.session.add(Forecast(prediction_id=prediction.id, user_id=author.id,
+                            probability=draft.probability, created_at=now))
+    db.session.execute(
+        update(Article).where(Article.id == article.id)
+        .values(prediction_count=Article.prediction_count + 1)
+    )
+    return prediction
+
+
+def edit_prediction(prediction: Prediction, editor: User, draft: PredictionDraft) -> bool:
+    """The author changes claim, criteria or date while nobody else has forecast; the previous
+    text is kept as a revision. Returns False when nothing changed."""
+    ensure_can_write(editor)
+    if editor.id != prediction.author_id:
+        raise Forbidden("Only the author can edit a prediction.")
+    new = (draft.title, draft.criteria, draft.resolution_date)
+    old = (prediction.title, prediction.criteria, prediction.resolution_date)
+    if new == old:
+        return False
+    revision = PredictionRevision(
+        prediction_id=prediction.id, editor_id=editor.id, title=prediction.title,
+        criteria=prediction.criteria, resolution_date=prediction.resolution_date,
+    )
+    changed = db.session.execute(
+        update(Prediction)
+        .where(Prediction.id == prediction.id, Prediction.status == OPEN,
+               Prediction.forecaster_count <= 1, Prediction.resolution_date >= clock.today())
+        .values(title=draft.title, criteria=draft.criteria,
+                criteria_html=render_user_markdown(draft.criteria),
+                resolution_date=draft.resolution_date)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        raise Conflict("Others have forecast on this prediction, or it is no longer open, "
+                       "so it can't be edited any more.")
+    db.session.add(revision)
+    db.session.refresh(prediction)
+    return True
+
+
+def add_forecast(prediction: Prediction, user: User, probability: float) -> Forecast:
+    """Add the user's newest forecast (history is kept); only while the prediction is open."""
+    ensure_can_write(user)
+    if prediction.hidden:
+        raise NotFound("This prediction was removed by a moderator.")
+    now = clock.now()
+    accepted = db.session.execute(
+        update(Prediction)
+        .where(Prediction.id == prediction.id, Prediction.status == OPEN,
+               Prediction.resolution_date >= now.date())
+        .values(forecast_count=Prediction.forecast_count + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not accepted:
+        raise Conflict("This prediction is closed to new forecasts.")
+    forecast = Forecast(prediction_id=prediction.id, user_id=user.id, probability=probability,
+                        created_at=now)
+    db.session.add(forecast)
+    db.session.flush()
+    refresh_crowd(prediction)
+    return forecast
+
+
+def forecast_points(prediction_id: int) -> list[ForecastPoint]:
+    """Every forecast on a prediction, in the scoring module's terms."""
+    rows = db.session.execute(
+        select(Forecast.id, Forecast.user_id, Forecast.probability, Forecast.created_at)
+        .where(Forecast.prediction_id == prediction_id)
+    ).all()
+    return [ForecastPoint(*row) for row in rows]
+
+
+def refresh_crowd(prediction: Prediction) -> None:
+    """Recompute the crowd counters from the forecast rows (the row is locked by the caller)."""
+    points = forecast_points(prediction.id)
+    median, forecasters = crowd_median(points)
+    db.session.refresh(prediction)
+    db.session.execute(
+        update(Prediction).where(Prediction.id == prediction.id)
+        .values(crowd_median=median, forecaster_count=forecasters, forecast_count=len(points),
+                hot_rank=hot_rank(prediction.vote_score, forecasters, prediction.created_at))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(prediction)
+
+
+@dataclass(frozen=True)
+class Tally:
+    score: int
+    up: int
+    down: int
+    my_vote: int
+
+    def as_dict(self) -> dict:
+        return {"score": self.score, "up": self.up, "down": self.down, "my_vote": self.my_vote}
+
+
+def read_vote_value(value) -> int:
+    """+1, −1, or 0 to remove; anything else is a validation error."""
+    if isinstance(value, bool) or value not in (1, -1, 0) or isinstance(value, float):
+        raise Invalid({"value": ["The vote must be 1, -1 or 0 (to remove it)."]})
+    return int(value)
+
+
+def vote_on_prediction(user: User, prediction: Prediction, value: int) -> Tally:
+    """Set, change or remove the user's vote on a prediction."""
+    ensure_can_write(user)
+    if prediction.hidden:
+        raise NotFound("This prediction was removed by a moderator.")
+    if prediction.author_id == user.id:
+        raise Forbidden("You can't vote on your own prediction.")
+    if prediction.status != OPEN:
+        raise Conflict("Voting has ended: this prediction is resolved.")
+    _lock(Prediction, prediction.id)
+    db.session.refresh(prediction)
+    tally = _set_vote(user, Vote.prediction_id, prediction.id, value)
+    db.session.execute(
+        update(Prediction).where(Prediction.id == prediction.id)
+        .values(vote_score=tally.score, votes_up=tally.up, votes_down=tally.down,
+                hot_rank=hot_rank(tally.score, prediction.forecaster_count,
+                                  prediction.created_at))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(prediction)
+    return tally
+
+
+def vote_on_comment(user: User, comment: Comment, value: int) -> Tally:
+    """Set, change or remove the user's vote on a comment."""
+    ensure_can_write(user)
+    if comment.author_id == user.id:
+        raise Forbidden("You can't vote on your own comment.")
+    if comment.hidden or comment.deleted:
+        raise Conflict("This comment was removed, so it can't be voted on.")
+    _lock(Comment, comment.id)
+    tally = _set_vote(user, Vote.comment_id, comment.id, value)
+    db.session.execute(
+        update(Comment).where(Comment.id == comment.id)
+        .values(vote_score=tally.score, votes_up=tally.up, votes_down=tally.down)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(comment)
+    return tally
+
+
+def _lock(model, row_id: int) -> None:
+    """Take the row's write lock (a no-op UPDATE), so concurrent votes on it run one by one."""
+    db.session.execute(
+        update(model).where(model.id == row_id).values(vote_score=model.vote_score)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _set_vote(user: User, target_column, target_id: int, value: int) -> Tally:
+    existing = db.session.scalar(
+        select(Vote).where(Vote.user_id == user.id, target_column == target_id)
+    )
+    if value == 0 and existing is not None:
+        db.session.delete(existing)
+    elif value != 0 and existing is not None:
+        existing.value = value
+    elif value != 0:
+        vote = Vote(user_id=user.id, value=value)
+        setattr(vote, target_column.key, target_id)
+        db.session.add(vote)
+    db.session.flush()
+    up, down = db.session.execute(
+        select(func.coalesce(func.sum(case((Vote.value > 0, 1), else_=0)), 0),
+               func.coalesce(func.sum(case((Vote.value < 0, 1), else_=0)), 0))
+        .where(target_column == target_id)
+    ).one()
+    return Tally(score=up - down, up=up, down=down, my_vote=value)

@@ -1,0 +1,123 @@
+"""Reading a prediction or a forecast from a form or a JSON body: the rules of SPEC.md §2,
+each with a message that says how to fix it. Both the pages and the API call these."""
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from forum import clock
+from forum.errors import Invalid
+from forum.lifecycle import latest_resolution_date
+from forum.markdown import collapse_whitespace
+
+TITLE_LENGTH = (10, 200)
+CRITERIA_LENGTH = (10, 5000)
+QUOTE_MAX = 1000
+PROBABILITY_RANGE = (0.01, 0.99)
+
+
+@dataclass(frozen=True)
+class PredictionDraft:
+    title: str
+    criteria: str
+    resolution_date: date
+    probability: float | None = None
+    quote: str | None = None
+
+
+def read_text(data: Mapping, name: str, bounds: tuple[int, int], errors: dict) -> str | None:
+    """A required string field, trimmed, within bounds."""
+    value = data.get(name)
+    if not isinstance(value, str) or not value.strip():
+        errors[name] = ["This is required."]
+        return None
+    value = value.strip()
+    low, high = bounds
+    if not low <= len(value) <= high:
+        errors[name] = [f"Use {low}–{high} characters (you have {len(value)})."]
+        return None
+    return value
+
+
+def read_probability(value, errors: dict, name: str = "probability", percent: bool = False):
+    """A probability in [0.01, 0.99]; a form may give it in percent (1–99)."""
+    number = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str) and value.strip():
+        try:
+            number = float(value.strip().rstrip("%").strip())
+        except ValueError:
+            number = None
+    if number is None or not math.isfinite(number):
+        errors[name] = ["Give a number" + (" from 1 to 99 (%)." if percent else
+                                           " from 0.01 to 0.99.")]
+        return None
+    if percent:
+        number = number / 100
+    low, high = PROBABILITY_RANGE
+    if not low - 1e-12 <= number <= high + 1e-12:
+        errors[name] = ["Probabilities run from 1 % to 99 %: nothing is certain." if percent
+                        else "The probability must be from 0.01 to 0.99."]
+        return None
+    return round(min(max(number, low), high), 6)
+
+
+def read_resolution_date(value, errors: dict, name: str = "resolution_date") -> date | None:
+    """A date strictly after today (UTC) and at most ten years ahead."""
+    parsed = value if isinstance(value, date) else None
+    if isinstance(value, str) and len(value.strip()) == 10:
+        try:
+            parsed = date.fromisoformat(value.strip())
+        except ValueError:
+            parsed = None
+    if parsed is None:
+        errors[name] = ["Give a date as YYYY-MM-DD."]
+        return None
+    today = clock.today()
+    if parsed <= today:
+        errors[name] = ["Choose a date after today (UTC): predictions are about the future."]
+    elif parsed > latest_resolution_date(today):
+        errors[name] = ["Choose a date at most ten years ahead."]
+    return None if name in errors else parsed
+
+
+def read_quote(value, article_text: str, errors: dict) -> str | None:
+    """Optional passage of the article; it must occur in the article, whitespace collapsed."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        errors["quote"] = ["The quote must be text from the article."]
+        return None
+    quote = collapse_whitespace(value)
+    if len(quote) > QUOTE_MAX:
+        errors["quote"] = [f"Quote at most {QUOTE_MAX} characters of the article."]
+    elif quote not in article_text:
+        errors["quote"] = ["That passage isn't in the article. Select the text on the page, or "
+                           "leave the quote empty."]
+    return None if "quote" in errors else quote
+
+
+def read_prediction(data: Mapping, article_text: str, percent: bool = False) -> PredictionDraft:
+    """A new prediction: claim, criteria, date, the author's probability and an optional quote."""
+    errors: dict[str, list[str]] = {}
+    title = read_text(data, "title", TITLE_LENGTH, errors)
+    criteria = read_text(data, "criteria", CRITERIA_LENGTH, errors)
+    probability = read_probability(data.get("probability"), errors, percent=percent)
+    resolution_date = read_resolution_date(data.get("resolution_date"), errors)
+    quote = read_quote(data.get("quote"), article_text, errors)
+    if errors:
+        raise Invalid(errors)
+    return PredictionDraft(title, criteria, resolution_date, probability, quote)
+
+
+def read_prediction_edit(data: Mapping) -> PredictionDraft:
+    """An author's edit: claim, criteria and date (the probability changes by forecasting)."""
+    errors: dict[str, list[str]] = {}
+    title = read_text(data, "title", TITLE_LENGTH, errors)
+    criteria = read_text(data, "criteria", CRITERIA_LENGTH, errors)
+    resolution_date = read_resolution_date(data.get("resolution_date"), errors)
+    if errors:
+        raise Invalid(errors)
+    return PredictionDraft(title, criteria, resolution_date)

@@ -1,0 +1,5 @@
+"""Threaded comments on predictions."""
+
+from flask import Blueprint
+
+bp = Blueprint("comments", __name__)
