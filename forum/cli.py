@@ -110,7 +110,26 @@ def set_role_command(username: str, role: str):
     click.echo(f"{user.username} is now {role}.")
 
 
+@click.group("scores")
+def scores_group():
+    """Scores of resolved predictions."""
+
+
+@scores_group.command("recompute")
+@with_appcontext
+def recompute_scores_command():
+    """Rebuild every score row from the forecasts and resolutions (same rows when right)."""
+    import time
+
+    from forum.scores import recompute_all
+
+    started = time.perf_counter()
+    rows = recompute_all()
+    db.session.commit()
+    click.echo(f"Recomputed {rows} scores in {time.perf_counter() - started:.2f} s.")
+
+
 def register(app: Flask) -> None:
     """Attach the commands to the app's CLI."""
-    for command in (seed_command, articles_group, users_group):
+    for command in (seed_command, articles_group, users_group, scores_group):
         app.cli.add_command(command)

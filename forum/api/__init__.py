@@ -4,4 +4,6 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from forum.api import articles, auth, tokens  # noqa: E402,F401
+from forum.api import (  # noqa: E402,F401
+    articles, auth, comments, leaderboard, openapi, predictions, resolution, tokens, users,
+)

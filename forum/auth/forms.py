@@ -2,8 +2,9 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from forum.auth import services
 from forum.auth.services import MAX_PASSWORD, MIN_PASSWORD, USERNAME_RULE
 
 PASSWORD_HINT = f"At least {MIN_PASSWORD} characters."
@@ -40,6 +41,19 @@ class RegisterForm(FlaskForm):
         validators=[DataRequired("Type the password again."),
                     EqualTo("password", "The two passwords don't match.")],
     )
+
+    # The service checks these again when it creates the user (the CLI and races need that);
+    # checking them here too shows every problem at once instead of one submission at a time.
+    def validate_username(self, field) -> None:
+        username = services.normalize_username(field.data)
+        if problems := services.username_errors(username):
+            raise ValidationError(problems[0])
+        if services.find_user(username):
+            raise ValidationError("That username is taken.")
+
+    def validate_email(self, field) -> None:
+        if services.email_taken(field.data):
+            raise ValidationError("An account with that email already exists.")
 
 
 class ProfileForm(FlaskForm):

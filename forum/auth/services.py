@@ -41,6 +41,12 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username_key == username_key(username)))
 
 
+def email_taken(email: str) -> bool:
+    """Whether an account already uses this email (stored and compared lower-cased)."""
+    email = (email or "").strip().lower()
+    return bool(email) and db.session.scalar(select(User.id).where(User.email == email)) is not None
+
+
 def register_user(username: str, email: str, password: str, role: str = "member") -> User:
     """Create a member; raises Invalid naming the field when a rule or uniqueness fails."""
     username = normalize_username(username)
@@ -50,7 +56,7 @@ def register_user(username: str, email: str, password: str, role: str = "member"
         errors["username"] = problems
     elif find_user(username):
         errors["username"] = ["That username is taken."]
-    if email and db.session.scalar(select(User.id).where(User.email == email)):
+    if email_taken(email):
         errors["email"] = ["An account with that email already exists."]
     if not MIN_PASSWORD <= len(password or "") <= MAX_PASSWORD:
         errors["password"] = [f"Use {MIN_PASSWORD}–{MAX_PASSWORD} characters."]

@@ -1,0 +1,3 @@
+"""Comments and votes on comments."""
+
+from forum.api import bp  # noqa: F401

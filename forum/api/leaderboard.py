@@ -1,0 +1,3 @@
+"""The leaderboard."""
+
+from forum.api import bp  # noqa: F401

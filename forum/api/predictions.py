@@ -1,0 +1,3 @@
+"""Predictions, forecasts and votes on predictions."""
+
+from forum.api import bp  # noqa: F401
