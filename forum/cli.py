@@ -13,10 +13,19 @@ from forum.models import ROLES
 
 def main() -> None:
     """Entry point of the `forum` console script."""
+    cli = FlaskGroup(create_app=create_cli_app, help="Forecast Forum's management commands.")
+    cli.main(prog_name="forum")
+
+
+def create_cli_app() -> Flask:
+    """The app for a command; a configuration problem (production without SECRET_KEY) is
+    reported as one line and exit status 1, not a traceback."""
     from forum.app import create_app
 
-    cli = FlaskGroup(create_app=create_app, help="Forecast Forum's management commands.")
-    cli.main(prog_name="forum")
+    try:
+        return create_app()
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def fail(message: str) -> None:
@@ -129,7 +138,44 @@ def recompute_scores_command():
     click.echo(f"Recomputed {rows} scores in {time.perf_counter() - started:.2f} s.")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(path: str):
+    """Back up the database to PATH (SQLite online backup; pg_dump for PostgreSQL)."""
+    from flask import current_app
+
+    from forum.backup import BackupError, backup
+
+    try:
+        written = backup(current_app.config["SQLALCHEMY_DATABASE_URI"], path)
+    except BackupError as error:
+        fail(str(error))
+    click.echo(f"Backed up to {written}.")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Don't ask for confirmation.")
+@with_appcontext
+def restore_command(path: str, yes: bool):
+    """Replace the SQLite database with a backup made by `forum backup` (stop servers first)."""
+    from flask import current_app
+
+    from forum.backup import BackupError, restore
+
+    if not yes:
+        click.confirm("This replaces every row in the database. Continue?", abort=True)
+    db.engine.dispose()
+    try:
+        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], path)
+    except BackupError as error:
+        fail(str(error))
+    click.echo(f"Restored from {path}.")
+
+
 def register(app: Flask) -> None:
     """Attach the commands to the app's CLI."""
-    for command in (seed_command, articles_group, users_group, scores_group):
+    for command in (seed_command, articles_group, users_group, scores_group, backup_command,
+                    restore_command):
         app.cli.add_command(command)
