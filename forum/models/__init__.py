@@ -1,6 +1,7 @@
 """Every model, imported here so Alembic and `db.create_all()` see the whole schema."""
 
 from forum.models.article import Article
+from forum.models.cache import CacheGeneration
 from forum.models.moderation import AuditEntry, Flag, Notification, Resolution
 from forum.models.prediction import Forecast, Prediction, PredictionRevision
 from forum.models.score import Score
@@ -8,7 +9,7 @@ from forum.models.social import Comment, Vote
 from forum.models.user import ROLES, ApiToken, LoginSession, User, token_digest
 
 __all__ = [
-    "ROLES", "ApiToken", "Article", "AuditEntry", "Comment", "Flag", "Forecast", "LoginSession",
+    "ROLES", "ApiToken", "Article", "AuditEntry", "CacheGeneration", "Comment", "Flag", "Forecast", "LoginSession",
     "Notification", "Prediction", "PredictionRevision", "Resolution", "Score", "User", "Vote",
     "token_digest",
 ]
