@@ -27,6 +27,7 @@ def create_app(config: type | None = None, **overrides) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_security(app)
+    register_page_cache(app)
     register_commands(app)
     return app
 
@@ -113,6 +114,12 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_security(app: Flask) -> None:
     from forum.security import register
+
+    register(app)
+
+
+def register_page_cache(app: Flask) -> None:
+    from forum.page_cache import register
 
     register(app)
 

@@ -1,0 +1,150 @@
+"""A page cache for anonymous readers.
+
+Each server process keeps rendered pages in memory, keyed by the URL and the database's cache
+generation: a counter that every committing write transaction bumps (see `track_writes`). A
+reader therefore never sees a page older than the last write, on any server, while a hit costs
+one primary-key read instead of the page's queries and its rendering. Logged-in members, bearer
+clients and every non-GET request bypass the cache entirely.
+"""
+
+import threading
+import time
+from collections import OrderedDict
+
+from flask import Flask, current_app, g, request, session
+from sqlalchemy import event, insert, select, update
+from sqlalchemy.orm import Session
+
+from forum import clock
+from forum.extensions import db
+from forum.models import CacheGeneration
+
+PAGE_ENDPOINTS = {
+    "articles.home", "articles.show", "board.index", "board.show", "board.feed",
+    "leaderboard.index", "leaderboard.rules", "users.profile", "moderation.resolutions_feed",
+}
+_INTERNAL = "page_cache_internal"
+
+
+class PageStore:
+    """A thread-safe LRU of rendered responses with a time-to-live."""
+
+    def __init__(self, max_entries: int = 2000):
+        self.max_entries = max_entries
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, ttl: float):
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or time.monotonic() - entry[0] > ttl:
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._entries[key] = (time.monotonic(), value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+
+def current_generation() -> int:
+    """The shared write counter (0 before the first write)."""
+    value = db.session.execute(
+        select(CacheGeneration.value).where(CacheGeneration.id == 1),
+        execution_options={_INTERNAL: True},
+    ).scalar()
+    return value or 0
+
+
+def _cacheable_request() -> bool:
+    if request.method != "GET" or current_app.config.get("PAGE_CACHE_SECONDS", 0) <= 0:
+        return False
+    endpoint = request.endpoint or ""
+    if endpoint not in PAGE_ENDPOINTS and not (endpoint.startswith("api.") and
+                                               endpoint != "api.openapi"):
+        return False
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    return ("Authorization" not in request.headers and remember not in request.cookies
+            and "_user_id" not in session)
+
+
+def serve_cached():
+    """before_request: answer an anonymous GET from the cache when the page is current."""
+    g.page_cache_key = None
+    if not _cacheable_request():
+        return None
+    g.page_cache_key = (current_generation(), clock.today(), request.full_path,
+                        request.accept_mimetypes.best)
+    hit = current_app.extensions["page_cache"].get(
+        g.page_cache_key, current_app.config["PAGE_CACHE_SECONDS"]
+    )
+    if hit is None:
+        return None
+    body, status, headers = hit
+    response = current_app.response_class(body, status=status, headers=headers)
+    response.headers["X-Cache"] = "hit"
+    g.page_cache_key = None
+    return response
+
+
+def store_page(response):
+    """after_request: keep a fresh anonymous 200 response that sets no cookie."""
+    key = getattr(g, "page_cache_key", None)
+    if key is None or response.status_code != 200 or response.direct_passthrough:
+        return response
+    if "Set-Cookie" in response.headers:
+        return response
+    headers = [(name, value) for name, value in response.headers
+               if name.lower() not in ("content-length", "date", "x-cache")]
+    current_app.extensions["page_cache"].put(key, (response.get_data(), 200, headers))
+    response.headers["X-Cache"] = "miss"
+    return response
+
+
+def _mark_flush(session: Session, _context) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.info["writes"] = True
+
+
+def _mark_statement(state) -> None:
+    if state.execution_options.get(_INTERNAL):
+        return
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info["writes"] = True
+
+
+def _bump_generation(session: Session) -> None:
+    session.flush()  # commit() calls this hook before its own final flush
+    if not session.info.pop("writes", False):
+        return
+    options = {_INTERNAL: True}
+    bumped = session.execute(
+        update(CacheGeneration).where(CacheGeneration.id == 1)
+        .values(value=CacheGeneration.value + 1), execution_options=options,
+    ).rowcount
+    if not bumped:
+        session.execute(insert(CacheGeneration).values(id=1, value=1), execution_options=options)
+
+
+def _forget_writes(session: Session) -> None:
+    session.info.pop("writes", None)
+
+
+def track_writes() -> None:
+    """Bump the generation in every transaction that wrote, just before it commits."""
+    if not event.contains(Session, "before_commit", _bump_generation):
+        event.listen(Session, "after_flush", _mark_flush)
+        event.listen(Session, "do_orm_execute", _mark_statement)
+        event.listen(Session, "before_commit", _bump_generation)
+        event.listen(Session, "after_rollback", _forget_writes)
+
+
+def register(app: Flask) -> None:
+    """Install the cache on the app (a no-op for reads when PAGE_CACHE_SECONDS is 0)."""
+    app.extensions["page_cache"] = PageStore()
+    track_writes()
+    app.before_request_funcs.setdefault(None, []).insert(0, serve_cached)
+    app.after_request(store_page)
