@@ -39,6 +39,7 @@ class Config:
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
     SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=365)  # static URLs carry a content hash
     PAGE_CACHE_SECONDS = 30
+    PASSWORD_HASH_METHOD = "scrypt"  # Werkzeug's default cost
     SQLALCHEMY_RECORD_QUERIES = env_flag("SQLALCHEMY_RECORD_QUERIES", False)
 
 
@@ -54,3 +55,4 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     PAGE_CACHE_SECONDS = 0
     SQLALCHEMY_RECORD_QUERIES = True
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # still scrypt, at a cost tests can afford

@@ -176,6 +176,8 @@ def restore_command(path: str, yes: bool):
 
 def register(app: Flask) -> None:
     """Attach the commands to the app's CLI."""
+    from forum.demo_data.command import demo_data_command
+
     for command in (seed_command, articles_group, users_group, scores_group, backup_command,
-                    restore_command):
+                    restore_command, demo_data_command):
         app.cli.add_command(command)

@@ -14,10 +14,12 @@ def _client_ip() -> str:
 
 
 def _account() -> str:
-    """The account a login attempt names, from the form or the JSON body."""
+    """The account a login attempt names, from the form or the JSON body, as login folds it."""
+    from forum.auth.services import username_key  # lazily: forum.auth imports this module
+
     data = request.get_json(silent=True) if request.is_json else request.form
     name = data.get("username") if hasattr(data, "get") else None
-    return f"account:{str(name or '').strip().casefold()[:64]}"
+    return f"account:{username_key(str(name or ''))[:64]}"
 
 
 DEFAULT_RATE_LIMITS = {

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("articles", __name__)
 
-from forum.articles import routes  # noqa: E402,F401
+from forum.articles import routes  # noqa: F401

@@ -30,7 +30,7 @@ class ArticleFile:
 
 def parse_article(text: str, source: str = "article") -> ArticleFile:
     """Split YAML front matter (title, slug, prompt) from the Markdown body, checking each."""
-    match = re.match(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)(.*)\Z", text, flags=re.S)
+    match = re.match(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)(.*)\Z", text, flags=re.DOTALL)
     if not match:
         raise ArticleFileError(f"{source}: no front matter (the file must start with '---').")
     try:
@@ -56,7 +56,7 @@ def import_article(path: Path | str) -> tuple[Article, bool]:
     """Create or update the article in a file (same slug = update); returns (article, created)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # tolerate the BOM some editors write
     except FileNotFoundError:
         raise ArticleFileError(f"{path}: no such file.") from None
     except (OSError, UnicodeDecodeError) as error:

@@ -12,6 +12,7 @@ from forum.extensions import db
 from forum.models import ROLES, ApiToken, LoginSession, User, token_digest
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{3,30}$")
+_USERNAME_CHAR = re.compile(r"[A-Za-z0-9_-]")
 USERNAME_RULE = "3–30 characters: letters A–Z, digits, '_' or '-'."
 MIN_PASSWORD = 10
 MAX_PASSWORD = 200
@@ -30,10 +31,16 @@ def username_key(username: str) -> str:
 
 
 def username_errors(username: str) -> list[str]:
-    """What is wrong with a (normalized) username, or nothing."""
-    if not USERNAME_PATTERN.fullmatch(username):
-        return [f"Usernames are {USERNAME_RULE}"]
-    return []
+    """What is wrong with a (normalized) username, said so the person can fix it; or nothing."""
+    if USERNAME_PATTERN.fullmatch(username):
+        return []
+    unwanted = sorted({char for char in username if not _USERNAME_CHAR.fullmatch(char)})
+    if unwanted:
+        named = ["spaces" if char.isspace() else repr(char) for char in unwanted]
+        return [f"Use only letters A–Z, digits, '_' and '-'; remove {', '.join(named)}."]
+    if len(username) < 3:
+        return ["Use at least 3 characters."]
+    return ["Use at most 30 characters."]
 
 
 def find_user(username: str) -> User | None:

@@ -3,6 +3,7 @@
 import hashlib
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -36,8 +37,10 @@ class User(UserMixin, db.Model):
     session_key = None  # the login session this request belongs to (not stored here)
 
     def set_password(self, password: str) -> None:
-        """Store a scrypt hash of the password."""
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        """Store a scrypt hash of the password (the test config lowers scrypt's cost)."""
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() \
+            else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         """True when the password matches the stored hash."""
