@@ -1,19 +1,25 @@
-"""The article page: the front door."""
+"""The article page: the front door, with the predictions board under its prompt."""
 
-from flask import abort, render_template
+from flask import abort, render_template, request
+from flask_login import current_user
 from sqlalchemy import select
 
 from forum.articles import bp
 from forum.articles.services import featured_article
+from forum.board import pages  # a module import: the board links back to this page
 from forum.extensions import db
-from forum.markdown import headings
+from forum.markdown import collapse_whitespace, headings
 from forum.models import Article
 
 
-def render_article_page(article: Article):
-    """The article typeset for reading, followed by its prompt and the board's place."""
+def render_article_page(article: Article, form=None):
+    """The article typeset for reading, followed by its prompt and the board section."""
+    quote = collapse_whitespace(request.args.get("quote", ""))[:1000]
+    board = pages.article_board(article, current_user, form=form,
+                          posted=request.args.get("posted", type=int), quote=quote)
     return render_template(
         "articles/article.html", article=article, contents=headings(article.body_html),
+        board=board,
     )
 
 

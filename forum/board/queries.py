@@ -1,14 +1,19 @@
 """Reading the board: lists with sorts, filters, search and pages; one prediction; votes."""
 
-from sqlalchemy import func, or_, select
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from forum import clock
 from forum.errors import Invalid, NotFound
 from forum.extensions import db
-from forum.lifecycle import STATUSES, status_clause
-from forum.models import Article, Forecast, Prediction, PredictionRevision, Vote
+from forum.lifecycle import STATUSES, open_clause, status_clause
+from forum.models import Article, Forecast, Prediction, PredictionRevision, User, Vote
 from forum.pagination import Page
+from forum.scoring import ForecastPoint
 
 SORTS = {
     "hot": "Hot",
@@ -19,6 +24,7 @@ SORTS = {
 }
 STATUS_FILTERS = ("all", *STATUSES)
 SEARCH_MAX = 200
+MAX_ID = 2**31 - 1  # the largest id an integer column holds; larger ones exist nowhere
 
 
 def _order(sort: str):
@@ -26,8 +32,9 @@ def _order(sort: str):
         return (Prediction.vote_score.desc(), Prediction.created_at.desc(), Prediction.id.desc())
     if sort == "new":
         return (Prediction.created_at.desc(), Prediction.id.desc())
-    if sort == "resolving":
-        return (Prediction.resolution_date.asc(), Prediction.id.asc())
+    if sort == "resolving":  # open ones first: those are the ones still to come
+        still_open = case((open_clause(Prediction, clock.today()), 0), else_=1)
+        return (still_open, Prediction.resolution_date.asc(), Prediction.id.asc())
     if sort == "forecasts":
         return (Prediction.forecast_count.desc(), Prediction.id.desc())
     return (Prediction.hot_rank.desc(), Prediction.id.desc())
@@ -36,8 +43,10 @@ def _order(sort: str):
 def read_list_args(args) -> tuple[str, str, str]:
     """`status`, `sort` and `q` from a query string; Invalid when a value is unknown."""
     status, sort = args.get("status", "all"), args.get("sort", "hot")
-    query = (args.get("q") or "").strip()
+    query = " ".join((args.get("q") or "").split())
     errors = {}
+    if any(ord(char) < 32 or ord(char) == 127 for char in query):
+        errors["q"] = ["Search for ordinary text (no control characters)."]
     if status not in STATUS_FILTERS:
         errors["status"] = [f"status is one of: {', '.join(STATUS_FILTERS)}."]
     if sort not in SORTS:
@@ -76,6 +85,8 @@ def list_predictions(article: Article, *, status="all", sort="hot", query="", pa
 
 def get_prediction(prediction_id: int, *, include_hidden=False) -> Prediction:
     """One prediction with its author and article; NotFound when missing or hidden."""
+    if not 0 < prediction_id <= MAX_ID:
+        raise NotFound("No such prediction.")
     prediction = db.session.scalar(
         select(Prediction).options(joinedload(Prediction.author), joinedload(Prediction.article))
         .where(Prediction.id == prediction_id)
@@ -86,7 +97,8 @@ def get_prediction(prediction_id: int, *, include_hidden=False) -> Prediction:
 
 
 def get_article(slug: str) -> Article:
-    article = db.session.scalar(select(Article).where(Article.slug == slug))
+    article = None if "\x00" in slug else db.session.scalar(
+        select(Article).where(Article.slug == slug))
     if article is None:
         raise NotFound(f"No article with slug {slug!r}.")
     return article
@@ -126,3 +138,56 @@ def my_votes(user, *, prediction_ids=(), comment_ids=()) -> dict[tuple[str, int]
         key = ("prediction", prediction_id) if prediction_id else ("comment", comment_id)
         votes[key] = value
     return votes
+
+
+@dataclass(frozen=True)
+class ForecastRow:
+    """A forecast as the prediction page lists it."""
+
+    id: int
+    user_id: int
+    username: str
+    probability: float
+    created_at: datetime
+
+    @property
+    def point(self) -> ForecastPoint:
+        return ForecastPoint(self.id, self.user_id, self.probability, self.created_at)
+
+
+def forecast_rows(prediction_id: int) -> list[ForecastRow]:
+    """Every forecast on a prediction with its forecaster's name, oldest first (one query)."""
+    rows = db.session.execute(
+        select(Forecast.id, Forecast.user_id, User.username, Forecast.probability,
+               Forecast.created_at)
+        .join(User, User.id == Forecast.user_id)
+        .where(Forecast.prediction_id == prediction_id)
+        .order_by(Forecast.created_at, Forecast.id)
+    ).all()
+    return [ForecastRow(*row) for row in rows]
+
+
+def forecast_points_by_prediction(prediction_ids) -> dict[int, list[ForecastPoint]]:
+    """The forecasts of several predictions at once, for their sparklines (one query)."""
+    ids = list(prediction_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Forecast.prediction_id, Forecast.id, Forecast.user_id, Forecast.probability,
+               Forecast.created_at)
+        .where(Forecast.prediction_id.in_(ids))
+    ).all()
+    points: dict[int, list[ForecastPoint]] = defaultdict(list)
+    for prediction_id, *values in rows:
+        points[prediction_id].append(ForecastPoint(*values))
+    return points
+
+
+def quoting_predictions(article: Article) -> list[tuple[int, str, str]]:
+    """(id, title, quote) of the article's visible predictions that quote it, hottest first."""
+    return [tuple(row) for row in db.session.execute(
+        select(Prediction.id, Prediction.title, Prediction.quote)
+        .where(Prediction.article_id == article.id, Prediction.hidden.is_(False),
+               Prediction.quote.is_not(None))
+        .order_by(Prediction.hot_rank.desc(), Prediction.id.desc())
+    )]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from forum import clock
 from forum.board.validation import PredictionDraft
@@ -150,9 +151,8 @@ def vote_on_prediction(user: User, prediction: Prediction, value: int) -> Tally:
         raise NotFound("This prediction was removed by a moderator.")
     if prediction.author_id == user.id:
         raise Forbidden("You can't vote on your own prediction.")
-    if prediction.status != OPEN:
+    if prediction.status != OPEN or not _lock(Prediction, prediction.id, Prediction.status == OPEN):
         raise Conflict("Voting has ended: this prediction is resolved.")
-    _lock(Prediction, prediction.id)
     db.session.refresh(prediction)
     tally = _set_vote(user, Vote.prediction_id, prediction.id, value)
     db.session.execute(
@@ -184,12 +184,13 @@ def vote_on_comment(user: User, comment: Comment, value: int) -> Tally:
     return tally
 
 
-def _lock(model, row_id: int) -> None:
-    """Take the row's write lock (a no-op UPDATE), so concurrent votes on it run one by one."""
-    db.session.execute(
-        update(model).where(model.id == row_id).values(vote_score=model.vote_score)
+def _lock(model, row_id: int, *conditions) -> bool:
+    """Take the row's write lock (a no-op UPDATE), so concurrent votes on it run one by one;
+    False when the row no longer meets the conditions."""
+    return bool(db.session.execute(
+        update(model).where(model.id == row_id, *conditions).values(vote_score=model.vote_score)
         .execution_options(synchronize_session=False)
-    )
+    ).rowcount)
 
 
 def _set_vote(user: User, target_column, target_id: int, value: int) -> Tally:
@@ -201,9 +202,7 @@ def _set_vote(user: User, target_column, target_id: int, value: int) -> Tally:
     elif value != 0 and existing is not None:
         existing.value = value
     elif value != 0:
-        vote = Vote(user_id=user.id, value=value)
-        setattr(vote, target_column.key, target_id)
-        db.session.add(vote)
+        _insert_vote(user, target_column, target_id, value)
     db.session.flush()
     up, down = db.session.execute(
         select(func.coalesce(func.sum(case((Vote.value > 0, 1), else_=0)), 0),
@@ -211,3 +210,18 @@ def _set_vote(user: User, target_column, target_id: int, value: int) -> Tally:
         .where(target_column == target_id)
     ).one()
     return Tally(score=up - down, up=up, down=down, my_vote=value)
+
+
+def _insert_vote(user: User, target_column, target_id: int, value: int) -> None:
+    """Insert the vote; if an identical request won the race, the unique constraint stops the
+    second row and this one updates the winner's instead."""
+    vote = Vote(user_id=user.id, value=value)
+    setattr(vote, target_column.key, target_id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(vote)
+    except IntegrityError:
+        db.session.execute(
+            update(Vote).where(Vote.user_id == user.id, target_column == target_id)
+            .values(value=value).execution_options(synchronize_session=False)
+        )

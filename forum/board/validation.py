@@ -2,6 +2,7 @@
 each with a message that says how to fix it. Both the pages and the API call these."""
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -14,7 +15,17 @@ from forum.markdown import collapse_whitespace
 TITLE_LENGTH = (10, 200)
 CRITERIA_LENGTH = (10, 5000)
 QUOTE_MAX = 1000
+QUOTE_MIN = 3
 PROBABILITY_RANGE = (0.01, 0.99)
+# C0 control characters other than tab and newlines, and lone surrogates (possible in JSON):
+# PostgreSQL refuses NUL, UTF-8 can't encode a lone surrogate and XML (the Atom feed) refuses
+# the rest, so they are never stored.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def has_control_characters(text: str) -> bool:
+    """True when the text holds a control character that no form can type."""
+    return bool(_CONTROL.search(text))
 
 
 @dataclass(frozen=True)
@@ -33,6 +44,9 @@ def read_text(data: Mapping, name: str, bounds: tuple[int, int], errors: dict) -
         errors[name] = ["This is required."]
         return None
     value = value.strip()
+    if has_control_characters(value):
+        errors[name] = ["Remove the control characters (such as NUL) from this text."]
+        return None
     low, high = bounds
     if not low <= len(value) <= high:
         errors[name] = [f"Use {low}–{high} characters (you have {len(value)})."]
@@ -44,7 +58,7 @@ def read_probability(value, errors: dict, name: str = "probability", percent: bo
     """A probability in [0.01, 0.99]; a form may give it in percent (1–99)."""
     number = None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        number = float(value)
+        number = float(value) if -2 <= value <= 2 else math.inf  # float(10**400) overflows
     elif isinstance(value, str) and value.strip():
         try:
             number = float(value.strip().rstrip("%").strip())
@@ -93,9 +107,11 @@ def read_quote(value, article_text: str, errors: dict) -> str | None:
     quote = collapse_whitespace(value)
     if len(quote) > QUOTE_MAX:
         errors["quote"] = [f"Quote at most {QUOTE_MAX} characters of the article."]
+    elif len(quote) < QUOTE_MIN:
+        errors["quote"] = [f"Quote at least {QUOTE_MIN} characters, or leave the quote empty."]
     elif quote not in article_text:
-        errors["quote"] = ["That passage isn't in the article. Select the text on the page, or "
-                           "leave the quote empty."]
+        errors["quote"] = [("That passage isn't in the article. Select the text on the page, or "
+                            "leave the quote empty.")]
     return None if "quote" in errors else quote
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from forum import clock
+from forum.board.validation import has_control_characters
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
 from forum.extensions import db
 from forum.markdown import render_user_markdown
@@ -14,27 +15,32 @@ from forum.notifications.services import notify
 from forum.permissions import ensure_can_write
 
 BODY_LENGTH = (1, 10000)
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
 
 def read_body(value) -> str:
     """A comment body: 1–10000 characters of Markdown."""
-    low, high = BODY_LENGTH
+    high = BODY_LENGTH[1]
     if not isinstance(value, str) or not value.strip():
         raise Invalid({"body": ["Write something first."]})
     body = value.strip()
+    if has_control_characters(body):
+        raise Invalid({"body": ["Remove the control characters (such as NUL) from the text."]})
     if len(body) > high:
-        raise Invalid({"body": [f"Keep comments under {high:,} characters (you have "
-                                f"{len(body):,})."]})
+        raise Invalid({"body": [(f"Keep comments under {high:,} characters (you have "
+                                 f"{len(body):,}).")]})
     return body
 
 
 def read_parent_id(value) -> int | None:
+    """The comment replied to: None, or a positive id (an unknown id fails later, in add_comment)."""
     if value is None or value == "":
         return None
-    if isinstance(value, bool) or not (isinstance(value, int) or
-                                       (isinstance(value, str) and value.isdigit())):
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
         raise Invalid({"parent_id": ["parent_id must be a comment id (a whole number)."]})
-    return int(value)
+    return value
 
 
 def add_comment(prediction: Prediction, author: User, body: str, parent_id=None) -> Comment:
@@ -84,7 +90,7 @@ def refresh_comment_count(prediction_id: int) -> None:
 
 
 def get_comment(comment_id: int) -> Comment:
-    comment = db.session.get(Comment, comment_id)
+    comment = db.session.get(Comment, comment_id) if 0 < comment_id <= MAX_ID else None
     if comment is None:
         raise NotFound("No such comment.")
     return comment

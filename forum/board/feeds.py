@@ -1,0 +1,78 @@
+"""The Atom feed of an article's new predictions (RFC 4287)."""
+
+import re
+from xml.etree import ElementTree
+
+from flask import Response, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from forum import clock
+from forum.board import bp, queries
+from forum.extensions import db
+from forum.models import Prediction
+from forum.templating import human_date, percent
+
+ATOM = "http://www.w3.org/2005/Atom"
+FEED_SIZE = 50
+_NOT_XML = re.compile(r"[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(text: str) -> str:
+    """Drop the characters XML 1.0 cannot carry at all (escaping is ElementTree's job)."""
+    return _NOT_XML.sub("", text)
+
+
+def _add(parent, tag: str, text: str | None = None, **attributes):
+    element = ElementTree.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
+    if text is not None:
+        element.text = _xml_text(text)
+    return element
+
+
+def _tag_uri(path: str, moment) -> str:
+    """A permanent id: tag:host,date:path (RFC 4151)."""
+    host = request.host.split(":")[0]
+    return f"tag:{host},{moment:%Y-%m-%d}:{path}"
+
+
+@bp.get("/articles/<slug>/predictions.atom")
+def feed(slug: str):
+    article = queries.get_article(slug)
+    predictions = db.session.scalars(
+        select(Prediction).options(joinedload(Prediction.author))
+        .where(Prediction.article_id == article.id, Prediction.hidden.is_(False))
+        .order_by(Prediction.created_at.desc(), Prediction.id.desc()).limit(FEED_SIZE)
+    ).all()
+    ElementTree.register_namespace("", ATOM)
+    root = ElementTree.Element(f"{{{ATOM}}}feed")
+    _add(root, "title", f"New predictions: {article.title}")
+    _add(root, "subtitle", article.prompt)
+    _add(root, "id", _tag_uri(f"/articles/{article.slug}/predictions", article.published_at))
+    _add(root, "link", rel="self", type="application/atom+xml",
+         href=url_for("board.feed", slug=slug, _external=True))
+    _add(root, "link", rel="alternate", type="text/html",
+         href=url_for("board.index", slug=slug, sort="new", _external=True))
+    updated = predictions[0].created_at if predictions else article.published_at
+    _add(root, "updated", clock.isoformat_z(updated))
+    _add(_add(root, "author"), "name", "Forecast Forum")
+    for prediction in predictions:
+        _entry(root, prediction)
+    body = ElementTree.tostring(root, encoding="unicode", xml_declaration=False)
+    return Response('<?xml version="1.0" encoding="utf-8"?>\n' + body,
+                    mimetype="application/atom+xml")
+
+
+def _entry(root, prediction: Prediction) -> None:
+    entry = _add(root, "entry")
+    _add(entry, "title", prediction.title)
+    _add(entry, "id", _tag_uri(f"/predictions/{prediction.id}", prediction.created_at))
+    _add(entry, "link", rel="alternate", type="text/html",
+         href=url_for("board.show", prediction_id=prediction.id, _external=True))
+    _add(entry, "published", clock.isoformat_z(prediction.created_at))
+    _add(entry, "updated", clock.isoformat_z(prediction.created_at))
+    _add(_add(entry, "author"), "name", prediction.author.username)
+    summary = (f"{prediction.author.username} gives it {percent(prediction.author_probability)}; "
+               f"resolves on {human_date(prediction.resolution_date)}.")
+    _add(entry, "summary", summary, type="text")
+    _add(entry, "content", prediction.criteria_html, type="html")
