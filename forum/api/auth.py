@@ -68,7 +68,10 @@ def moderator_required(view):
 
 def json_body() -> dict:
     """The request's JSON object; 400 when the body is not JSON or not an object."""
-    data = request.get_json(silent=True, force=True)
+    try:
+        data = request.get_json(silent=True, force=True)
+    except RecursionError:  # nested thousands deep: json.loads gives up with this, not ValueError
+        data = None
     if not isinstance(data, dict):
         raise ActionError("The body must be a JSON object.")
     return data

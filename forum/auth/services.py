@@ -45,6 +45,8 @@ def username_errors(username: str) -> list[str]:
 
 def find_user(username: str) -> User | None:
     """The user with this name, compared case-insensitively."""
+    if "\x00" in username:  # no name holds NUL, and PostgreSQL text can't be compared with it
+        return None
     return db.session.scalar(select(User).where(User.username_key == username_key(username)))
 
 
