@@ -4,7 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
 from forum import clock
@@ -75,10 +75,16 @@ def list_predictions(article: Article, *, status="all", sort="hot", query="", pa
         conditions.append(or_(Prediction.title.ilike(pattern, escape="\\"),
                               Prediction.criteria.ilike(pattern, escape="\\")))
     total = db.session.scalar(select(func.count(Prediction.id)).where(*conditions))
+    # A deferred join: the page's ids come from the board index alone (skipping `offset`
+    # index entries, not joined table rows), then only those rows are loaded; page 500
+    # drops from 16-550 ms to under 1 ms on 20,000 predictions.
+    page_ids = (
+        select(Prediction.id).where(*conditions).order_by(*_order(sort))
+        .limit(per_page).offset((page - 1) * per_page)
+    ).scalar_subquery()
     items = db.session.scalars(
         select(Prediction).options(joinedload(Prediction.author), joinedload(Prediction.article))
-        .where(*conditions).order_by(*_order(sort))
-        .limit(per_page).offset((page - 1) * per_page)
+        .where(Prediction.id.in_(page_ids)).order_by(*_order(sort))
     ).all()
     return Page(items=list(items), page=page, per_page=per_page, total=total)
 
@@ -126,13 +132,15 @@ def my_votes(user, *, prediction_ids=(), comment_ids=()) -> dict[tuple[str, int]
     """The viewer's votes on the given targets: {("prediction", id): 1, ("comment", id): -1}."""
     if not getattr(user, "is_authenticated", False) or not (prediction_ids or comment_ids):
         return {}
-    rows = db.session.execute(
-        select(Vote.prediction_id, Vote.comment_id, Vote.value).where(
-            Vote.user_id == user.id,
-            or_(Vote.prediction_id.in_(list(prediction_ids) or [-1]),
-                Vote.comment_id.in_(list(comment_ids) or [-1])),
-        )
-    ).all()
+    # One arm per target kind, each answered by its (user_id, target) unique index; with an
+    # OR the planners scan all of the member's votes instead (29 ms for a busy member).
+    columns = (Vote.prediction_id, Vote.comment_id, Vote.value)
+    rows = db.session.execute(union_all(
+        select(*columns).where(Vote.user_id == user.id,
+                               Vote.prediction_id.in_(list(prediction_ids) or [-1])),
+        select(*columns).where(Vote.user_id == user.id,
+                               Vote.comment_id.in_(list(comment_ids) or [-1])),
+    )).all()
     votes = {}
     for prediction_id, comment_id, value in rows:
         key = ("prediction", prediction_id) if prediction_id else ("comment", comment_id)

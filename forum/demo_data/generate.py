@@ -93,6 +93,7 @@ def generate(sizes: DemoSizes, now: datetime | None = None) -> DemoSummary:
         .values(prediction_count=Article.prediction_count + sizes.predictions)
     )
     store.move_sequences(connection, TABLES)
+    store.analyze(connection)
     db.session.expire_all()
     return DemoSummary(
         anchor=data_now, counts=counts,

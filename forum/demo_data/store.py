@@ -44,6 +44,12 @@ def roomy_cache(connection: Connection, megabytes: int = 256) -> Iterator[None]:
         connection.exec_driver_sql(f"PRAGMA cache_size={previous}")
 
 
+def analyze(connection: Connection) -> None:
+    """Refresh the planner's statistics after a bulk load (SQLite and PostgreSQL alike):
+    without them SQLite sorts the open board by hand instead of walking an index."""
+    connection.exec_driver_sql("ANALYZE")
+
+
 def move_sequences(connection: Connection, tables: Iterable[Table]) -> None:
     """On PostgreSQL, let each id sequence continue after the largest id (a no-op elsewhere)."""
     if connection.dialect.name != "postgresql":

@@ -18,15 +18,23 @@ class Prediction(db.Model):
     __table_args__ = (
         CheckConstraint("status IN ('open', 'resolved', 'annulled')", name="status"),
         CheckConstraint("outcome IS NULL OR outcome IN ('yes', 'no')", name="outcome"),
-        Index("ix_predictions_article_hot", "article_id", "hot_rank"),
-        Index("ix_predictions_article_created", "article_id", "created_at"),
-        Index("ix_predictions_article_resolution_date", "article_id", "resolution_date"),
+        # Board lists: every sort, with the hidden flag, so a page (and its count) is read
+        # from the index in order, never sorted; status first where a status is filtered.
+        Index("ix_predictions_board_hot", "article_id", "hidden", "hot_rank"),
+        Index("ix_predictions_board_status_hot", "article_id", "hidden", "status", "hot_rank"),
+        Index("ix_predictions_board_new", "article_id", "hidden", "created_at"),
+        Index("ix_predictions_board_top", "article_id", "hidden", "vote_score", "created_at"),
+        Index("ix_predictions_board_forecasts", "article_id", "hidden", "forecast_count"),
+        Index("ix_predictions_board_resolving", "article_id", "hidden", "resolution_date"),
+        Index("ix_predictions_board_status_resolving", "article_id", "hidden", "status",
+              "resolution_date"),
         Index("ix_predictions_status_resolution_date", "status", "resolution_date"),
+        Index("ix_predictions_author_created", "author_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     title: Mapped[str] = mapped_column(String(200))
     criteria: Mapped[str] = mapped_column(Text)
     criteria_html: Mapped[str] = mapped_column(Text)

@@ -12,8 +12,15 @@ class Score(db.Model):
     __tablename__ = "scores"
     __table_args__ = (
         UniqueConstraint("user_id", "prediction_id", name="uq_scores_user_prediction"),
-        Index("ix_scores_resolved_at", "resolved_at"),
-        Index("ix_scores_article_resolved_at", "article_id", "resolved_at"),
+        # Leaderboards and profiles aggregate scores per user: covering indexes let them read
+        # only the index (all time, a period, an article), never the table.
+        Index("ix_scores_user_totals", "user_id", "brier", "relative_brier", "final_probability",
+              "outcome"),
+        Index("ix_scores_user_resolved", "user_id", "resolved_at", "prediction_id"),
+        Index("ix_scores_resolved_totals", "resolved_at", "user_id", "brier", "relative_brier"),
+        Index("ix_scores_article_totals", "article_id", "user_id", "brier", "relative_brier",
+              "resolved_at"),
+        Index("ix_scores_article_calibration", "article_id", "final_probability", "outcome"),
         Index("ix_scores_prediction", "prediction_id"),
     )
 

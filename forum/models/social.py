@@ -14,11 +14,14 @@ class Comment(db.Model):
     """A comment in a prediction's thread; `hidden` by a moderator, `deleted` by its author."""
 
     __tablename__ = "comments"
-    __table_args__ = (Index("ix_comments_prediction_created", "prediction_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_comments_prediction_created", "prediction_id", "created_at"),
+        Index("ix_comments_author_created", "author_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     prediction_id: Mapped[int] = mapped_column(ForeignKey("predictions.id", ondelete="CASCADE"))
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"), index=True)
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
