@@ -5,7 +5,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
@@ -112,6 +112,15 @@ def unread_notifications() -> int:
     return db.session.scalar(query) or 0
 
 
+def mark_fingerprinted_static_immutable(response):
+    """A static URL that carries its content hash never changes: browsers needn't revalidate."""
+    if request.endpoint == "static" and "v" in request.args and response.status_code == 200:
+        response.cache_control.max_age = 365 * 86400
+        response.cache_control.public = True
+        response.cache_control.immutable = True
+    return response
+
+
 def register(app: Flask) -> None:
     """Make the helpers available in every template."""
     app.jinja_env.filters.update(
@@ -122,5 +131,6 @@ def register(app: Flask) -> None:
         static_url=static_url, nav_url=nav_url, unread_notifications=unread_notifications,
         isoformat_z=clock.isoformat_z,
     )
+    app.after_request(mark_fingerprinted_static_immutable)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

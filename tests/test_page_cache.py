@@ -80,3 +80,14 @@ def test_api_reads_are_cached_for_anonymous_clients_but_not_with_a_token(cached_
                                                 "password": DEFAULT_PASSWORD}).get_json()["token"]
     response = client.get("/api/v1/articles", headers={"Authorization": f"Bearer {token}"})
     assert "X-Cache" not in response.headers
+
+
+def test_fingerprinted_static_files_are_cached_for_a_year_and_immutable(client):
+    page = client.get("/").get_data(as_text=True)
+    import re
+
+    stylesheet = re.search(r'href="(/static/css/site\.css\?v=[0-9a-f]+)"', page).group(1)
+    response = client.get(stylesheet)
+    assert response.status_code == 200
+    assert response.cache_control.max_age == 365 * 86400
+    assert response.cache_control.immutable
