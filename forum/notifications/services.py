@@ -1,9 +1,15 @@
 """In-app notifications: one per user and event, never to the person who acted."""
 
-from sqlalchemy import select
+from flask import url_for
+from sqlalchemy import func, insert, select, update
 
+from forum import clock
+from forum.errors import NotFound
 from forum.extensions import db
-from forum.models import Notification
+from forum.models import Notification, User
+from forum.pagination import Page
+
+MAX_ID = 2**31 - 1  # the largest id an integer column holds
 
 
 def notify(user_id: int, *, kind: str, event_key: str, message: str, actor_id: int | None = None,
@@ -24,3 +30,82 @@ def notify(user_id: int, *, kind: str, event_key: str, message: str, actor_id: i
     )
     db.session.add(notification)
     return notification
+
+
+def notify_many(user_ids, *, kind: str, event_key: str, message: str,
+                actor_id: int | None = None, prediction_id: int | None = None) -> int:
+    """`notify` for many users in two statements, whatever their number; returns how many."""
+    wanted = {user_id for user_id in user_ids if user_id != actor_id}
+    if not wanted:
+        return 0
+    already = set(db.session.scalars(
+        select(Notification.user_id).where(Notification.event_key == event_key,
+                                           Notification.user_id.in_(wanted))
+    ))
+    rows = [
+        {"user_id": user_id, "kind": kind, "event_key": event_key, "message": message[:400],
+         "actor_id": actor_id, "prediction_id": prediction_id, "created_at": clock.now()}
+        for user_id in sorted(wanted - already)
+    ]
+    if rows:
+        db.session.execute(insert(Notification), rows)
+    return len(rows)
+
+
+def inbox(user: User, page: int = 1, per_page: int = 20) -> Page:
+    """The user's notifications, newest first, with who acted (two queries)."""
+    mine = Notification.user_id == user.id
+    total = db.session.scalar(select(func.count(Notification.id)).where(mine))
+    items = db.session.scalars(
+        select(Notification).where(mine)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return Page(items=list(items), page=page, per_page=per_page, total=total or 0)
+
+
+def mark_read(user: User, notification_id: int) -> bool:
+    """Mark one of the user's notifications read; False when it isn't theirs or was read."""
+    if not 0 < notification_id <= MAX_ID:
+        return False
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.user_id == user.id,
+               Notification.read_at.is_(None))
+        .values(read_at=clock.now())
+    )
+    return result.rowcount > 0
+
+
+def mark_opened(user: User, notification_id: int) -> Notification:
+    """The user's notification, marked read; NotFound when it isn't theirs."""
+    notification = db.session.get(Notification, notification_id) \
+        if 0 < notification_id <= MAX_ID else None
+    if notification is None or notification.user_id != user.id:
+        raise NotFound("No such notification.")
+    if notification.read_at is None:
+        notification.read_at = clock.now()
+    return notification
+
+
+def target_url(notification: Notification) -> str:
+    """Where a notification leads: the comment, the resolution, or the prediction."""
+    if notification.prediction_id is None:
+        return url_for("notifications.index")
+    if notification.comment_id:
+        anchor = f"comment-{notification.comment_id}"
+    elif notification.kind in ("resolved", "corrected"):
+        anchor = "resolution"
+    else:
+        anchor = None
+    return url_for("board.show", prediction_id=notification.prediction_id, _anchor=anchor)
+
+
+def mark_all_read(user: User) -> int:
+    """Mark every unread notification of the user read; returns how many."""
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=clock.now())
+    )
+    return result.rowcount

@@ -1,0 +1,49 @@
+"""Template globals for the prediction page's moderation partials and the moderators' pages.
+Each costs at most one query per prediction page, however many comments it shows."""
+
+from datetime import date
+
+from flask_login import current_user
+
+from forum import clock
+from forum.lifecycle import status_of
+from forum.moderation import bp, queries
+from forum.moderation.flags import REASONS
+from forum.moderation.resolutions import OUTCOMES
+from forum.scoring import scheduled_close
+from forum.templating import relative_time
+
+
+@bp.app_template_global()
+def resolution_log(prediction) -> list:
+    """The prediction's resolution log, latest first."""
+    return queries.resolution_log(prediction.id)
+
+
+@bp.app_template_global()
+def moderation_panel(prediction_id: int) -> queries.PanelState:
+    """The viewer's open reports on this prediction's page, and moderators' report counts."""
+    return queries.panel_state(prediction_id, current_user)
+
+
+@bp.app_template_global()
+def flag_reasons() -> dict[str, str]:
+    return REASONS
+
+
+@bp.app_template_global()
+def outcome_label(outcome: str | None) -> str:
+    return OUTCOMES.get(outcome or "", "")
+
+
+@bp.app_template_global()
+def lifecycle_status(prediction) -> str:
+    """open, closed, resolved or annulled, right at this moment."""
+    return status_of(prediction.status, prediction.resolution_date)
+
+
+@bp.app_template_global()
+def waiting_for(resolution_date: date) -> str:
+    """How long a closed prediction has waited for its resolution ('3 days')."""
+    since = relative_time(scheduled_close(resolution_date), clock.now())
+    return since.removesuffix(" ago") if since.endswith(" ago") else "under a minute"

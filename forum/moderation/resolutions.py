@@ -1,0 +1,221 @@
+"""Resolving, correcting and annulling predictions (SPEC.md §3 and §7).
+
+One function, `resolve_prediction`, serves the pages and the JSON API. Everything it changes
+(the prediction row, a new resolution log entry, the score rows, the crowd counters, the
+forecasters' notifications, the audit entry, answered disputes) is written in the caller's
+transaction, so a failure anywhere leaves nothing half-written. The state check is in the
+UPDATE itself (WHERE status = 'open', or resolved/annulled for a correction): of two
+moderators resolving at once, one changes the row and the other changes nothing and gets 409.
+"""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import update
+
+from forum import clock, scores
+from forum.board.services import forecast_points, hot_rank
+from forum.board.validation import has_control_characters
+from forum.errors import Conflict, Invalid
+from forum.extensions import db
+from forum.lifecycle import ANNULLED, OPEN, RESOLVED
+from forum.models import Prediction, Resolution, User
+from forum.moderation import audit, flags
+from forum.notifications.services import notify_many
+from forum.permissions import ensure_moderator
+from forum.scoring import ForecastPoint, crowd_median, scheduled_close
+
+OUTCOMES = {"yes": "Yes", "no": "No", "annulled": "Annulled"}
+NOTE_MAX = 2000
+URL_MAX = 2000
+_HOST = re.compile(r"(?:[\w-]+\.)*[\w-]+\.?")  # a name or an IPv4 address (IPv6 has a ":")
+_TRUE = {"1", "true", "on", "yes", "y"}
+_FALSE = {"", "0", "false", "off", "no", "n"}
+
+
+@dataclass(frozen=True)
+class ResolutionRequest:
+    """What a moderator asks for; `outcome_time` None means now (or, for a correction, keep)."""
+
+    outcome: str
+    note: str
+    source_url: str | None = None
+    outcome_time: datetime | None = None
+    correction: bool = False
+
+
+def read_resolution(data: Mapping) -> ResolutionRequest:
+    """Read a resolution from a JSON object or a form; Invalid names every bad field."""
+    errors: dict[str, list[str]] = {}
+    outcome = data.get("outcome")
+    if not isinstance(outcome, str) or outcome not in OUTCOMES:
+        errors["outcome"] = ["Choose the outcome: yes, no or annulled."]
+    note = _read_note(data.get("note"), errors)
+    source_url = read_source_url(data.get("source_url"), errors)
+    outcome_time = read_time(data.get("outcome_time"), errors)
+    correction = _read_flag(data.get("correction"), errors)
+    if errors:
+        raise Invalid(errors)
+    return ResolutionRequest(outcome=outcome, note=note, source_url=source_url,
+                             outcome_time=outcome_time, correction=correction)
+
+
+def _read_note(value, errors: dict) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        errors["note"] = ["Write a note: how do you know the outcome? Anyone can read it."]
+        return None
+    note = value.strip()
+    if has_control_characters(note):
+        errors["note"] = ["Remove the control characters (such as NUL) from the note."]
+        return None
+    if len(note) > NOTE_MAX:
+        errors["note"] = [f"Keep the note under {NOTE_MAX:,} characters (you have {len(note):,})."]
+        return None
+    return note
+
+
+def read_source_url(value, errors: dict, name: str = "source_url") -> str | None:
+    """An optional http(s) link with a host; None when empty."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    message = "Give a full web address starting with http:// or https://, or leave it empty."
+    if not isinstance(value, str):
+        errors[name] = [message]
+        return None
+    url = value.strip()
+    if len(url) > URL_MAX:
+        errors[name] = [f"Keep the address under {URL_MAX:,} characters."]
+        return None
+    try:
+        parts = urlsplit(url)
+        host, _port = parts.hostname, parts.port
+    except ValueError:
+        host = None
+    if (host is None or parts.scheme.lower() not in ("http", "https")
+            or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url)
+            or not (":" in host or _HOST.fullmatch(host))):
+        errors[name] = [message]
+        return None
+    return url
+
+
+def read_time(value, errors: dict, name: str = "outcome_time") -> datetime | None:
+    """An optional ISO 8601 instant (a time without a zone is UTC); None when empty."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    message = "Give the time in ISO 8601, e.g. 2027-06-30T14:00:00Z, or leave it empty for now."
+    if not isinstance(value, str) or len(value) > 64:
+        errors[name] = [message]
+        return None
+    try:
+        return clock.as_utc(datetime.fromisoformat(value.strip()))
+    except (ValueError, OverflowError):
+        errors[name] = [message]
+        return None
+
+
+def _read_flag(value, errors: dict) -> bool:
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    errors["correction"] = ["correction is true or false."]
+    return False
+
+
+def check_outcome_time(prediction: Prediction, moment: datetime | None, now: datetime) -> None:
+    """Never later than now, never before the prediction was created (equal is fine)."""
+    if moment is None:
+        return
+    if moment > now:
+        raise Invalid({"outcome_time": ["The outcome time can't be in the future."]})
+    if moment < prediction.created_at:
+        posted = clock.isoformat_z(prediction.created_at)
+        raise Invalid({"outcome_time": [
+            f"The outcome time can't be before the prediction was posted ({posted})."]})
+
+
+def resolve_prediction(prediction: Prediction, moderator: User,
+                       request: ResolutionRequest) -> Resolution:
+    """Resolve, correct or annul; returns the new log entry. The caller commits."""
+    ensure_moderator(moderator)
+    now = clock.now()
+    check_outcome_time(prediction, request.outcome_time, now)
+    _change_row(prediction, request, now)
+    resolution = Resolution(
+        prediction_id=prediction.id, outcome=request.outcome, note=request.note,
+        source_url=request.source_url, outcome_time=prediction.outcome_time,
+        resolved_by_id=moderator.id, resolved_at=now, is_correction=request.correction,
+    )
+    db.session.add(resolution)
+    db.session.flush()
+    points = forecast_points(prediction.id)
+    scores.rescore_prediction(prediction)
+    refresh_counted_crowd(prediction, points)
+    _notify_forecasters(prediction, resolution, moderator, points)
+    action = "correct" if request.correction else (
+        "annul" if request.outcome == "annulled" else "resolve")
+    audit.record(moderator, action, "prediction", prediction.id, request.note,
+                 outcome=request.outcome, outcome_time=clock.isoformat_z(resolution.outcome_time),
+                 source_url=request.source_url, resolution_id=resolution.id,
+                 prediction_id=prediction.id)
+    if request.correction:
+        flags.close_disputes(prediction.id, moderator, f"Corrected to {request.outcome}.")
+    return resolution
+
+
+def _change_row(prediction: Prediction, request: ResolutionRequest, now: datetime) -> None:
+    """The guarded UPDATE; Conflict when the prediction's state doesn't allow the request."""
+    annulled = request.outcome == "annulled"
+    values = {"status": ANNULLED if annulled else RESOLVED,
+              "outcome": None if annulled else request.outcome, "resolved_at": now}
+    if request.outcome_time is not None or not request.correction:
+        values["outcome_time"] = request.outcome_time or now  # a correction keeps it otherwise
+    allowed = (RESOLVED, ANNULLED) if request.correction else (OPEN,)
+    changed = db.session.execute(
+        update(Prediction).where(Prediction.id == prediction.id, Prediction.status.in_(allowed))
+        .values(**values).execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed and request.correction:
+        raise Conflict("There is no resolution to correct yet: resolve the prediction first.")
+    if not changed:
+        raise Conflict("This prediction is already resolved or annulled. To change the "
+                       "outcome, make a correction (\"correction\": true) with a note.")
+    db.session.refresh(prediction)
+
+
+def t_end(prediction: Prediction) -> datetime:
+    """min(outcome_time, T_close) of the latest resolution (SCORING.md)."""
+    return min(prediction.outcome_time, scheduled_close(prediction.resolution_date))
+
+
+def refresh_counted_crowd(prediction: Prediction, points: list[ForecastPoint]) -> None:
+    """The crowd counters: on a resolved prediction only forecasts before T_end count."""
+    before = t_end(prediction) if prediction.status == RESOLVED else None
+    median, forecasters = crowd_median(points, before=before)
+    db.session.execute(
+        update(Prediction).where(Prediction.id == prediction.id)
+        .values(crowd_median=median, forecaster_count=forecasters, forecast_count=len(points),
+                hot_rank=hot_rank(prediction.vote_score, forecasters, prediction.created_at))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(prediction)
+
+
+def _notify_forecasters(prediction: Prediction, resolution: Resolution, moderator: User,
+                        points: list[ForecastPoint]) -> None:
+    title = prediction.title if len(prediction.title) <= 80 else prediction.title[:77] + "…"
+    annulled, outcome = resolution.outcome == "annulled", resolution.outcome.upper()
+    if resolution.is_correction:
+        message = (f"The resolution of “{title}” was corrected: it is annulled (not scored)."
+                   if annulled else f"The resolution of “{title}” was corrected to {outcome}.")
+    else:
+        message = (f"“{title}” was annulled (not scored)." if annulled
+                   else f"“{title}” resolved {outcome}.")
+    notify_many({point.user for point in points},
+                kind="corrected" if resolution.is_correction else "resolved",
+                event_key=f"resolution:{resolution.id}", message=message,
+                actor_id=moderator.id, prediction_id=prediction.id)

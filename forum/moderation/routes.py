@@ -1,0 +1,179 @@
+"""Moderation pages: the queue, resolving, hiding and restoring, and members' reports.
+
+Every action is a POST that redirects back to where it came from (`next`: the queue or the
+prediction's page), so a moderator can clear the queue without leaving it. When an input is
+wrong, the action's own page is shown with the error beside the field and what was typed."""
+
+from functools import wraps
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from forum import limits
+from forum.auth.routes import safe_next
+from forum.board.queries import MAX_ID, get_prediction
+from forum.errors import Conflict, Invalid, NotFound
+from forum.extensions import db, login_manager
+from forum.models import Comment
+from forum.moderation import bp, flags, queries, services
+from forum.moderation.resolutions import OUTCOMES, read_resolution, resolve_prediction
+from forum.pagination import read_page_args
+from forum.permissions import ensure_can_write, ensure_moderator
+
+ID = f"<int(max={MAX_ID}):{{}}>"  # a URL part for an id; larger ones are 404 in routing
+
+
+def moderator_page(view):
+    """Log in first (anonymous visitors are sent to the login page); 403 for anyone else."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        ensure_moderator(current_user)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def prediction_page(prediction_id: int, anchor: str | None = None) -> str:
+    return url_for("board.show", prediction_id=prediction_id, _anchor=anchor)
+
+
+def back(default: str):
+    """Redirect to the form's `next` (a path on this site) or the default."""
+    return redirect(safe_next(request.form.get("next")) or default)
+
+
+@bp.get("/moderation")
+@moderator_page
+def queue():
+    page, per_page = read_page_args(request.args, default_per_page=20, max_per_page=100)
+    return render_template("moderation/queue.html",
+                           awaiting=queries.awaiting_resolution(page, per_page),
+                           reports=queries.open_reports())
+
+
+@bp.route("/predictions/" + ID.format("prediction_id") + "/resolve", methods=["GET", "POST"])
+@moderator_page
+def resolve(prediction_id: int):
+    prediction = get_prediction(prediction_id, include_hidden=True)
+    values, errors = {}, {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            resolution = resolve_prediction(prediction, current_user, read_resolution(values))
+        except Invalid as error:
+            db.session.rollback()
+            errors = error.fields or {}
+        else:
+            db.session.commit()
+            flash(_resolved_message(prediction, resolution), "success")
+            return back(prediction_page(prediction.id, "resolution"))
+    return render_template(
+        "moderation/resolve.html", prediction=prediction, values=values,
+        errors=errors, correction=prediction.status != "open",
+        next=safe_next(request.values.get("next")) or "",
+    ), 422 if errors else 200
+
+
+def _resolved_message(prediction, resolution) -> str:
+    title = prediction.title if len(prediction.title) <= 60 else prediction.title[:57] + "…"
+    label = OUTCOMES[resolution.outcome].lower()
+    if resolution.is_correction:
+        return f"Corrected “{title}”: now {label}. Forecasters are notified."
+    verb = "Annulled" if resolution.outcome == "annulled" else f"Resolved {label.upper()}:"
+    return f"{verb} “{title}”. Scores are updated and forecasters notified."
+
+
+@bp.route("/moderation/<any(comment, prediction):target_type>/" + ID.format("target_id")
+          + "/<any(hide, restore):action>", methods=["GET", "POST"])
+@moderator_page
+def hide(target_type: str, target_id: int, action: str):
+    target, prediction_id = _hideable(target_type, target_id)
+    anchor = f"comment-{target_id}" if target_type == "comment" else None
+    default = prediction_page(prediction_id, anchor)
+    error = None
+    if request.method == "POST":
+        try:
+            changed = services.set_hidden(target_type, target_id, current_user,
+                                          request.form.get("reason"), hidden=action == "hide")
+        except Invalid as invalid:
+            error = " ".join(invalid.fields.get("reason", [invalid.message]))
+        else:
+            db.session.commit()
+            done = "hidden" if action == "hide" else "restored"
+            if changed:
+                flash(f"The {target_type} is {done}. The reason is in the audit log.", "success")
+            else:
+                flash(f"The {target_type} was already {done}.", "info")
+            return back(default)
+    return render_template(
+        "moderation/action.html", action=action, target_type=target_type, target=target,
+        form_action=request.path, reason=request.form.get("reason", ""), error=error,
+        next=safe_next(request.values.get("next")) or default,
+    ), 422 if error else 200
+
+
+def _hideable(target_type: str, target_id: int):
+    if target_type == "comment":
+        comment = flags.find(Comment, target_id)
+        if comment is None:
+            raise NotFound("No such comment.")
+        return comment, comment.prediction_id
+    prediction = get_prediction(target_id, include_hidden=True)
+    return prediction, prediction.id
+
+
+@bp.post("/moderation/reports/" + ID.format("flag_id"))
+@moderator_page
+def handle_flag(flag_id: int):
+    decision = request.form.get("decision", "")
+    try:
+        closed = services.handle_flag(flag_id, current_user, decision, request.form.get("reason"))
+    except Invalid as invalid:
+        messages = [m for ms in (invalid.fields or {}).values() for m in ms]
+        flash(" ".join(messages) or invalid.message, "error")
+        return back(url_for("moderation.queue"))
+    except Conflict as conflict:
+        flash(conflict.message, "info")
+        return back(url_for("moderation.queue"))
+    db.session.commit()
+    done = "dismissed" if decision == "dismiss" else "handled"
+    flash(f"{closed} report{'s' if closed != 1 else ''} {done}.", "success")
+    return back(url_for("moderation.queue"))
+
+
+@bp.route("/report/<any(prediction, comment, resolution):target_type>/" + ID.format("target_id"),
+          methods=["GET", "POST"])
+@login_required
+@limits.flag
+def report(target_type: str, target_id: int):
+    ensure_can_write(current_user)
+    target = flags.find_target(target_type, target_id)
+    anchor = {"comment": f"comment-{target_id}", "resolution": "resolution"}.get(target_type)
+    default = prediction_page(target.prediction_id, anchor)
+    values, errors = {"reason": request.args.get("reason", "")}, {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            reason, text = flags.read_flag(values)
+            flags.create_flag(current_user, target_type, target_id, reason, text)
+        except Invalid as invalid:
+            errors = invalid.fields or {}
+        except Conflict as conflict:
+            flash(conflict.message, "info")
+            return back(default)
+        else:
+            db.session.commit()
+            flash(f"Thanks: the {target_type} is reported and a moderator will look at it.",
+                  "success")
+            return back(default)
+    return render_template(
+        "moderation/report.html", target=target, values=values, errors=errors,
+        reasons=flags.REASONS, next=safe_next(request.values.get("next")) or default,
+        prediction=get_prediction(target.prediction_id, include_hidden=True),
+    ), 422 if errors else 200
+
+
+from forum.moderation import members  # noqa: F401  (the member and audit pages)
