@@ -130,12 +130,14 @@ def recompute_scores_command():
     """Rebuild every score row from the forecasts and resolutions (same rows when right)."""
     import time
 
-    from forum.scores import recompute_all
+    from forum.scores import recompute
 
     started = time.perf_counter()
-    rows = recompute_all()
+    summary = recompute()
     db.session.commit()
-    click.echo(f"Recomputed {rows} scores in {time.perf_counter() - started:.2f} s.")
+    click.echo(f"Recomputed {summary.rows} scores in {time.perf_counter() - started:.2f} s "
+               f"({summary.inserted} inserted, {summary.updated} updated, "
+               f"{summary.deleted} deleted).")
 
 
 @click.command("backup")

@@ -26,7 +26,7 @@ from forum.board.pages import (
 from forum.board.validation import read_prediction, read_prediction_edit, read_probability
 from forum.errors import Conflict, Forbidden, Invalid
 from forum.extensions import db
-from forum.lifecycle import status_of
+from forum.lifecycle import accepts_forecasts, status_of
 from forum.pagination import read_page_args
 from forum.templating import percent
 
@@ -144,6 +144,10 @@ def forecast(prediction_id: int):
     back = url_for("board.show", prediction_id=prediction.id, _anchor="forecast")
     if not current_user.is_authenticated:
         return login_first(back)
+    if not accepts_forecasts(prediction):
+        # Said before reading the number: the page of a closed prediction has no forecast
+        # form, so a 422 would show no message. The service's UPDATE still guards the race.
+        raise Conflict("This prediction is closed to new forecasts.")
     errors: dict[str, list[str]] = {}
     probability = read_probability(form_probability(request.form), errors, percent=True)
     if errors:

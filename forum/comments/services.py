@@ -78,7 +78,17 @@ def _notify_thread(prediction: Prediction, parent: Comment | None, comment: Comm
 
 
 def refresh_comment_count(prediction_id: int) -> None:
-    """The prediction's comment count: comments neither deleted nor hidden."""
+    """The prediction's comment count: comments neither deleted nor hidden.
+
+    The row is locked by a statement of its own before counting. On PostgreSQL a statement
+    that waits for a row lock still reads with the snapshot it started with, so counting in
+    the same UPDATE missed a comment committed by the writer it waited for (two comments at
+    once counted as one); the count below starts after the lock, and sees it."""
+    db.session.execute(
+        update(Prediction).where(Prediction.id == prediction_id)
+        .values(comment_count=Prediction.comment_count)
+        .execution_options(synchronize_session=False)
+    )
     count = select(func.count(Comment.id)).where(
         Comment.prediction_id == prediction_id, Comment.deleted.is_(False),
         Comment.hidden.is_(False),

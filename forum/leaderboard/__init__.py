@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("leaderboard", __name__)
+
+from forum.leaderboard import routes, scorecards  # noqa: F401

@@ -153,7 +153,7 @@ def resolve_prediction(prediction: Prediction, moderator: User,
     db.session.add(resolution)
     db.session.flush()
     points = forecast_points(prediction.id)
-    scores.rescore_prediction(prediction)
+    scores.rescore_prediction(prediction, points)
     refresh_counted_crowd(prediction, points)
     _notify_forecasters(prediction, resolution, moderator, points)
     action = "correct" if request.correction else (

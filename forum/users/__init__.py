@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("users", __name__)
+
+from forum.users import routes  # noqa: F401

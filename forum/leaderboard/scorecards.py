@@ -1,0 +1,189 @@
+"""Scores shown inside other features' pages, as template globals: a resolved prediction's
+scores (templates/scores/_prediction_scores.html) and an article's scorecard
+(templates/scores/_article_scorecard.html). Each costs a fixed number of queries."""
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+
+from forum.extensions import db
+from forum.leaderboard import bp
+from forum.leaderboard.standings import Standing, bytewise, score_filter, standings
+from forum.models import Article, Prediction, Resolution, Score, User
+from forum.scoring import CalibrationBin
+from forum.users.charts import calibration_svg
+from forum.users.profiles import calibration_of
+
+SHOWN_FORECASTERS = 20
+TOP_FORECASTERS = 5
+SCORECARD_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class ScoreLine:
+    """One forecaster's score on one prediction, ranked among its forecasters."""
+
+    rank: int
+    user_id: int
+    username: str
+    final_probability: float
+    brier: float
+    crowd_brier: float
+    coverage: float
+    relative_brier: float
+
+
+@dataclass(frozen=True)
+class PredictionScores:
+    """A resolved prediction's scores: the best forecasters, the viewer's line, the crowd."""
+
+    outcome: str
+    total: int
+    shown: list[ScoreLine]
+    mine: ScoreLine | None
+    crowd_final: float | None  # the crowd median when forecasts closed
+    crowd_brier: float | None  # the crowd median's Brier over the whole time it existed
+
+    @property
+    def mine_hidden(self) -> bool:
+        return self.mine is not None and self.mine not in self.shown
+
+
+@bp.app_template_global()
+def prediction_scores(prediction: Prediction, viewer=None) -> PredictionScores | None:
+    """The scores of a resolved prediction (None before it resolves or when annulled), in one
+    query: the best SHOWN_FORECASTERS by relative Brier (ties as on the leaderboard), the
+    viewer's line wherever it ranks, and the author's line for the crowd's figure."""
+    if prediction.status != "resolved" or prediction.outcome not in ("yes", "no"):
+        return None
+    viewer_id = getattr(viewer, "id", None) if getattr(viewer, "is_authenticated", False) else None
+    rank = func.row_number().over(order_by=(
+        Score.relative_brier, Score.brier, bytewise(User.username_key), bytewise(User.username)))
+    ranked = (
+        select(rank.label("rank"), Score.user_id, User.username, Score.final_probability,
+               Score.brier, Score.crowd_brier, Score.coverage, Score.relative_brier,
+               func.count().over().label("total"))
+        .join(User, User.id == Score.user_id).where(Score.prediction_id == prediction.id)
+        .subquery("ranked")
+    )
+    rows = db.session.execute(
+        select(ranked).where(or_(ranked.c.rank <= SHOWN_FORECASTERS,
+                                 ranked.c.user_id.in_([viewer_id or 0, prediction.author_id])))
+        .order_by(ranked.c.rank)
+    ).all()
+    lines = [ScoreLine(*row[:-1]) for row in rows]
+    mine = next((line for line in lines if line.user_id == viewer_id), None)
+    # The author's first forecast opens the crowd at T0, so the author's window is the crowd's
+    # whole life and their crowd_brier is the crowd's Brier on this prediction.
+    author = next((line for line in lines if line.user_id == prediction.author_id), None)
+    return PredictionScores(
+        outcome=prediction.outcome, total=rows[0].total if rows else 0,
+        shown=[line for line in lines if line.rank <= SHOWN_FORECASTERS], mine=mine,
+        crowd_final=prediction.crowd_median,  # counted before T_end once resolved (SPEC §7)
+        crowd_brier=author.crowd_brier if author else None,
+    )
+
+
+@dataclass(frozen=True)
+class ArticleScorecard:
+    """How an article's readers did on its resolved predictions."""
+
+    predictions: int
+    forecasters: int
+    crowd_brier: float | None  # mean over the predictions of the crowd median's Brier
+    forecaster_brier: float  # mean Brier of every scored forecast
+    top: list[Standing]
+    calibration: list[CalibrationBin]
+
+    @property
+    def calibrated_points(self) -> int:
+        return sum(item.count for item in self.calibration)
+
+
+@bp.app_template_global()
+def article_scorecard(article: Article) -> ArticleScorecard | None:
+    """The scorecard of an article (None until a prediction on it has resolved).
+
+    It sums every score on the article, so it is kept per process and rebuilt only when the
+    scores may have changed: one query of three index lookups checks that (does the article
+    have scores; the newest score row; the newest entry of the resolution log, which every
+    resolution, correction and annulment appends to), and a rebuild costs four more. A full
+    recomputation that repairs rows in place is picked up within SCORECARD_SECONDS.
+    """
+    stamp = tuple(db.session.execute(select(
+        select(Score.id).where(Score.article_id == article.id).limit(1).scalar_subquery(),
+        select(func.max(Score.id)).scalar_subquery(),
+        select(func.max(Resolution.id)).scalar_subquery(),
+    )).one())
+    if stamp[0] is None:
+        return None
+    cache = current_app.extensions.setdefault("article_scorecards", _ScorecardCache())
+    key = (article.id, *stamp)
+    card = cache.get(key)
+    if card is None:
+        card = _build_scorecard(article.id)
+        cache.put(key, card)
+    return card
+
+
+def _build_scorecard(article_id: int) -> ArticleScorecard:
+    # The author's first forecast opens the crowd at T0, so the author's window is the
+    # crowd's whole life and their crowd_brier is the crowd's Brier on that prediction.
+    crowd = select(func.count(), func.avg(Score.crowd_brier)).select_from(Prediction).join(
+        Score, (Score.prediction_id == Prediction.id) & (Score.user_id == Prediction.author_id),
+    ).where(Prediction.article_id == article_id, Prediction.status == "resolved")
+    predictions, crowd_brier = db.session.execute(crowd).one()
+    forecasters, forecaster_brier = db.session.execute(
+        select(func.count(func.distinct(Score.user_id)), func.avg(Score.brier))
+        .where(Score.article_id == article_id)
+    ).one()
+    return ArticleScorecard(
+        predictions=predictions, forecasters=forecasters,
+        crowd_brier=float(crowd_brier) if crowd_brier is not None else None,
+        forecaster_brier=float(forecaster_brier),
+        top=standings(score_filter(article_id=article_id), limit=TOP_FORECASTERS),
+        calibration=calibration_of(article_id=article_id),
+    )
+
+
+class _ScorecardCache:
+    """A few scorecards per process, each kept for at most SCORECARD_SECONDS."""
+
+    def __init__(self, size: int = 32):
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self._size = size
+
+    def get(self, key):
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or time.monotonic() - entry[0] > SCORECARD_SECONDS:
+                return None
+            return entry[1]
+
+    def put(self, key, card) -> None:
+        with self._lock:
+            self._entries[key] = (time.monotonic(), card)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+
+@bp.app_template_global()
+def calibration_chart(bins, title: str, chart_id: str = "calibration", description: str = ""):
+    """The calibration SVG for templates."""
+    return calibration_svg(bins, title=title, chart_id=chart_id, description=description)
+
+
+@bp.app_template_filter("signed_brier")
+def signed_brier(value: float | None) -> str:
+    """A relative Brier score with its sign, to three decimals: '−0.166', '+0.293', '0.000'."""
+    if value is None:
+        return "–"
+    if abs(value) < 0.0005:
+        return "0.000"
+    return f"{value:+.3f}".replace("-", "−")
