@@ -60,6 +60,12 @@ class ProfileForm(FlaskForm):
     bio = TextAreaField("Bio", description="A line or two about you; shown on your profile.",
                         validators=[Length(max=1000, message="Keep it under 1,000 characters.")])
 
+    def validate_bio(self, field) -> None:
+        from forum.board.validation import has_control_characters  # (forum.board imports auth)
+
+        if has_control_characters(field.data or ""):  # PostgreSQL can't store NUL
+            raise ValidationError("Remove the control characters (such as NUL) from your bio.")
+
 
 class PasswordForm(FlaskForm):
     current_password = PasswordField("Current password",

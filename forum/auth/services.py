@@ -53,7 +53,9 @@ def find_user(username: str) -> User | None:
 def email_taken(email: str) -> bool:
     """Whether an account already uses this email (stored and compared lower-cased)."""
     email = (email or "").strip().lower()
-    return bool(email) and db.session.scalar(select(User.id).where(User.email == email)) is not None
+    if not email or "\x00" in email:  # no address holds NUL, and PostgreSQL can't compare it
+        return False
+    return db.session.scalar(select(User.id).where(User.email == email)) is not None
 
 
 def register_user(username: str, email: str, password: str, role: str = "member") -> User:
