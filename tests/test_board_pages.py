@@ -340,8 +340,11 @@ def build(article, size: int, per_prediction: int):
 
 
 def page_queries(client, count_queries, paths) -> dict[str, int]:
+    """Statements per page with a cold sparkline cache (the most a page ever runs)."""
     counts = {}
     for path in paths:
+        for kept in ("crowd_histories", "page_forecasts", "marked_articles"):
+            client.application.extensions.pop(kept, None)
         with count_queries() as statements:
             assert client.get(path).status_code == 200
         counts[re.sub(r"\d+", "N", path)] = len(statements)
@@ -366,3 +369,38 @@ def test_pages_run_the_same_number_of_queries_at_two_data_sizes(app, client, cou
         measured.append(page_queries(client, count_queries, paths))
     small, large = measured
     assert small == large, f"queries grew with the data: {small} vs {large}"
+
+
+def test_a_kept_sparkline_skips_the_forecasts_query_until_a_new_forecast(article, client,
+                                                                          count_queries):
+    users = [make_user(f"sparky{index}") for index in range(3)]
+    prediction = make_prediction(article, users[0], title="Sparklines stay current")
+    make_forecast(prediction, users[1], 0.2)
+    db.session.commit()
+    client.get(BOARD)  # computes and keeps the crowd history
+    with count_queries() as statements:
+        before = client.get(BOARD).text
+    assert not any("FROM forecasts" in statement for statement in statements)
+    make_forecast(prediction, users[2], 0.9)
+    db.session.commit()
+    with count_queries() as statements:
+        after = client.get(BOARD).text
+    assert any("FROM forecasts" in statement for statement in statements)
+    sparkline = re.compile(r'<svg class="sparkline".*?</svg>', re.DOTALL)
+    assert sparkline.search(before).group(0) != sparkline.search(after).group(0)
+
+
+def test_a_kept_prediction_page_shows_a_new_forecast_at_once(article, client, count_queries):
+    users = [make_user(f"keeper{index}") for index in range(3)]
+    prediction = make_prediction(article, users[0], title="The page keeps up with forecasts")
+    make_forecast(prediction, users[1], 0.2)
+    db.session.commit()
+    before = client.get(f"/predictions/{prediction.id}").text
+    with count_queries() as statements:
+        assert client.get(f"/predictions/{prediction.id}").text.count("<tr") == before.count("<tr")
+    assert not any("FROM forecasts" in statement for statement in statements)
+    make_forecast(prediction, users[2], 0.9)
+    db.session.commit()
+    after = client.get(f"/predictions/{prediction.id}").text
+    assert 'Every forecast <span class="count">3</span>' in after
+    assert "keeper2" in after and after.count("<tr") > before.count("<tr")

@@ -167,7 +167,9 @@ def test_a_bad_reply_reopens_its_form_with_the_error(client, prediction, bob):
                            data={"body": "", "parent_id": str(parent.id)})
     assert response.status_code == 422
     markup = comment_html(response.text, parent.id)
-    assert '<details class="comment-tool" open>' in markup
+    assert (f'<form method="post" action="/predictions/{prediction.id}/comments" novalidate '
+            'class="comment-form reply-form" id="reply">') in markup
+    assert f'<input type="hidden" name="parent_id" value="{parent.id}">' in markup
     assert f'id="reply-{parent.id}-error"' in markup
 
 
@@ -221,3 +223,38 @@ def test_comments_on_a_hidden_prediction_are_404(client, prediction, bob):
     assert client.post(f"/predictions/{prediction.id}/comments", data={"body": "Hi"}) \
         .status_code == 404
     assert client.post(f"/comments/{comment.id}/vote", data={"value": "1"}).status_code == 404
+
+
+def test_the_reply_form_is_drawn_once_under_the_comment_named_by_reply_to(client, prediction,
+                                                                        bob):
+    first = make_comment(prediction, bob, "First.")
+    second = make_comment(prediction, bob, "Second.")
+    page = client.get(f"/predictions/{prediction.id}").text
+    link = f'href="/predictions/{prediction.id}?reply_to={second.id}#reply"'
+    assert link in comment_html(page, second.id)
+    assert 'name="parent_id"' not in page.split('<template id="reply-template">')[0]
+    page = client.get(f"/predictions/{prediction.id}?reply_to={second.id}").text
+    assert page.count('name="parent_id"') == 1
+    assert f'name="parent_id" value="{second.id}"' in comment_html(page, second.id)
+    assert 'name="parent_id"' not in comment_html(page, first.id)
+
+
+def test_a_long_discussion_opens_with_its_first_threads_and_a_link_to_all(client, prediction,
+                                                                          bob, monkeypatch):
+    from forum.board import pages
+
+    monkeypatch.setattr(pages, "COMMENTS_SHOWN", 2)
+    first = make_comment(prediction, bob, "First thread.")
+    make_comment(prediction, bob, "A reply in it.", parent=first)
+    later = make_comment(prediction, bob, "Second thread.")
+    page = client.get(f"/predictions/{prediction.id}").text
+    assert f'id="comment-{first.id}"' in page and f'id="comment-{later.id}"' not in page
+    assert "Show all comments (1 more)" in page
+    assert f'href="/predictions/{prediction.id}?comments=all#comments"' in page
+    assert f'id="comment-{later.id}"' in client.get(
+        f"/predictions/{prediction.id}?comments=all").text
+    replying = client.get(f"/predictions/{prediction.id}?reply_to={later.id}").text
+    assert f'name="parent_id" value="{later.id}"' in comment_html(replying, later.id)
+    failed = client.post(f"/comments/{later.id}/edit", data={"body": ""})
+    assert failed.status_code == 422
+    assert f'id="edit-{later.id}-error"' in comment_html(failed.text, later.id)

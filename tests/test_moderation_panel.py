@@ -96,18 +96,18 @@ def test_comment_actions_report_for_members_hide_for_moderators(client, article,
     comment = make_comment(prediction, cast["bob"], "First!")
     login(client, "alice")
     page = page_of(prediction)
-    assert f'action="/report/comment/{comment.id}"' in page
+    assert f'href="/report/comment/{comment.id}"' in page
     assert f"/moderation/comment/{comment.id}/hide" not in page
     client.post("/logout")
     create_flag(cast["alice"], "comment", comment.id, "spam")
     db.session.commit()
     login(client, "mod")
     page = page_of(prediction)
-    assert f'action="/moderation/comment/{comment.id}/hide"' in page
+    assert f'href="/moderation/comment/{comment.id}/hide"' in page
     assert "1 report" in page
     client.post(f"/moderation/comment/{comment.id}/hide", data={"reason": "Spam"})
     page = page_of(prediction)
-    assert f'action="/moderation/comment/{comment.id}/restore"' in page
+    assert f'href="/moderation/comment/{comment.id}/restore"' in page
     assert "[removed by a moderator]" in page
 
 

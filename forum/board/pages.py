@@ -5,7 +5,7 @@ section, and everything on a prediction's page."""
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -13,17 +13,22 @@ from forum import clock
 from forum.auth.routes import safe_next
 from forum.board import queries
 from forum.board.citations import Citation, cite_id, group_citations, mark_citations
+from forum.board.crowd_cache import PageForecasts, crowd_histories, page_forecasts, thin
 from forum.board.forms import ForecastForm, PredictionForm, date_shortcuts
 from forum.charts import Point, crowd_chart, describe_history, sparkline
-from forum.comments.services import build_thread, comments_of
+from forum.comments.services import build_thread, comments_of, first_threads, thread_size
 from forum.errors import NotFound
 from forum.lifecycle import ANNULLED, CLOSED, OPEN, RESOLVED, status_of
 from forum.models import Article, Prediction
+from forum.page_cache import PageStore, current_generation
 from forum.scoring import crowd_history, scheduled_close
 from forum.templating import human_date, percent
 
 TOP_ON_ARTICLE = 5
 FORECASTS_SHOWN = 100
+MARKED_ARTICLE_SECONDS = 3600
+CHART_POINTS = 1000  # about two steps per pixel of the chart; the table keeps every change
+COMMENTS_SHOWN = 50  # beyond this a discussion opens with its oldest threads and a link
 
 
 @dataclass
@@ -37,15 +42,16 @@ class Row:
 
 
 def rows_for(predictions: list[Prediction], user) -> list[Row]:
-    """Rows for a list of predictions: two queries (forecasts, the viewer's votes) in all."""
+    """Rows for a list of predictions: at most two queries (the forecasts of sparklines not
+    yet kept, the viewer's votes) in all."""
     ids = [prediction.id for prediction in predictions]
-    points = queries.forecast_points_by_prediction(ids)
+    histories = crowd_histories(predictions)
     votes = queries.my_votes(user, prediction_ids=ids)
     now = clock.now()
     rows = []
     for prediction in predictions:
         status = status_of(prediction.status, prediction.resolution_date, now)
-        history = crowd_history(points.get(prediction.id, []))
+        history = histories[prediction.id]
         line = sparkline(history, start=prediction.created_at, end=_chart_end(prediction, status,
                                                                               now))
         rows.append(Row(prediction, status, line, votes.get(("prediction", prediction.id), 0)))
@@ -72,10 +78,8 @@ def article_board(article: Article, user, *, form: PredictionForm | None = None,
             extra = None
         if extra is not None and extra.article_id == article.id:
             predictions.insert(0, extra)
-    citations = group_citations(queries.quoting_predictions(article))
+    body, citations = _marked_article(article)
     board_url = url_for("board.index", slug=article.slug)
-    body = mark_citations(article.body_html, citations,
-                          lambda citation: f"#{citation.anchor}-list")
     if form is None and getattr(user, "is_authenticated", False):
         form = PredictionForm(formdata=None, source="article", quote=quote)
     return {
@@ -85,37 +89,74 @@ def article_board(article: Article, user, *, form: PredictionForm | None = None,
     }
 
 
+def _marked_article(article: Article) -> tuple[Markup, list[Citation]]:
+    """The article's body with its quoted passages marked, and the citations list.
+
+    A popular article is quoted by thousands of predictions, and marking them costs more than
+    the rest of the page, so the result is kept per worker under the cache generation that
+    every write bumps: it is rebuilt after any change and never shown stale."""
+    store = current_app.extensions.setdefault("marked_articles", PageStore(max_entries=16))
+    key = (article.id, current_generation())
+    found = store.get(key, ttl=MARKED_ARTICLE_SECONDS)
+    if found is None:
+        citations = group_citations(queries.quoting_predictions(article))
+        body = mark_citations(article.body_html, citations,
+                              lambda citation: f"#{citation.anchor}-list")
+        found = (body, citations)
+        store.put(key, found)
+    return found
+
+
 @dataclass
 class ForecastView:
-    """The prediction page's forecasts: all of them for the chart, a capped list for reading."""
+    """The prediction page's forecasts: the crowd's history for the chart, the viewer's own,
+    and a capped list for reading."""
 
-    rows: list
     mine: list
     shown: list
     total: int
     history: list = field(default_factory=list)
+    table_rows: Markup = field(default_factory=Markup)
 
 
 def prediction_page(prediction: Prediction, user, *, show_all: bool = False,
-                    forecast_form: ForecastForm | None = None, comment_state=None) -> dict:
+                    forecast_form: ForecastForm | None = None, comment_state=None,
+                    reply_to: int | None = None, all_comments: bool = False) -> dict:
     """Everything the prediction page shows, in a fixed number of queries."""
     now = clock.now()
     status = status_of(prediction.status, prediction.resolution_date, now)
-    rows = queries.forecast_rows(prediction.id)
     user_id = user.id if getattr(user, "is_authenticated", False) else None
-    mine = [row for row in rows if row.user_id == user_id]
-    newest_first = rows[::-1]
-    forecasts = ForecastView(rows=rows, mine=mine[::-1], total=len(rows),
-                             shown=newest_first if show_all else newest_first[:FORECASTS_SHOWN],
-                             history=crowd_history(row.point for row in rows))
+    if show_all:
+        rows = queries.forecast_rows(prediction.id)
+        kept = PageForecasts(history=crowd_history(row.point for row in rows),
+                             newest=rows[::-1], total=len(rows))
+    else:
+        kept = page_forecasts(prediction, FORECASTS_SHOWN)
+    mine = queries.forecast_rows(prediction.id, user_id) if user_id is not None else []
+    forecasts = ForecastView(mine=mine[::-1], total=kept.total, shown=kept.newest,
+                             history=kept.history, table_rows=kept.table_rows)
     comments = comments_of(prediction.id)
     comment_state = dict(comment_state or {})
+    open_for_reply = {str(comment.id): comment.id for comment in comments
+                      if not comment.deleted and not comment.hidden}
     if comment_state.get("target", "").startswith("reply-"):
         replied = comment_state["target"].removeprefix("reply-")
-        if replied not in {str(comment.id) for comment in comments}:
+        if replied in open_for_reply:
+            reply_to = open_for_reply[replied]
+        else:
             comment_state["target"] = "new"  # no such comment here: show the error up top
+    if str(reply_to) not in open_for_reply:
+        reply_to = None
+    thread = build_thread(comments)
+    shown = thread if all_comments else first_threads(thread, COMMENTS_SHOWN)
+    shown_count = sum(thread_size(node) for node in shown)
+    edited = comment_state.get("target", "").removeprefix("edit-")
+    focus = reply_to or (int(edited) if edited.isdigit() else None)
+    if focus is not None and not _holds(shown, focus):  # a form to show lies further down
+        shown, shown_count = thread, len(comments)
     votes = queries.my_votes(user, prediction_ids=[prediction.id],
-                             comment_ids=[comment.id for comment in comments])
+                             comment_ids=_ids(shown) if shown is not thread else
+                             [comment.id for comment in comments])
     if forecast_form is None and user_id is not None and status == OPEN:
         standing = mine[-1].probability if mine else None
         forecast_form = ForecastForm(
@@ -123,14 +164,23 @@ def prediction_page(prediction: Prediction, user, *, show_all: bool = False,
     return {
         "prediction": prediction, "status": status, "forecasts": forecasts,
         "chart": _chart(prediction, status, forecasts, now, user_id),
-        "thread": build_thread(comments), "votes": votes,
+        "thread": shown, "comments_hidden": len(comments) - shown_count, "votes": votes,
         "revisions": queries.revisions_of(prediction.id),
         "editable": can_edit(prediction, user, status), "forecast_form": forecast_form,
-        "comment_state": comment_state, "show_all": show_all,
+        "comment_state": comment_state, "show_all": show_all, "reply_to": reply_to,
         "quote_anchor": cite_id(prediction.quote) if prediction.quote else None,
         "comment_total": sum(1 for comment in comments if not comment.deleted
                              and not comment.hidden),
     }
+
+
+def _ids(nodes) -> list[int]:
+    return [id_ for node in nodes for id_ in (node.comment.id, *_ids(node.replies))]
+
+
+def _holds(nodes, comment_id: int) -> bool:
+    return any(node.comment.id == comment_id or _holds(node.replies, comment_id)
+               for node in nodes)
 
 
 def can_edit(prediction: Prediction, user, status: str) -> bool:
@@ -160,7 +210,7 @@ def _chart(prediction: Prediction, status: str, forecasts: ForecastView, now: da
                   f"Your forecast: {percent(row.probability)} on {human_date(row.created_at)}")
             for row in forecasts.mine]
     return crowd_chart(
-        forecasts.history, start=prediction.created_at, end=end,
+        thin(forecasts.history, CHART_POINTS), start=prediction.created_at, end=end,
         chart_id=f"chart-{prediction.id}",
         title=f"Crowd median over time for “{prediction.title}”",
         description=describe_history(forecasts.history) + " The diamond marks the author's "

@@ -163,13 +163,15 @@ class ForecastRow:
         return ForecastPoint(self.id, self.user_id, self.probability, self.created_at)
 
 
-def forecast_rows(prediction_id: int) -> list[ForecastRow]:
-    """Every forecast on a prediction with its forecaster's name, oldest first (one query)."""
+def forecast_rows(prediction_id: int, user_id: int | None = None) -> list[ForecastRow]:
+    """Every forecast on a prediction (or one user's) with the forecaster's name, oldest
+    first (one query)."""
+    mine = () if user_id is None else (Forecast.user_id == user_id,)
     rows = db.session.execute(
         select(Forecast.id, Forecast.user_id, User.username, Forecast.probability,
                Forecast.created_at)
         .join(User, User.id == Forecast.user_id)
-        .where(Forecast.prediction_id == prediction_id)
+        .where(Forecast.prediction_id == prediction_id, *mine)
         .order_by(Forecast.created_at, Forecast.id)
     ).all()
     return [ForecastRow(*row) for row in rows]

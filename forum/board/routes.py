@@ -106,7 +106,9 @@ def new(slug: str):
 @bp.get("/predictions/" + PREDICTION_ID)
 def show(prediction_id: int):
     prediction = queries.get_prediction(prediction_id, include_hidden=_is_moderator())
-    return render_prediction(prediction, show_all=request.args.get("forecasts") == "all")
+    return render_prediction(prediction, show_all=request.args.get("forecasts") == "all",
+                             reply_to=request.args.get("reply_to", type=int),
+                             all_comments=request.args.get("comments") == "all")
 
 
 @bp.route("/predictions/" + PREDICTION_ID + "/edit", methods=["GET", "POST"])

@@ -19,9 +19,11 @@ COMMENT_ID = "<int(max=2147483647):comment_id>"
 PREDICTION_ID = "<int(max=2147483647):prediction_id>"
 
 
-def _comment_url(comment) -> str:
+def _comment_url(comment, prediction) -> str:
+    """The comment on its prediction's page; a long discussion opens in full to show it."""
+    long = prediction.comment_count > pages.COMMENTS_SHOWN
     return url_for("board.show", prediction_id=comment.prediction_id,
-                   _anchor=f"comment-{comment.id}")
+                   comments="all" if long else None, _anchor=f"comment-{comment.id}")
 
 
 def _comment_and_prediction(comment_id: int):
@@ -51,14 +53,14 @@ def create(prediction_id: int):
         return _show_again(prediction, target, raw_body, error)
     db.session.commit()
     flash("Your reply is posted." if parent_id else "Your comment is posted.", "success")
-    return redirect(_comment_url(comment), code=303)
+    return redirect(_comment_url(comment, prediction), code=303)
 
 
 @bp.post("/comments/" + COMMENT_ID + "/edit")
 def edit(comment_id: int):
     comment, prediction = _comment_and_prediction(comment_id)
     if not current_user.is_authenticated:
-        return pages.login_first(_comment_url(comment))
+        return pages.login_first(_comment_url(comment, prediction))
     raw_body = request.form.get("body", "")
     try:
         services.edit_comment(comment, current_user, services.read_body(raw_body))
@@ -67,18 +69,18 @@ def edit(comment_id: int):
         return _show_again(prediction, f"edit-{comment.id}", raw_body, error)
     db.session.commit()
     flash("Your comment is updated.", "success")
-    return redirect(_comment_url(comment), code=303)
+    return redirect(_comment_url(comment, prediction), code=303)
 
 
 @bp.post("/comments/" + COMMENT_ID + "/delete")
 def delete(comment_id: int):
-    comment, _ = _comment_and_prediction(comment_id)
+    comment, prediction = _comment_and_prediction(comment_id)
     if not current_user.is_authenticated:
-        return pages.login_first(_comment_url(comment))
+        return pages.login_first(_comment_url(comment, prediction))
     services.delete_comment(comment, current_user)
     db.session.commit()
     flash("Your comment is deleted; replies to it keep their place.", "success")
-    return redirect(_comment_url(comment), code=303)
+    return redirect(_comment_url(comment, prediction), code=303)
 
 
 @bp.post("/comments/" + COMMENT_ID + "/vote")
@@ -87,7 +89,7 @@ def vote(comment_id: int):
     comment, prediction = _comment_and_prediction(comment_id)
     if prediction.hidden:
         raise NotFound("This prediction was removed by a moderator.")
-    back = pages.back_to(_comment_url(comment))
+    back = pages.back_to(_comment_url(comment, prediction))
     if not current_user.is_authenticated:
         return pages.login_first(back)
     board_services.vote_on_comment(current_user, comment, read_form_vote(request.form.get("value")))

@@ -155,3 +155,20 @@ def build_thread(comments: list[Comment]) -> list[ThreadNode]:
         parent = nodes.get(comment.parent_id) if comment.parent_id else None
         (parent.replies if parent else roots).append(nodes[comment.id])
     return roots
+
+
+def thread_size(node: ThreadNode) -> int:
+    """How many comments a thread holds, its first comment included."""
+    return 1 + sum(thread_size(reply) for reply in node.replies)
+
+
+def first_threads(roots: list[ThreadNode], budget: int) -> list[ThreadNode]:
+    """The oldest whole threads holding about `budget` comments (at least one thread), so a
+    long discussion opens light and the rest is a link away; a thread is never cut."""
+    shown, count = [], 0
+    for root in roots:
+        if shown and count + thread_size(root) > budget:
+            break
+        shown.append(root)
+        count += thread_size(root)
+    return shown

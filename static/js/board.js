@@ -159,12 +159,52 @@
     });
   }
 
+  // "Reply" opens the one reply form under its comment without a reload; without
+  // JavaScript the link loads the page with that form already in place (?reply_to=).
+  function replyLinks() {
+    const template = document.getElementById("reply-template");
+    if (!template) return;
+    document.addEventListener("click", (event) => {
+      const link = event.target.closest("a[data-reply-to], a[data-reply-cancel]");
+      if (!link) return;
+      const open = document.getElementById("reply");
+      if (link.hasAttribute("data-reply-cancel")) {
+        if (open) { event.preventDefault(); open.remove(); }
+        return;
+      }
+      event.preventDefault();
+      if (open) open.remove();
+      const id = link.dataset.replyTo;
+      const form = template.content.firstElementChild.cloneNode(true);
+      form.querySelector("input[name=parent_id]").value = id;
+      const label = form.querySelector("label");
+      const textarea = form.querySelector("textarea");
+      label.textContent = `Reply to ${link.dataset.replyName}`;
+      label.htmlFor = textarea.id = `reply-${id}`;
+      const cancel = form.querySelector("[data-reply-cancel]");
+      cancel.href = `${cancel.pathname}#comment-${id}`;
+      link.closest(".comment-card").appendChild(form);
+      textarea.focus();
+    });
+  }
+
+  // A link to a comment beyond a long discussion's first threads opens the whole of it.
+  function commentAnchor() {
+    const all = document.querySelector("a[data-all-comments]");
+    const hash = window.location.hash;
+    if (all && /^#comment-\d+$/.test(hash) && !document.getElementById(hash.slice(1))) {
+      window.location.replace(all.href.split("#")[0] + hash);
+    }
+  }
+
   const start = () => {
     probabilityInputs();
     dateShortcuts();
     passageToQuote();
     votes();
     commentTools();
+    replyLinks();
+    commentAnchor();
   };
   if (window.Forum && window.Forum.ready) window.Forum.ready(start);
   else if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

@@ -1,0 +1,123 @@
+"""Crowd histories kept per worker, so a page's cost doesn't grow with a prediction's
+popularity (the busiest has tens of thousands of forecasts).
+
+Both caches live on the app (one per worker process) and are keyed by the prediction's id,
+creation time and forecast count: every new forecast changes the count, so the next view
+recomputes; an unchanged prediction costs no forecast query at all.
+
+- The board's sparklines are 96 pixels wide: their history is thinned to a few points per pixel.
+- The prediction page keeps its whole history (the chart and its data table) and the newest
+  forecasts it lists; the viewer's own forecasts are read apart, in one small query.
+"""
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+
+from flask import current_app, render_template
+from markupsafe import Markup
+
+from forum.board import queries
+from forum.scoring import crowd_history
+
+POINTS_KEPT = 192  # two per pixel of the widest sparkline
+SPARKLINES_KEPT = 4096
+PAGE_POINTS_KEPT = 200_000  # history steps and rows over every kept prediction page, ~25 MB
+
+History = list[tuple[datetime, float]]
+
+
+class _Lru:
+    """A small LRU shared by a worker's threads, bounded by the summed `weight` of entries."""
+
+    def __init__(self, budget: int):
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self._budget = budget
+        self._used = 0
+
+    def get(self, key):
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key, value, weight: int = 1) -> None:
+        with self._lock:
+            old = self._entries.pop(key, None)
+            self._used -= old[0] if old else 0
+            self._entries[key] = (weight, value)
+            self._used += weight
+            while self._used > self._budget and len(self._entries) > 1:
+                dropped, _ = self._entries.popitem(last=False)
+                self._used -= dropped
+
+
+def _lru(name: str, budget: int) -> _Lru:
+    return current_app.extensions.setdefault(name, _Lru(budget))
+
+
+def _key(prediction) -> tuple:
+    return prediction.id, prediction.created_at, prediction.forecast_count
+
+
+def thin(history: History, keep: int = POINTS_KEPT) -> History:
+    """At most about `keep` evenly spaced steps of a step function, always with its last."""
+    if len(history) <= keep:
+        return history
+    stride = len(history) / keep
+    kept = [history[int(index * stride)] for index in range(keep)]
+    if kept[-1] is not history[-1]:
+        kept.append(history[-1])
+    return kept
+
+
+def crowd_histories(predictions) -> dict[int, History]:
+    """The thinned crowd history of each prediction; one query for those not yet kept."""
+    cache = _lru("crowd_histories", SPARKLINES_KEPT)
+    found: dict[int, History] = {}
+    missing = []
+    for prediction in predictions:
+        history = cache.get(_key(prediction))
+        if history is None:
+            missing.append(prediction)
+        else:
+            found[prediction.id] = history
+    if missing:
+        points = queries.forecast_points_by_prediction(prediction.id for prediction in missing)
+        for prediction in missing:
+            history = thin(crowd_history(points.get(prediction.id, [])))
+            cache.put(_key(prediction), history)
+            found[prediction.id] = history
+    return found
+
+
+@dataclass
+class PageForecasts:
+    """What the prediction page shows of everyone's forecasts."""
+
+    history: History
+    newest: list  # ForecastRow, newest first, at most the page's `newest` count
+    total: int
+
+    @cached_property
+    def table_rows(self) -> Markup:
+        """The chart's data table (hundreds of rows), rendered once per kept history."""
+        return Markup(render_template("board/_history_rows.html", history=self.history))
+
+
+def page_forecasts(prediction, newest: int) -> PageForecasts:
+    """The prediction page's crowd history and newest forecasts (one query when not kept)."""
+    cache = _lru("page_forecasts", PAGE_POINTS_KEPT)
+    key = (*_key(prediction), newest)
+    found = cache.get(key)
+    if found is None:
+        rows = queries.forecast_rows(prediction.id)
+        found = PageForecasts(history=crowd_history(row.point for row in rows),
+                              newest=rows[::-1][:newest], total=len(rows))
+        cache.put(key, found, weight=len(found.history) + len(found.newest))
+    return found
