@@ -7,6 +7,7 @@ The module stands at the top level of the repository and is installed as a py-mo
 
 import os
 from datetime import timedelta
+from typing import ClassVar
 
 
 def env_flag(name: str, default: bool) -> bool:
@@ -23,7 +24,7 @@ class Config:
     FORUM_ENV = os.environ.get("FORUM_ENV", "development")
     SECRET_KEY = os.environ.get("SECRET_KEY") or None  # dev: generated in the instance folder
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or None  # None: instance/forum.db
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = env_flag("RATELIMIT_ENABLED", True)
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "forum")

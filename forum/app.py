@@ -11,7 +11,6 @@ import config as config_module
 from forum.extensions import csrf, db, limiter, login_manager, migrate
 from forum.limits import DEFAULT_RATE_LIMITS
 
-
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -92,7 +91,15 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Attach every feature's blueprint."""
     from forum import (
-        api, articles, auth, board, comments, leaderboard, moderation, notifications, users,
+        api,
+        articles,
+        auth,
+        board,
+        comments,
+        leaderboard,
+        moderation,
+        notifications,
+        users,
     )
 
     for feature in (auth, articles, board, comments, moderation, notifications, leaderboard,

@@ -45,7 +45,7 @@ def _pg_dump(url: URL, target: Path) -> Path:
         raise BackupError("pg_dump is not installed (Debian: apt-get install postgresql-client).")
     plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
     result = subprocess.run(["pg_dump", "--format=custom", f"--file={target}", plain],
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise BackupError(f"pg_dump failed: {result.stderr.strip()}")
     return target

@@ -69,5 +69,5 @@ def plain_text(rendered_html: str) -> str:
 
 def headings(rendered_html: str) -> list[tuple[str, str]]:
     """The (id, text) of each h2 in rendered HTML, for a table of contents."""
-    found = re.findall(r'<h2 id="([^"]+)">(.*?)</h2>', rendered_html, flags=re.S)
+    found = re.findall(r'<h2 id="([^"]+)">(.*?)</h2>', rendered_html, flags=re.DOTALL)
     return [(anchor, html.unescape(re.sub(r"<[^>]+>", "", text))) for anchor, text in found]

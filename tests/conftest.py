@@ -3,19 +3,18 @@ TEST_DATABASE_URL names a server), migrated once with Alembic, emptied after eve
 
 import contextvars
 import os
-import uuid
 from contextlib import contextmanager
 
 import flask_migrate
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event
 
 from config import TestConfig
 from forum.app import create_app
 from forum.extensions import db
+from tests.databases import temporary_postgres_database
 from tests.factories import DEFAULT_PASSWORD, make_article, make_user
 
 
@@ -31,16 +30,8 @@ def database_url(tmp_path_factory):
     if server is None:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'forum.db'}"
         return
-    name = f"forum_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(make_url(server).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with temporary_postgres_database(server, "forum_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -2,19 +2,18 @@
 
 import logging
 import os
-import uuid
 
 import flask_migrate
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect, text
 
 from config import TestConfig
 from forum.app import MIGRATIONS_DIR, create_app
 from forum.extensions import db
+from tests.databases import temporary_postgres_database
 
 
 @pytest.fixture
@@ -24,16 +23,8 @@ def fresh_database_url(tmp_path):
     if not server.startswith("postgresql"):
         yield f"sqlite:///{tmp_path / 'fresh.db'}"
         return
-    name = f"forum_migrations_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(make_url(server).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with temporary_postgres_database(server, "forum_migrations") as url:
+        yield url
 
 
 @pytest.fixture

@@ -4,6 +4,14 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from forum.api import (  # noqa: E402,F401
-    articles, auth, comments, leaderboard, openapi, predictions, resolution, tokens, users,
+from forum.api import (  # noqa: F401
+    articles,
+    auth,
+    comments,
+    leaderboard,
+    openapi,
+    predictions,
+    resolution,
+    tokens,
+    users,
 )

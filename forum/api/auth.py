@@ -32,12 +32,12 @@ def authenticate_request():
             raise Unauthorized("The bearer token is missing, malformed, revoked or unknown.")
         g._login_user, g.api_token = found  # Flask-Login reads the current user from here
         return
-    if request.method not in _SAFE_METHODS and current_user.is_authenticated:
-        if current_app.config.get("WTF_CSRF_ENABLED", True):
-            try:
-                validate_csrf(request.headers.get("X-CSRFToken", ""))
-            except ValidationError:
-                raise ActionError("Missing or invalid CSRF token (send it in X-CSRFToken).")
+    if (request.method not in _SAFE_METHODS and current_user.is_authenticated
+            and current_app.config.get("WTF_CSRF_ENABLED", True)):
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken", ""))
+        except ValidationError:
+            raise ActionError("Missing or invalid CSRF token (send it in X-CSRFToken).") from None
 
 
 def member_required(view):

@@ -112,10 +112,12 @@ def forecast_points(prediction_id: int) -> list[ForecastPoint]:
     return [ForecastPoint(*row) for row in rows]
 
 
-def refresh_crowd(prediction: Prediction) -> None:
-    """Recompute the crowd counters from the forecast rows (the row is locked by the caller)."""
-    points = forecast_points(prediction.id)
-    median, forecasters = crowd_median(points)
+def refresh_crowd(prediction: Prediction, points: list[ForecastPoint] | None = None,
+                  before: datetime | None = None) -> None:
+    """Recompute the crowd counters from the forecast rows (the row is locked by the caller);
+    with `before`, only forecasts made before it count (a resolved prediction's T_end)."""
+    points = forecast_points(prediction.id) if points is None else points
+    median, forecasters = crowd_median(points, before=before)
     db.session.refresh(prediction)
     db.session.execute(
         update(Prediction).where(Prediction.id == prediction.id)

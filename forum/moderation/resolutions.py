@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import update
 
 from forum import clock, scores
-from forum.board.services import forecast_points, hot_rank
+from forum.board.services import forecast_points, refresh_crowd
 from forum.board.validation import has_control_characters
 from forum.errors import Conflict, Invalid
 from forum.extensions import db
@@ -26,7 +26,7 @@ from forum.models import Prediction, Resolution, User
 from forum.moderation import audit, flags
 from forum.notifications.services import notify_many
 from forum.permissions import ensure_moderator
-from forum.scoring import ForecastPoint, crowd_median, scheduled_close
+from forum.scoring import ForecastPoint, scheduled_close
 
 OUTCOMES = {"yes": "Yes", "no": "No", "annulled": "Annulled"}
 NOTE_MAX = 2000
@@ -194,15 +194,8 @@ def t_end(prediction: Prediction) -> datetime:
 
 def refresh_counted_crowd(prediction: Prediction, points: list[ForecastPoint]) -> None:
     """The crowd counters: on a resolved prediction only forecasts before T_end count."""
-    before = t_end(prediction) if prediction.status == RESOLVED else None
-    median, forecasters = crowd_median(points, before=before)
-    db.session.execute(
-        update(Prediction).where(Prediction.id == prediction.id)
-        .values(crowd_median=median, forecaster_count=forecasters, forecast_count=len(points),
-                hot_rank=hot_rank(prediction.vote_score, forecasters, prediction.created_at))
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(prediction)
+    refresh_crowd(prediction, points,
+                  before=t_end(prediction) if prediction.status == RESOLVED else None)
 
 
 def _notify_forecasters(prediction: Prediction, resolution: Resolution, moderator: User,
