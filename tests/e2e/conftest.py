@@ -6,6 +6,7 @@ Screenshots land in artifacts/screenshots/<name>-<width>.png (git-ignored)."""
 import os
 import re
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -155,17 +156,26 @@ def console():
 def page(browser, console):
     """A fresh browser context at desktop width in light mode; fails on the errors `Console`
     describes."""
-    context = browser.new_context(viewport=DESKTOP, color_scheme="light", locale="en-GB",
-                                  timezone_id="UTC")
-    context.add_init_script(CSP_LISTENER)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.on("console", lambda message: console.record(message.type, message.text))
-    page.on("pageerror", lambda error: console.record("pageerror", str(error)))
-    page.on("response", console.record_response)
-    page.on("requestfailed", console.record_failure)
+    with checked_page(browser, console) as opened:
+        yield opened
+
+
+@contextmanager
+def checked_page(browser, console, **context_options):
+    """A page in a fresh context (desktop, light, en-GB, UTC unless overridden) whose console
+    errors, CSP violations, failed loads and 5xx answers fail the test when it closes."""
+    options = {"viewport": DESKTOP, "color_scheme": "light", "locale": "en-GB",
+               "timezone_id": "UTC", **context_options}
+    context = browser.new_context(**options)
+    context.add_init_script(CSP_LISTENER)  # with JavaScript off it can't run; Chromium still logs
+    opened = context.new_page()
+    opened.set_default_timeout(10_000)
+    opened.on("console", lambda message: console.record(message.type, message.text))
+    opened.on("pageerror", lambda error: console.record("pageerror", str(error)))
+    opened.on("response", console.record_response)
+    opened.on("requestfailed", console.record_failure)
     try:
-        yield page
+        yield opened
     finally:
         context.close()
     if unexpected := console.unexpected_errors():

@@ -24,7 +24,7 @@ from forum import clock
 from forum.articles.services import bundled_articles
 from forum.extensions import db
 from forum.models import Comment, Forecast, Prediction
-from tests.e2e.conftest import CSP_LISTENER, DESKTOP, PHONE, screenshot
+from tests.e2e.conftest import DESKTOP, PHONE, checked_page, screenshot
 from tests.factories import (
     DEFAULT_PASSWORD,
     make_article,
@@ -390,21 +390,8 @@ def test_the_whole_journey_by_touch_at_phone_width(live_server, cast, page):
 @pytest.fixture
 def page_without_javascript(browser, console):
     """As the `page` fixture (same failure rules), with JavaScript switched off."""
-    context = browser.new_context(viewport=DESKTOP, color_scheme="light", locale="en-GB",
-                                  timezone_id="UTC", java_script_enabled=False)
-    context.add_init_script(CSP_LISTENER)  # (it can't run; the browser still logs violations)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.on("console", lambda message: console.record(message.type, message.text))
-    page.on("pageerror", lambda error: console.record("pageerror", str(error)))
-    page.on("response", console.record_response)
-    page.on("requestfailed", console.record_failure)
-    try:
-        yield page
-    finally:
-        context.close()
-    if unexpected := console.unexpected_errors():
-        pytest.fail("The page reported errors:\n" + "\n".join(unexpected), pytrace=False)
+    with checked_page(browser, console, java_script_enabled=False) as opened:
+        yield opened
 
 
 def test_the_whole_journey_without_javascript(live_server, cast, page_without_javascript):
