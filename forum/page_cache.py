@@ -7,10 +7,6 @@ one primary-key read instead of the page's queries and its rendering. Logged-in 
 clients and every non-GET request bypass the cache entirely.
 """
 
-import threading
-import time
-from collections import OrderedDict
-
 from flask import Flask, current_app, g, request, session
 from sqlalchemy import event, insert, update
 from sqlalchemy.orm import Session
@@ -18,6 +14,7 @@ from sqlalchemy.orm import Session
 from forum import clock
 from forum.extensions import db
 from forum.models import CacheGeneration
+from forum.worker_cache import WorkerCache
 
 PAGE_ENDPOINTS = {
     "articles.home", "articles.show", "board.index", "board.show", "board.feed",
@@ -25,30 +22,6 @@ PAGE_ENDPOINTS = {
 }
 _INTERNAL = "page_cache_internal"
 _READ_GENERATION = f"SELECT value FROM {CacheGeneration.__tablename__} WHERE id = 1"
-
-
-class PageStore:
-    """A thread-safe LRU of rendered responses with a time-to-live."""
-
-    def __init__(self, max_entries: int = 2000):
-        self.max_entries = max_entries
-        self._entries: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key, ttl: float):
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or time.monotonic() - entry[0] > ttl:
-                return None
-            self._entries.move_to_end(key)
-            return entry[1]
-
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._entries[key] = (time.monotonic(), value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
 
 
 def current_generation() -> int:
@@ -78,7 +51,7 @@ def serve_cached():
     g.page_cache_key = (current_generation(), clock.today(), request.full_path,
                         request.accept_mimetypes.best)
     hit = current_app.extensions["page_cache"].get(
-        g.page_cache_key, current_app.config["PAGE_CACHE_SECONDS"]
+        g.page_cache_key, ttl=current_app.config["PAGE_CACHE_SECONDS"]
     )
     if hit is None:
         return None
@@ -143,7 +116,7 @@ def track_writes() -> None:
 
 def register(app: Flask) -> None:
     """Install the cache on the app (a no-op for reads when PAGE_CACHE_SECONDS is 0)."""
-    app.extensions["page_cache"] = PageStore()
+    app.extensions["page_cache"] = WorkerCache(2000)
     track_writes()
     app.before_request_funcs.setdefault(None, []).insert(0, serve_cached)
     app.after_request(store_page)

@@ -9,7 +9,6 @@ nothing, not even a row id.
 """
 
 import logging
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import groupby
@@ -18,6 +17,7 @@ from operator import itemgetter
 from sqlalchemy import DateTime, bindparam, select, type_coerce
 
 from forum.clock import as_utc
+from forum.database import roomy_sqlite_cache
 from forum.extensions import db
 from forum.models import Forecast, Prediction, Score
 from forum.scoring import ForecastPoint, score_prediction
@@ -138,28 +138,12 @@ def recompute(batch_forecasts: int = 200_000) -> RecomputeSummary:
     The caller commits.
     """
     connection = db.session.connection()
-    with _roomy_page_cache(connection):
+    with roomy_sqlite_cache(connection):
         summary = _recompute(connection, batch_forecasts)
     db.session.expire_all()  # Score objects in the session may be stale now
     log.info("scores recomputed: %d rows, %d inserted, %d updated, %d deleted",
              summary.rows, summary.inserted, summary.updated, summary.deleted)
     return summary
-
-
-@contextmanager
-def _roomy_page_cache(connection, kibibytes: int = 131_072):
-    """On SQLite, give this connection a 128 MB page cache while it rewrites the scores: with
-    the default 2 MB, updating five indexes over 250,000 rows re-reads pages from the OS
-    and a rebuild takes half as long again."""
-    if connection.dialect.name != "sqlite":
-        yield
-        return
-    previous = connection.exec_driver_sql("PRAGMA cache_size").scalar()
-    connection.exec_driver_sql(f"PRAGMA cache_size = -{int(kibibytes)}")
-    try:
-        yield
-    finally:
-        connection.exec_driver_sql(f"PRAGMA cache_size = {int(previous)}")
 
 
 def _recompute(connection, batch_forecasts: int) -> RecomputeSummary:

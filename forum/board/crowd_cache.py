@@ -10,55 +10,22 @@ recomputes; an unchanged prediction costs no forecast query at all.
   forecasts it lists; the viewer's own forecasts are read apart, in one small query.
 """
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
-from flask import current_app, render_template
+from flask import render_template
 from markupsafe import Markup
 
 from forum.board import queries
 from forum.scoring import crowd_history
+from forum.worker_cache import worker_cache
 
 POINTS_KEPT = 192  # two per pixel of the widest sparkline
 SPARKLINES_KEPT = 4096
 PAGE_POINTS_KEPT = 200_000  # history steps and rows over every kept prediction page, ~25 MB
 
 History = list[tuple[datetime, float]]
-
-
-class _Lru:
-    """A small LRU shared by a worker's threads, bounded by the summed `weight` of entries."""
-
-    def __init__(self, budget: int):
-        self._entries: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-        self._budget = budget
-        self._used = 0
-
-    def get(self, key):
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            self._entries.move_to_end(key)
-            return entry[1]
-
-    def put(self, key, value, weight: int = 1) -> None:
-        with self._lock:
-            old = self._entries.pop(key, None)
-            self._used -= old[0] if old else 0
-            self._entries[key] = (weight, value)
-            self._used += weight
-            while self._used > self._budget and len(self._entries) > 1:
-                dropped, _ = self._entries.popitem(last=False)
-                self._used -= dropped
-
-
-def _lru(name: str, budget: int) -> _Lru:
-    return current_app.extensions.setdefault(name, _Lru(budget))
 
 
 def _key(prediction) -> tuple:
@@ -78,7 +45,7 @@ def thin(history: History, keep: int = POINTS_KEPT) -> History:
 
 def crowd_histories(predictions) -> dict[int, History]:
     """The thinned crowd history of each prediction; one query for those not yet kept."""
-    cache = _lru("crowd_histories", SPARKLINES_KEPT)
+    cache = worker_cache("crowd_histories", SPARKLINES_KEPT)
     found: dict[int, History] = {}
     missing = []
     for prediction in predictions:
@@ -112,7 +79,7 @@ class PageForecasts:
 
 def page_forecasts(prediction, newest: int) -> PageForecasts:
     """The prediction page's crowd history and newest forecasts (one query when not kept)."""
-    cache = _lru("page_forecasts", PAGE_POINTS_KEPT)
+    cache = worker_cache("page_forecasts", PAGE_POINTS_KEPT)
     key = (*_key(prediction), newest)
     found = cache.get(key)
     if found is None:

@@ -5,7 +5,7 @@ section, and everything on a prediction's page."""
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -20,9 +20,10 @@ from forum.comments.services import build_thread, comments_of, first_threads, th
 from forum.errors import NotFound
 from forum.lifecycle import ANNULLED, CLOSED, OPEN, RESOLVED, status_of
 from forum.models import Article, Prediction
-from forum.page_cache import PageStore, current_generation
+from forum.page_cache import current_generation
 from forum.scoring import crowd_history, scheduled_close
 from forum.templating import human_date, percent
+from forum.worker_cache import worker_cache
 
 TOP_ON_ARTICLE = 5
 FORECASTS_SHOWN = 100
@@ -95,7 +96,7 @@ def _marked_article(article: Article) -> tuple[Markup, list[Citation]]:
     A popular article is quoted by thousands of predictions, and marking them costs more than
     the rest of the page, so the result is kept per worker under the cache generation that
     every write bumps: it is rebuilt after any change and never shown stale."""
-    store = current_app.extensions.setdefault("marked_articles", PageStore(max_entries=16))
+    store = worker_cache("marked_articles", 16)
     key = (article.id, current_generation())
     found = store.get(key, ttl=MARKED_ARTICLE_SECONDS)
     if found is None:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from forum import clock
+from forum.database import roomy_sqlite_cache
 from forum.demo_data import phrases, rows, store
 from forum.demo_data.activity import make_comments, make_forecasts, make_votes
 from forum.demo_data.people import ADMIN, plan_predictions, plan_users, quotable_sentences
@@ -149,7 +150,7 @@ def _insert(connection, plan: _Plan, first: dict[str, int]):
     """Insert table by table, parents first; returns (rows, seconds) per table."""
     board = plan.board
     counts, timings = {}, {}
-    with store.roomy_cache(connection):
+    with roomy_sqlite_cache(connection, megabytes=256):
         for name, table, source in (
             ("users", User, plan.users), ("predictions", Prediction, rows.prediction_rows(board)),
             ("forecasts", Forecast, rows.forecast_rows(board)),

@@ -2,8 +2,7 @@
 (so rows can point at each other before they are written), and PostgreSQL's sequences moved
 past them afterwards. The same code serves SQLite and PostgreSQL."""
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from itertools import islice
 
 from sqlalchemy import Table, func, select, text
@@ -27,21 +26,6 @@ def insert_all(connection: Connection, table: Table, rows: Iterable[dict]) -> in
         connection.execute(table.insert(), batch)
         total += len(batch)
     return total
-
-
-@contextmanager
-def roomy_cache(connection: Connection, megabytes: int = 256) -> Iterator[None]:
-    """On SQLite, a larger page cache while loading: index inserts land all over the
-    b-trees, and the default 2 MB cache turns them into reads (a third of the system time)."""
-    if connection.dialect.name != "sqlite":
-        yield
-        return
-    previous = connection.exec_driver_sql("PRAGMA cache_size").scalar()
-    connection.exec_driver_sql(f"PRAGMA cache_size=-{megabytes * 1024}")
-    try:
-        yield
-    finally:
-        connection.exec_driver_sql(f"PRAGMA cache_size={previous}")
 
 
 def analyze(connection: Connection) -> None:

@@ -2,12 +2,8 @@
 scores (templates/scores/_prediction_scores.html) and an article's scorecard
 (templates/scores/_article_scorecard.html). Each costs a fixed number of queries."""
 
-import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import func, or_, select
 
 from forum.extensions import db
@@ -17,6 +13,7 @@ from forum.models import Article, Prediction, Resolution, Score, User
 from forum.scoring import CalibrationBin
 from forum.users.charts import calibration_svg
 from forum.users.profiles import calibration_of
+from forum.worker_cache import worker_cache
 
 SHOWN_FORECASTERS = 20
 TOP_FORECASTERS = 5
@@ -121,9 +118,9 @@ def article_scorecard(article: Article) -> ArticleScorecard | None:
     )).one())
     if stamp[0] is None:
         return None
-    cache = current_app.extensions.setdefault("article_scorecards", _ScorecardCache())
+    cache = worker_cache("article_scorecards", 32)
     key = (article.id, *stamp)
-    card = cache.get(key)
+    card = cache.get(key, ttl=SCORECARD_SECONDS)
     if card is None:
         card = _build_scorecard(article.id)
         cache.put(key, card)
@@ -148,29 +145,6 @@ def _build_scorecard(article_id: int) -> ArticleScorecard:
         top=standings(score_filter(article_id=article_id), limit=TOP_FORECASTERS),
         calibration=calibration_of(article_id=article_id),
     )
-
-
-class _ScorecardCache:
-    """A few scorecards per process, each kept for at most SCORECARD_SECONDS."""
-
-    def __init__(self, size: int = 32):
-        self._entries: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-        self._size = size
-
-    def get(self, key):
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or time.monotonic() - entry[0] > SCORECARD_SECONDS:
-                return None
-            return entry[1]
-
-    def put(self, key, card) -> None:
-        with self._lock:
-            self._entries[key] = (time.monotonic(), card)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
 
 
 @bp.app_template_global()
