@@ -24,6 +24,7 @@ class Config:
     FORUM_ENV = os.environ.get("FORUM_ENV", "development")
     SECRET_KEY = os.environ.get("SECRET_KEY") or None  # dev: generated in the instance folder
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or None  # None: instance/forum.db
+    SITE_URL = os.environ.get("SITE_URL") or None  # dev: http://127.0.0.1:5000; prod: required
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = env_flag("RATELIMIT_ENABLED", True)
@@ -50,6 +51,7 @@ class TestConfig(Config):
     TESTING = True
     FORUM_ENV = "development"
     SECRET_KEY = "test-secret-key"
+    SITE_URL = "http://localhost"  # the test client's host
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False

@@ -86,7 +86,7 @@ def run(args: argparse.Namespace, url: str) -> int:
 
 def _load_pages(args, url: str, found: list[pages.Page], probe: str):
     environment = {"DATABASE_URL": url, "FORUM_ENV": "production", "RATELIMIT_ENABLED": "false",
-                   "SECRET_KEY": secrets.token_hex(32)}
+                   "SECRET_KEY": secrets.token_hex(32), "SITE_URL": "http://127.0.0.1"}
     hello_server = servers.start("hello", "bench.hello:app", {})
     forum_server = None
     try:

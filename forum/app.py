@@ -10,13 +10,15 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import config as config_module
 from forum.extensions import csrf, db, limiter, login_manager, migrate
 from forum.limits import DEFAULT_RATE_LIMITS
+from forum.site import Forum
+from forum.site import configure as configure_site
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def create_app(config: type | None = None, **overrides) -> Flask:
     """Build the app from `config.Config` (or the given class), then keyword overrides."""
-    app = Flask(
+    app = Forum(
         __name__, instance_relative_config=True,
         template_folder="../templates", static_folder="../static",
     )
@@ -39,6 +41,7 @@ def load_config(app: Flask, config: type | None, overrides: dict) -> None:
     production = app.config["FORUM_ENV"] == "production"
     if production and not app.config.get("SECRET_KEY"):
         raise RuntimeError("FORUM_ENV=production needs SECRET_KEY set in the environment.")
+    configure_site(app, production)
     if not app.config.get("SECRET_KEY") or not app.config.get("SQLALCHEMY_DATABASE_URI"):
         os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SECRET_KEY"):

@@ -48,8 +48,9 @@ def serve_cached():
     g.page_cache_key = None
     if not _cacheable_request():
         return None
-    g.page_cache_key = (current_generation(), clock.today(), request.full_path,
-                        request.accept_mimetypes.best)
+    # The path and query are all a page varies on: absolute links come from SITE_URL, never
+    # from Host or X-Forwarded-*, so no other request header may reach the key or the body.
+    g.page_cache_key = (current_generation(), clock.today(), request.full_path)
     hit = current_app.extensions["page_cache"].get(
         g.page_cache_key, ttl=current_app.config["PAGE_CACHE_SECONDS"]
     )

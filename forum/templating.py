@@ -10,6 +10,7 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from forum import clock
+from forum.site import absolute_url
 
 
 @lru_cache(maxsize=256)
@@ -128,7 +129,7 @@ def register(app: Flask) -> None:
         percent=percent, brier=brier,
     )
     app.jinja_env.globals.update(
-        static_url=static_url, nav_url=nav_url, unread_notifications=unread_notifications,
+        static_url=static_url, nav_url=nav_url, absolute_url=absolute_url, unread_notifications=unread_notifications,
         isoformat_z=clock.isoformat_z,
     )
     app.after_request(mark_fingerprinted_static_immutable)

@@ -2,7 +2,6 @@
 that returns them. A page of predictions costs a fixed number of queries: the latest
 resolutions in one, the viewer's votes in one."""
 
-from flask import url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -11,6 +10,7 @@ from forum.clock import isoformat_z
 from forum.extensions import db
 from forum.lifecycle import status_of
 from forum.models import Comment, Forecast, Prediction, Resolution
+from forum.site import absolute_url
 
 
 def prediction_payload(prediction: Prediction, viewer) -> dict:
@@ -86,7 +86,7 @@ def resolution_payload(resolution: Resolution | None) -> dict | None:
 
 def prediction_url(prediction_id: int) -> str:
     """The absolute URL of the prediction's page."""
-    return url_for("board.show", prediction_id=prediction_id, _external=True)
+    return absolute_url("board.show", prediction_id=prediction_id)
 
 
 def forecast_payload(forecast: Forecast) -> dict:

@@ -3,7 +3,7 @@
 import re
 from xml.etree import ElementTree
 
-from flask import Response, request, url_for
+from flask import Response
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -11,6 +11,7 @@ from forum import clock
 from forum.board import bp, queries
 from forum.extensions import db
 from forum.models import Prediction
+from forum.site import absolute_url, site_hostname
 from forum.templating import human_date, percent
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -32,8 +33,7 @@ def _add(parent, tag: str, text: str | None = None, **attributes):
 
 def _tag_uri(path: str, moment) -> str:
     """A permanent id: tag:host,date:path (RFC 4151)."""
-    host = request.host.split(":")[0]
-    return f"tag:{host},{moment:%Y-%m-%d}:{path}"
+    return f"tag:{site_hostname()},{moment:%Y-%m-%d}:{path}"
 
 
 @bp.get("/articles/<slug>/predictions.atom")
@@ -50,9 +50,9 @@ def feed(slug: str):
     _add(root, "subtitle", article.prompt)
     _add(root, "id", _tag_uri(f"/articles/{article.slug}/predictions", article.published_at))
     _add(root, "link", rel="self", type="application/atom+xml",
-         href=url_for("board.feed", slug=slug, _external=True))
+         href=absolute_url("board.feed", slug=slug))
     _add(root, "link", rel="alternate", type="text/html",
-         href=url_for("board.index", slug=slug, sort="new", _external=True))
+         href=absolute_url("board.index", slug=slug, sort="new"))
     updated = predictions[0].created_at if predictions else article.published_at
     _add(root, "updated", clock.isoformat_z(updated))
     _add(_add(root, "author"), "name", "Forecast Forum")
@@ -68,7 +68,7 @@ def _entry(root, prediction: Prediction) -> None:
     _add(entry, "title", prediction.title)
     _add(entry, "id", _tag_uri(f"/predictions/{prediction.id}", prediction.created_at))
     _add(entry, "link", rel="alternate", type="text/html",
-         href=url_for("board.show", prediction_id=prediction.id, _external=True))
+         href=absolute_url("board.show", prediction_id=prediction.id))
     _add(entry, "published", clock.isoformat_z(prediction.created_at))
     _add(entry, "updated", clock.isoformat_z(prediction.created_at))
     _add(_add(entry, "author"), "name", prediction.author.username)

@@ -2,7 +2,7 @@
 
 from xml.etree import ElementTree
 
-from flask import Response, url_for
+from flask import Response
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -11,6 +11,7 @@ from forum.clock import isoformat_z
 from forum.extensions import db
 from forum.models import Prediction, Resolution
 from forum.moderation import bp
+from forum.site import absolute_url
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_SIZE = 50
@@ -28,11 +29,11 @@ def resolutions_feed(slug: str):
     feed = ElementTree.Element("feed", xmlns=ATOM)
     _text(feed, "title", f"Resolutions: {article.title}")
     _text(feed, "subtitle", "Every resolution, correction and annulment on Forecast Forum.")
-    self_url = url_for("moderation.resolutions_feed", slug=slug, _external=True)
+    self_url = absolute_url("moderation.resolutions_feed", slug=slug)
     _text(feed, "id", self_url)
     ElementTree.SubElement(feed, "link", rel="self", href=self_url)
     ElementTree.SubElement(feed, "link", rel="alternate",
-                           href=url_for("articles.show", slug=slug, _external=True))
+                           href=absolute_url("articles.show", slug=slug))
     newest = rows[0][0].resolved_at if rows else article.published_at
     _text(feed, "updated", isoformat_z(newest))
     _text(ElementTree.SubElement(feed, "author"), "name", "Forecast Forum")
@@ -45,8 +46,8 @@ def resolutions_feed(slug: str):
 def _entry(feed, resolution: Resolution, title: str) -> None:
     entry = ElementTree.SubElement(feed, "entry")
     _text(entry, "title", f"{_verdict(resolution)}: {title}")
-    url = url_for("board.show", prediction_id=resolution.prediction_id, _external=True,
-                  _anchor=f"resolution-{resolution.id}")
+    url = absolute_url("board.show", prediction_id=resolution.prediction_id,
+                       _anchor=f"resolution-{resolution.id}")
     _text(entry, "id", url)
     ElementTree.SubElement(entry, "link", rel="alternate", href=url)
     _text(entry, "updated", isoformat_z(resolution.resolved_at))
