@@ -39,8 +39,10 @@ def _cacheable_request() -> bool:
                                                endpoint != "api.openapi"):
         return False
     remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    # An empty session only: one holding anything (a member, a message to flash) may show
+    # in the page, and a cached page must show nothing of one visitor to another.
     return ("Authorization" not in request.headers and remember not in request.cookies
-            and "_user_id" not in session)
+            and not session)
 
 
 def serve_cached():
@@ -64,11 +66,12 @@ def serve_cached():
 
 
 def store_page(response):
-    """after_request: keep a fresh anonymous 200 response that sets no cookie."""
+    """after_request: keep a fresh anonymous 200 response that sets no cookie and left the
+    (empty) session alone."""
     key = getattr(g, "page_cache_key", None)
     if key is None or response.status_code != 200 or response.direct_passthrough:
         return response
-    if "Set-Cookie" in response.headers:
+    if "Set-Cookie" in response.headers or session.modified:  # the session cookie comes later
         return response
     headers = [(name, value) for name, value in response.headers
                if name.lower() not in ("content-length", "date", "x-cache")]

@@ -69,6 +69,8 @@ def test_a_reader_who_logs_out_after_writing_sees_their_write(cached_app):
     client.post("/logout")
     with cached_app.app_context():
         assert db.session.execute(db.text("select bio from users")).scalar() == "I forecast."
+    goodbye = client.get("/")  # says "You are logged out.": this visitor's, never cached
+    assert "X-Cache" not in goodbye.headers
     assert client.get("/").headers["X-Cache"] == "miss"
 
 

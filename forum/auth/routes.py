@@ -3,7 +3,7 @@
 import logging
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -96,10 +96,33 @@ def register():
 def logout():
     services.end_session(current_user)
     db.session.commit()
-    logout_user()
-    session.clear()
+    session.clear()  # nothing of the member's session outlives it...
+    logout_user()  # ...but this, after clear(): Flask-Login's note to delete remember-me
     flash("You are logged out.", "info")
     return redirect(url_for("articles.home"))
+
+
+@bp.after_app_request
+def forget_dead_login_cookies(response):
+    """Delete a remember-me cookie that logs nobody in any more (its session ended by a
+    logout, a password change or a suspension, perhaps in another browser), and Flask-Login's
+    bookkeeping in a visitor's session (left by that cookie, or once "You are logged out" is
+    shown), so the browser stops sending them: its later requests are anonymous ones, with
+    no new session cookie, served from the page cache. Only looks at a user the request
+    already loaded."""
+    user = g.get("_login_user")
+    if user is None or user.is_authenticated or "_remember" in session:
+        return response
+    for key in [key for key in ("_user_id", "_id", "_fresh") if key in session]:
+        del session[key]  # a dead login's leftovers; an empty session's cookie is deleted
+    name = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    if name in request.cookies:
+        response.delete_cookie(
+            name, path=current_app.config.get("REMEMBER_COOKIE_PATH", "/"),
+            domain=current_app.config.get("REMEMBER_COOKIE_DOMAIN"),
+            secure=current_app.config.get("REMEMBER_COOKIE_SECURE", False), httponly=True,
+            samesite=current_app.config.get("REMEMBER_COOKIE_SAMESITE"))
+    return response
 
 
 @bp.route("/settings", methods=["GET", "POST"])
