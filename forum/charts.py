@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 
 from markupsafe import Markup, escape
 
+from forum.xml_text import xml_text
+
 WIDTH, HEIGHT = 560, 250
 LEFT, RIGHT, TOP, BOTTOM = 58, 16, 14, 34
 MIN_SPAN = timedelta(hours=1)
@@ -65,6 +67,8 @@ def crowd_chart(history: Sequence[tuple[datetime, float]], *, start: datetime, e
     """The crowd median over time as a step line on a 0–100 % axis, with the author's first
     forecast as a diamond, the viewer's forecasts as dots and the resolution as a rule."""
     end = max(end, start + MIN_SPAN)
+    title, description = xml_text(title), xml_text(description)
+    start_label, end_label = xml_text(start_label), xml_text(end_label)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     scale = _Scale(start, end, plot_w, plot_h, LEFT, TOP)
     out = [
@@ -92,18 +96,19 @@ def crowd_chart(history: Sequence[tuple[datetime, float]], *, start: datetime, e
         offset = -5 if anchor == "end" else 5
         out.append(Markup('<text class="chart-label chart-rule-label" x="{}" y="{}" '
                           'text-anchor="{}">{}</text>').format(x + offset, TOP + 12, anchor,
-                                                                rule.label))
+                                                                xml_text(rule.label)))
     if history:
         out.append(f'<path class="chart-line" d="{_step_path(history, scale, end)}" '
                    f'fill="none"/>')
     if author is not None:
         x, y = scale.x(author.at), scale.y(author.probability)
         out.append(Markup('<path class="chart-author" d="M{} {}l6 6l-6 6l-6-6z">'
-                          '<title>{}</title></path>').format(x, y - 6, author.label))
+                          '<title>{}</title></path>').format(x, y - 6, xml_text(author.label)))
     for point in mine:
         out.append(Markup('<circle class="chart-mine" cx="{}" cy="{}" r="4.5">'
                           '<title>{}</title></circle>').format(
-                              scale.x(point.at), scale.y(point.probability), point.label))
+                              scale.x(point.at), scale.y(point.probability),
+                              xml_text(point.label)))
     out.append("</svg>")
     return Markup("".join(str(part) for part in out))
 

@@ -1,6 +1,5 @@
 """The Atom feed of an article's new predictions (RFC 4287)."""
 
-import re
 from xml.etree import ElementTree
 
 from flask import Response
@@ -13,21 +12,15 @@ from forum.extensions import db
 from forum.models import Prediction
 from forum.site import absolute_url, site_hostname
 from forum.templating import human_date, percent
+from forum.xml_text import xml_text
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_SIZE = 50
-_NOT_XML = re.compile(r"[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def _xml_text(text: str) -> str:
-    """Drop the characters XML 1.0 cannot carry at all (escaping is ElementTree's job)."""
-    return _NOT_XML.sub("", text)
-
-
 def _add(parent, tag: str, text: str | None = None, **attributes):
-    element = ElementTree.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
+    element = ElementTree.SubElement(parent, f"{{{ATOM}}}{tag}",
+                                     {name: xml_text(value) for name, value in attributes.items()})
     if text is not None:
-        element.text = _xml_text(text)
+        element.text = xml_text(text)
     return element
 
 

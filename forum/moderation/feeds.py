@@ -12,6 +12,7 @@ from forum.extensions import db
 from forum.models import Prediction, Resolution
 from forum.moderation import bp
 from forum.site import absolute_url
+from forum.xml_text import xml_text
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_SIZE = 50
@@ -69,5 +70,5 @@ def _verdict(resolution: Resolution) -> str:
 
 def _text(parent, tag: str, text: str | None):
     element = ElementTree.SubElement(parent, tag)
-    element.text = text or ""
+    element.text = xml_text(text or "")
     return element

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from forum.scoring import CalibrationBin
+from forum.xml_text import xml_text
 
 SIZE = 300  # the plot is square
 PAD = 12  # room inside the plot so circles at 0 % and 100 % stay inside it
@@ -100,8 +101,8 @@ def calibration_svg(bins: Sequence[CalibrationBin], *, title: str, description: 
     parts = [
         (f'<svg class="calibration-chart" viewBox="0 0 {width} {height}" role="img" '
          f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">'),
-        f'<title id="{chart_id}-title">{escape(title)}</title>',
-        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
+        f'<title id="{chart_id}-title">{escape(xml_text(title))}</title>',
+        f'<desc id="{chart_id}-desc">{escape(xml_text(desc))}</desc>',
         f'<rect class="cal-plot" x="{LEFT}" y="{TOP}" width="{SIZE}" height="{SIZE}"/>',
     ]
     for tick in TICKS:
