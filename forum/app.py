@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import config as config_module
 from forum.extensions import csrf, db, limiter, login_manager, migrate
 from forum.limits import DEFAULT_RATE_LIMITS
+from forum.log_setup import configure_logging
 from forum.site import Forum
 from forum.site import configure as configure_site
 
@@ -23,6 +24,7 @@ def create_app(config: type | None = None, **overrides) -> Flask:
         template_folder="../templates", static_folder="../static",
     )
     load_config(app, config, overrides)
+    configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
