@@ -4,6 +4,10 @@ PYTHON ?= python3
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 WORKERS ?= 2
+# gunicorn restarts a worker silent this long: longer than every wait inside the app (a
+# PostgreSQL statement 10 s, a connection 3 s, SQLite's lock 30 s), which answer with the
+# 503 page first; only a worker stuck elsewhere is cut off.
+GUNICORN_TIMEOUT ?= 35
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
@@ -22,7 +26,7 @@ run: install
 	$(BIN)/forum db upgrade
 	$(BIN)/forum seed
 	@echo "Serving Forecast Forum at http://$(HOST):$(PORT)"
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - 'forum.app:create_app()'
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --timeout $(GUNICORN_TIMEOUT) --access-logfile - 'forum.app:create_app()'
 
 dev: install
 	$(BIN)/forum db upgrade

@@ -56,6 +56,22 @@ def load_config(app: Flask, config: type | None, overrides: dict) -> None:
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
         options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = postgres_timeouts(app.config)
+
+
+def postgres_timeouts(settings) -> dict:
+    """Engine options with libpq's connect timeout, and a statement timeout (also how long
+    unacknowledged data may wait on a dead link) unless DATABASE_STATEMENT_TIMEOUT is 0."""
+    options = dict(settings.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    connect_args = dict(options.get("connect_args", {}))
+    connect_args.setdefault("connect_timeout", max(2, int(settings["DATABASE_CONNECT_TIMEOUT"])))
+    statement_ms = int(settings["DATABASE_STATEMENT_TIMEOUT"]) * 1000
+    if statement_ms > 0:
+        connect_args.setdefault("options", f"-c statement_timeout={statement_ms}")
+        connect_args.setdefault("tcp_user_timeout", statement_ms)
+    options["connect_args"] = connect_args
+    return options
 
 
 def instance_secret_key(path: Path) -> str:

@@ -19,11 +19,12 @@ def main() -> None:
 
 def create_cli_app() -> Flask:
     """The app for a command; a configuration problem (production without SECRET_KEY) is
-    reported as one line and exit status 1, not a traceback."""
+    reported as one line and exit status 1, not a traceback. Commands (migrations, score
+    recomputes, demo data) may rightly run long statements: no statement timeout."""
     from forum.app import create_app
 
     try:
-        return create_app()
+        return create_app(DATABASE_STATEMENT_TIMEOUT=0)
     except RuntimeError as error:
         raise click.ClickException(str(error)) from None
 
