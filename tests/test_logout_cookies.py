@@ -94,3 +94,17 @@ def test_a_page_showing_one_visitors_message_is_never_served_to_another(cached_a
         page = reader.get("/")
         assert page.headers["X-Cache"] == "hit"
         assert "You are logged out." not in page.get_data(as_text=True)
+
+
+def test_a_visitors_session_is_not_rewritten_on_every_request(make_app):
+    """A visitor who opened the login form keeps its CSRF token in the session; reading pages
+    afterwards sets the session cookie at most once, not on every request."""
+    app = make_app(PAGE_CACHE_SECONDS=60, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        make_article()
+    browser = app.test_client()
+    browser.get("/login")
+    assert browser.get_cookie("session") is not None
+    browser.get("/leaderboard")
+    for _ in range(3):
+        assert "Set-Cookie" not in browser.get("/leaderboard").headers

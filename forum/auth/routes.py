@@ -102,6 +102,9 @@ def logout():
     return redirect(url_for("articles.home"))
 
 
+_LOGIN_KEYS = {"_user_id", "_id", "_fresh"}  # what Flask-Login keeps in the session
+
+
 @bp.after_app_request
 def forget_dead_login_cookies(response):
     """Delete a remember-me cookie that logs nobody in any more (its session ended by a
@@ -113,8 +116,11 @@ def forget_dead_login_cookies(response):
     user = g.get("_login_user")
     if user is None or user.is_authenticated or "_remember" in session:
         return response
-    for key in [key for key in ("_user_id", "_id", "_fresh") if key in session]:
-        del session[key]  # a dead login's leftovers; an empty session's cookie is deleted
+    if session and set(session) <= _LOGIN_KEYS:
+        session.clear()  # nothing but a dead login's leftovers: the cookie is deleted
+    else:  # keep "_fresh": Flask-Login's session protection would only set it again
+        for key in [key for key in ("_user_id", "_id") if key in session]:
+            del session[key]
     name = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
     if name in request.cookies:
         response.delete_cookie(
