@@ -2,11 +2,11 @@
 field that drifts fails the tests) and the request bodies (their limits come from the same
 constants the validators use)."""
 
-from forum.board.queries import MAX_ID
 from forum.board.validation import CRITERIA_LENGTH, PROBABILITY_RANGE, QUOTE_MAX, TITLE_LENGTH
 from forum.comments.services import BODY_LENGTH
 from forum.errors import ERROR_CODES
 from forum.lifecycle import STATUSES
+from forum.params import MAX_ID
 
 
 def ref(name: str) -> dict:
