@@ -40,6 +40,6 @@ def read_page_args(args: MultiDict, default_per_page: int = 20, max_per_page: in
     per_page = read_whole_number(args.get("per_page", str(default_per_page)), 1, max_per_page)
     if per_page is None:
         errors["per_page"] = [f"per_page must be a whole number from 1 to {max_per_page}."]
-    if errors:
-        raise Invalid(errors)
+    if errors:  # the message too: a page shows it, where the API names the fields
+        raise Invalid(errors, message=" ".join(m for ms in errors.values() for m in ms))
     return page, per_page

@@ -54,8 +54,8 @@ def read_list_args(args) -> tuple[str, str, str]:
         errors["sort"] = [f"sort is one of: {', '.join(SORTS)}."]
     if len(query) > SEARCH_MAX:
         errors["q"] = [f"Search for at most {SEARCH_MAX} characters."]
-    if errors:
-        raise Invalid(errors)
+    if errors:  # the message too: a page shows it, where the API names the fields
+        raise Invalid(errors, message=" ".join(m for ms in errors.values() for m in ms))
     return status, sort, query
 
 
