@@ -44,9 +44,10 @@ def _order(sort: str):
 def read_list_args(args) -> tuple[str, str, str]:
     """`status`, `sort` and `q` from a query string; Invalid when a value is unknown."""
     status, sort = args.get("status", "all"), args.get("sort", "hot")
-    query = " ".join((args.get("q") or "").split())
+    raw_query = args.get("q") or ""
+    query = " ".join(raw_query.split())  # split() would turn U+0085 into a space: check first
     errors = {}
-    if problem := line_problem(query):
+    if problem := line_problem(raw_query):
         errors["q"] = [problem]
     if status not in STATUS_FILTERS:
         errors["status"] = [f"status is one of: {', '.join(STATUS_FILTERS)}."]

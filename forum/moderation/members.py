@@ -20,8 +20,8 @@ SEARCH_MAX = 30
 def search_text(name: str) -> str:
     """A name to search for from the query string: at most 30 characters, none invisible."""
     text = request.args.get(name, "").strip()[:SEARCH_MAX]
-    if line_problem(text):
-        raise Invalid({name: ["Search with letters, digits, '_' or '-'."]})
+    if problem := line_problem(text):
+        raise Invalid({name: [problem]}, message=problem)
     return text
 
 
