@@ -122,7 +122,9 @@ def register_blueprints(app: Flask) -> None:
         notifications,
         users,
     )
+    from forum.params import IdConverter
 
+    app.url_map.converters["id"] = IdConverter  # `<id:…>`: ASCII digits, 1 to MAX_ID
     for feature in (auth, articles, board, comments, moderation, notifications, leaderboard,
                     users, api):
         app.register_blueprint(feature.bp)

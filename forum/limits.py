@@ -16,13 +16,15 @@ def _client_ip() -> str:
 def _account() -> str:
     """The account a login attempt names, from the form or the JSON body, as login folds it."""
     from forum.auth.services import username_key  # lazily: forum.auth imports this module
+    from forum.text import storable
 
     try:
         data = request.get_json(silent=True) if request.is_json else request.form
     except RecursionError:  # absurdly nested JSON; the view answers 400
         data = None
     name = data.get("username") if hasattr(data, "get") else None
-    return f"account:{username_key(str(name or ''))[:64]}"
+    # storable: a lone surrogate from JSON ("\ud800") can't be encoded into a Redis key
+    return f"account:{storable(username_key(str(name or ''))[:64])}"
 
 
 DEFAULT_RATE_LIMITS = {

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from werkzeug.datastructures import MultiDict
 
 from forum.errors import Invalid
+from forum.params import MAX_PAGE, read_whole_number
 
 
 @dataclass
@@ -30,21 +31,15 @@ class Page:
 
 
 def read_page_args(args: MultiDict, default_per_page: int = 20, max_per_page: int = 100):
-    """`page` (from 1) and `per_page` (1..max) from a query string; Invalid when out of range."""
+    """`page` (1 to MAX_PAGE) and `per_page` (1..max) from a query string, in ASCII digits;
+    Invalid naming each bad one."""
     errors: dict[str, list[str]] = {}
-    page = _positive_int(args.get("page", "1"), "page", errors)
-    per_page = _positive_int(args.get("per_page", str(default_per_page)), "per_page", errors)
-    if per_page is not None and per_page > max_per_page:
-        errors["per_page"] = [f"per_page is at most {max_per_page}."]
-    if page is not None and page > 100_000:
-        errors["page"] = ["page is too large."]
-    if errors:
-        raise Invalid(errors)
+    page = read_whole_number(args.get("page", "1"), 1, MAX_PAGE)
+    if page is None:
+        errors["page"] = [f"page must be a whole number from 1 to {MAX_PAGE}."]
+    per_page = read_whole_number(args.get("per_page", str(default_per_page)), 1, max_per_page)
+    if per_page is None:
+        errors["per_page"] = [f"per_page must be a whole number from 1 to {max_per_page}."]
+    if errors:  # the message too: a page shows it, where the API names the fields
+        raise Invalid(errors, message=" ".join(m for ms in errors.values() for m in ms))
     return page, per_page
-
-
-def _positive_int(raw: str, name: str, errors: dict) -> int | None:
-    if not raw.isdigit() or int(raw) < 1:
-        errors[name] = [f"{name} must be a whole number from 1."]
-        return None
-    return int(raw)

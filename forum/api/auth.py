@@ -8,9 +8,10 @@ from flask_wtf.csrf import ValidationError, validate_csrf
 
 from forum.api import bp
 from forum.auth.services import user_for_token
-from forum.errors import ActionError, Forbidden
+from forum.errors import ActionError, Forbidden, Invalid
 from forum.extensions import csrf
 from forum.permissions import ensure_can_write, ensure_moderator
+from forum.text import has_lone_surrogate
 
 csrf.exempt(bp)  # checked below, only for cookie-authenticated writes
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -74,7 +75,41 @@ def json_body() -> dict:
         data = None
     if not isinstance(data, dict):
         raise ActionError("The body must be a JSON object.")
+    refuse_lone_surrogates(data)
     return data
+
+
+SURROGATE_MESSAGE = ("This text holds half of a UTF-16 surrogate pair (such as \\ud800), which "
+                     "is not a character: send valid Unicode.")
+
+
+def refuse_lone_surrogates(data: dict) -> None:
+    """Every string in the body, keys and values at any depth, must be encodable text: 422
+    naming the top-level fields that hold a lone surrogate ("\\ud800" is valid JSON, but no
+    database can store it), 400 when a key itself does."""
+    fields: dict[str, list[str]] = {}
+    for name, value in data.items():
+        if has_lone_surrogate(name):
+            raise ActionError("A key of the JSON object holds half of a surrogate pair.")
+        if _holds_lone_surrogate(value):
+            fields[name] = [SURROGATE_MESSAGE]
+    if fields:
+        raise Invalid(fields)
+
+
+def _holds_lone_surrogate(value) -> bool:
+    pending = [value]  # a loop, not recursion: the body may nest hundreds deep
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if has_lone_surrogate(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 __all__ = ["Forbidden", "Unauthorized", "json_body", "member_required", "moderator_required"]

@@ -23,7 +23,7 @@ def json_parent_id(value) -> int | None:
     return services.read_parent_id(value)
 
 
-@bp.get("/predictions/<int:prediction_id>/comments")
+@bp.get("/predictions/<id:prediction_id>/comments")
 def list_comments(prediction_id: int):
     prediction = visible_prediction(prediction_id)
     comments = services.comments_of(prediction.id)
@@ -47,7 +47,7 @@ def read_comment(data: dict) -> tuple[str, int | None]:
     return body, parent_id
 
 
-@bp.post("/predictions/<int:prediction_id>/comments")
+@bp.post("/predictions/<id:prediction_id>/comments")
 @member_required
 @limits.comment
 def create_comment(prediction_id: int):
@@ -58,7 +58,7 @@ def create_comment(prediction_id: int):
     return jsonify(comment_payload(comment)), 201
 
 
-@bp.put("/comments/<int:comment_id>/vote")
+@bp.put("/comments/<id:comment_id>/vote")
 @member_required
 @limits.vote
 def vote_on_comment(comment_id: int):

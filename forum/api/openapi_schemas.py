@@ -2,11 +2,11 @@
 field that drifts fails the tests) and the request bodies (their limits come from the same
 constants the validators use)."""
 
-from forum.board.queries import MAX_ID
 from forum.board.validation import CRITERIA_LENGTH, PROBABILITY_RANGE, QUOTE_MAX, TITLE_LENGTH
 from forum.comments.services import BODY_LENGTH
 from forum.errors import ERROR_CODES
 from forum.lifecycle import STATUSES
+from forum.params import MAX_ID
 
 
 def ref(name: str) -> dict:
@@ -179,9 +179,12 @@ REQUESTS = {
         "source_url": nullable({"type": "string", "format": "uri", "maxLength": URL_MAX,
                                 "description": "http or https."}),
         "outcome_time": {"type": "string", "format": "date-time",
-                         "description": "When the outcome became "
-                         "known: not in the future, not before the prediction was made. "
-                         "Default: now (a correction keeps the previous one)."},
+                         "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?"
+                                    r"(Z|[+-]\d{2}:\d{2})?$",
+                         "description": "When the outcome became known, in ISO 8601's "
+                         "extended form (no zone means UTC): not in the future, not before the "
+                         "prediction was made. Default: now (a correction keeps the previous "
+                         "one)."},
         "correction": {"type": "boolean", "default": False, "description": "Required to "
                        "change a prediction that is already resolved or annulled."},
     }},

@@ -80,20 +80,20 @@ def create_prediction(slug: str):
     return jsonify(prediction_payload(prediction, current_user)), 201
 
 
-@bp.get("/predictions/<int:prediction_id>")
+@bp.get("/predictions/<id:prediction_id>")
 def show_prediction(prediction_id: int):
     prediction = visible_prediction(prediction_id)
     return jsonify(prediction_payload(prediction, current_user))
 
 
-@bp.get("/predictions/<int:prediction_id>/forecasts")
+@bp.get("/predictions/<id:prediction_id>/forecasts")
 def list_forecasts(prediction_id: int):
     prediction = visible_prediction(prediction_id)
     forecasts = queries.forecasts_of(prediction.id)
     return jsonify(items=[forecast_payload(forecast) for forecast in forecasts])
 
 
-@bp.post("/predictions/<int:prediction_id>/forecasts")
+@bp.post("/predictions/<id:prediction_id>/forecasts")
 @member_required
 @limits.forecast
 def create_forecast(prediction_id: int):
@@ -107,7 +107,7 @@ def create_forecast(prediction_id: int):
     return jsonify(forecast_payload(forecast)), 201
 
 
-@bp.put("/predictions/<int:prediction_id>/vote")
+@bp.put("/predictions/<id:prediction_id>/vote")
 @member_required
 @limits.vote
 def vote_on_prediction(prediction_id: int):

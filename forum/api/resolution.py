@@ -11,7 +11,7 @@ from forum.extensions import db
 from forum.moderation.resolutions import read_resolution, resolve_prediction
 
 
-@bp.post("/predictions/<int(max=2147483647):prediction_id>/resolution")
+@bp.post("/predictions/<id:prediction_id>/resolution")
 @moderator_required
 def resolve(prediction_id: int):
     """`{"outcome", "note", "source_url"?, "outcome_time"?, "correction"?}` → the Prediction."""

@@ -10,13 +10,14 @@ from forum.board import pages  # a module import: the board links back to this p
 from forum.extensions import db
 from forum.markdown import collapse_whitespace, headings
 from forum.models import Article
+from forum.params import read_id
 
 
 def render_article_page(article: Article, form=None):
     """The article typeset for reading, followed by its prompt and the board section."""
     quote = collapse_whitespace(request.args.get("quote", ""))[:1000]
     board = pages.article_board(article, current_user, form=form,
-                          posted=request.args.get("posted", type=int), quote=quote)
+                                posted=read_id(request.args.get("posted")), quote=quote)
     return render_template(
         "articles/article.html", article=article, contents=headings(article.body_html),
         board=board,

@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationE
 
 from forum.auth import services
 from forum.auth.services import MAX_PASSWORD, MIN_PASSWORD, USERNAME_RULE
+from forum.text import prose_problem
 
 PASSWORD_HINT = f"At least {MIN_PASSWORD} characters."
 
@@ -61,10 +62,8 @@ class ProfileForm(FlaskForm):
                         validators=[Length(max=1000, message="Keep it under 1,000 characters.")])
 
     def validate_bio(self, field) -> None:
-        from forum.board.validation import has_control_characters  # (forum.board imports auth)
-
-        if has_control_characters(field.data or ""):  # PostgreSQL can't store NUL
-            raise ValidationError("Remove the control characters (such as NUL) from your bio.")
+        if problem := prose_problem(field.data or ""):  # PostgreSQL can't store NUL
+            raise ValidationError(problem)
 
 
 class PasswordForm(FlaskForm):

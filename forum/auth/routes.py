@@ -165,7 +165,7 @@ def settings():
                            tokens=tokens), status
 
 
-@bp.post("/settings/tokens/<int:token_id>/revoke")
+@bp.post("/settings/tokens/<id:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
     if services.revoke_token(current_user, token_id):

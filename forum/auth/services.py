@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from forum.errors import Invalid
 from forum.extensions import db
 from forum.models import ROLES, ApiToken, LoginSession, User, token_digest
+from forum.params import read_id
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{3,30}$")
 _USERNAME_CHAR = re.compile(r"[A-Za-z0-9_-]")
@@ -114,12 +115,13 @@ def start_session(user: User, user_agent: str = "") -> str:
 
 def load_session_user(alt_id: str) -> User | None:
     """Flask-Login's loader: 'user_id:session_key' -> the user, if that session still exists."""
-    user_id, _, key = (alt_id or "").partition(":")
-    if not user_id.isdigit() or not key:
+    raw_id, _, key = (alt_id or "").partition(":")
+    user_id = read_id(raw_id)
+    if user_id is None or not key:
         return None
     user = db.session.scalar(
         select(User).join(LoginSession, LoginSession.user_id == User.id)
-        .where(LoginSession.key_hash == token_digest(key), User.id == int(user_id))
+        .where(LoginSession.key_hash == token_digest(key), User.id == user_id)
     )
     if user is not None:
         user.session_key = key

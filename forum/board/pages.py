@@ -21,6 +21,7 @@ from forum.errors import NotFound
 from forum.lifecycle import ANNULLED, CLOSED, OPEN, RESOLVED, status_of
 from forum.models import Article, Prediction
 from forum.page_cache import current_generation
+from forum.params import read_id
 from forum.scoring import crowd_history, scheduled_close
 from forum.templating import human_date, percent
 from forum.worker_cache import worker_cache
@@ -152,7 +153,7 @@ def prediction_page(prediction: Prediction, user, *, show_all: bool = False,
     shown = thread if all_comments else first_threads(thread, COMMENTS_SHOWN)
     shown_count = sum(thread_size(node) for node in shown)
     edited = comment_state.get("target", "").removeprefix("edit-")
-    focus = reply_to or (int(edited) if edited.isdigit() else None)
+    focus = reply_to or read_id(edited)
     if focus is not None and not _holds(shown, focus):  # a form to show lies further down
         shown, shown_count = thread, len(comments)
     votes = queries.my_votes(user, prediction_ids=[prediction.id],

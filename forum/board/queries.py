@@ -13,7 +13,9 @@ from forum.extensions import db
 from forum.lifecycle import STATUSES, open_clause, status_clause
 from forum.models import Article, Forecast, Prediction, PredictionRevision, User, Vote
 from forum.pagination import Page
+from forum.params import MAX_ID
 from forum.scoring import ForecastPoint
+from forum.text import line_problem
 
 SORTS = {
     "hot": "Hot",
@@ -24,7 +26,6 @@ SORTS = {
 }
 STATUS_FILTERS = ("all", *STATUSES)
 SEARCH_MAX = 200
-MAX_ID = 2**31 - 1  # the largest id an integer column holds; larger ones exist nowhere
 
 
 def _order(sort: str):
@@ -43,18 +44,19 @@ def _order(sort: str):
 def read_list_args(args) -> tuple[str, str, str]:
     """`status`, `sort` and `q` from a query string; Invalid when a value is unknown."""
     status, sort = args.get("status", "all"), args.get("sort", "hot")
-    query = " ".join((args.get("q") or "").split())
+    raw_query = args.get("q") or ""
+    query = " ".join(raw_query.split())  # split() would turn U+0085 into a space: check first
     errors = {}
-    if any(ord(char) < 32 or ord(char) == 127 for char in query):
-        errors["q"] = ["Search for ordinary text (no control characters)."]
+    if problem := line_problem(raw_query):
+        errors["q"] = [problem]
     if status not in STATUS_FILTERS:
         errors["status"] = [f"status is one of: {', '.join(STATUS_FILTERS)}."]
     if sort not in SORTS:
         errors["sort"] = [f"sort is one of: {', '.join(SORTS)}."]
     if len(query) > SEARCH_MAX:
         errors["q"] = [f"Search for at most {SEARCH_MAX} characters."]
-    if errors:
-        raise Invalid(errors)
+    if errors:  # the message too: a page shows it, where the API names the fields
+        raise Invalid(errors, message=" ".join(m for ms in errors.values() for m in ms))
     return status, sort, query
 
 

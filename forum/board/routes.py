@@ -28,9 +28,10 @@ from forum.errors import Conflict, Forbidden, Invalid
 from forum.extensions import db
 from forum.lifecycle import accepts_forecasts, status_of
 from forum.pagination import read_page_args
+from forum.params import read_id
 from forum.templating import percent
 
-PREDICTION_ID = "<int(max=2147483647):prediction_id>"
+PREDICTION_ID = "<id:prediction_id>"
 
 
 def _is_moderator() -> bool:
@@ -57,7 +58,7 @@ def index(slug: str):
         "board/index.html", article=article, listing=listing,
         rows=rows_for(listing.items, current_user), status=status, sort=sort, query=query,
         sorts=queries.SORTS, statuses=queries.STATUS_FILTERS,
-        posted=request.args.get("posted", type=int),
+        posted=read_id(request.args.get("posted")),
     )
 
 
@@ -107,7 +108,7 @@ def new(slug: str):
 def show(prediction_id: int):
     prediction = queries.get_prediction(prediction_id, include_hidden=_is_moderator())
     return render_prediction(prediction, show_all=request.args.get("forecasts") == "all",
-                             reply_to=request.args.get("reply_to", type=int),
+                             reply_to=read_id(request.args.get("reply_to")),
                              all_comments=request.args.get("comments") == "all")
 
 

@@ -2,7 +2,6 @@
 each with a message that says how to fix it. Both the pages and the API call these."""
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -11,23 +10,18 @@ from forum import clock
 from forum.errors import Invalid
 from forum.lifecycle import latest_resolution_date
 from forum.markdown import collapse_whitespace
+from forum.params import DATE_MESSAGE, read_date, read_decimal
+from forum.text import (
+    has_control_characters,  # noqa: F401  (also imported from here)
+    line_problem,
+    prose_problem,
+)
 
 TITLE_LENGTH = (10, 200)
 CRITERIA_LENGTH = (10, 5000)
 QUOTE_MAX = 1000
 QUOTE_MIN = 3
 PROBABILITY_RANGE = (0.01, 0.99)
-# C0 control characters other than tab and newlines, and lone surrogates (possible in JSON):
-# PostgreSQL refuses NUL, UTF-8 can't encode a lone surrogate and XML (the Atom feed) refuses
-# the rest, so they are never stored.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-
-
-def has_control_characters(text: str) -> bool:
-    """True when the text holds a control character that no form can type."""
-    return bool(_CONTROL.search(text))
-
-
 @dataclass(frozen=True)
 class PredictionDraft:
     title: str
@@ -37,15 +31,17 @@ class PredictionDraft:
     quote: str | None = None
 
 
-def read_text(data: Mapping, name: str, bounds: tuple[int, int], errors: dict) -> str | None:
-    """A required string field, trimmed, within bounds."""
+def read_text(data: Mapping, name: str, bounds: tuple[int, int], errors: dict,
+              single_line: bool = True) -> str | None:
+    """A required string field, trimmed, within bounds, holding only characters that its kind
+    of field allows (forum.text)."""
     value = data.get(name)
     if not isinstance(value, str) or not value.strip():
         errors[name] = ["This is required."]
         return None
     value = value.strip()
-    if has_control_characters(value):
-        errors[name] = ["Remove the control characters (such as NUL) from this text."]
+    if problem := (line_problem if single_line else prose_problem)(value):
+        errors[name] = [problem]
         return None
     low, high = bounds
     if not low <= len(value) <= high:
@@ -60,10 +56,7 @@ def read_probability(value, errors: dict, name: str = "probability", percent: bo
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         number = float(value) if -2 <= value <= 2 else math.inf  # float(10**400) overflows
     elif isinstance(value, str) and value.strip():
-        try:
-            number = float(value.strip().rstrip("%").strip())
-        except ValueError:
-            number = None
+        number = read_decimal(value.strip().removesuffix("%").strip())
     if number is None or not math.isfinite(number):
         errors[name] = ["Give a number" + (" from 1 to 99 (%)." if percent else
                                            " from 0.01 to 0.99.")]
@@ -79,15 +72,10 @@ def read_probability(value, errors: dict, name: str = "probability", percent: bo
 
 
 def read_resolution_date(value, errors: dict, name: str = "resolution_date") -> date | None:
-    """A date strictly after today (UTC) and at most ten years ahead."""
-    parsed = value if isinstance(value, date) else None
-    if isinstance(value, str) and len(value.strip()) == 10:
-        try:
-            parsed = date.fromisoformat(value.strip())
-        except ValueError:
-            parsed = None
+    """A date written YYYY-MM-DD, strictly after today (UTC) and at most ten years ahead."""
+    parsed = read_date(value)
     if parsed is None:
-        errors[name] = ["Give a date as YYYY-MM-DD."]
+        errors[name] = [DATE_MESSAGE]
         return None
     today = clock.today()
     if parsed <= today:
@@ -119,7 +107,7 @@ def read_prediction(data: Mapping, article_text: str, percent: bool = False) -> 
     """A new prediction: claim, criteria, date, the author's probability and an optional quote."""
     errors: dict[str, list[str]] = {}
     title = read_text(data, "title", TITLE_LENGTH, errors)
-    criteria = read_text(data, "criteria", CRITERIA_LENGTH, errors)
+    criteria = read_text(data, "criteria", CRITERIA_LENGTH, errors, single_line=False)
     probability = read_probability(data.get("probability"), errors, percent=percent)
     resolution_date = read_resolution_date(data.get("resolution_date"), errors)
     quote = read_quote(data.get("quote"), article_text, errors)
@@ -132,7 +120,7 @@ def read_prediction_edit(data: Mapping) -> PredictionDraft:
     """An author's edit: claim, criteria and date (the probability changes by forecasting)."""
     errors: dict[str, list[str]] = {}
     title = read_text(data, "title", TITLE_LENGTH, errors)
-    criteria = read_text(data, "criteria", CRITERIA_LENGTH, errors)
+    criteria = read_text(data, "criteria", CRITERIA_LENGTH, errors, single_line=False)
     resolution_date = read_resolution_date(data.get("resolution_date"), errors)
     if errors:
         raise Invalid(errors)

@@ -15,8 +15,8 @@ from forum.comments import bp, services
 from forum.errors import Invalid, NotFound
 from forum.extensions import db
 
-COMMENT_ID = "<int(max=2147483647):comment_id>"
-PREDICTION_ID = "<int(max=2147483647):prediction_id>"
+COMMENT_ID = "<id:comment_id>"
+PREDICTION_ID = "<id:prediction_id>"
 
 
 def _comment_url(comment, prediction) -> str:

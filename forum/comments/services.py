@@ -6,16 +6,16 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from forum import clock
-from forum.board.validation import has_control_characters
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
 from forum.extensions import db
 from forum.markdown import render_user_markdown
 from forum.models import Comment, Prediction, User
 from forum.notifications.services import notify
+from forum.params import MAX_ID, read_id
 from forum.permissions import ensure_can_write
+from forum.text import prose_problem
 
 BODY_LENGTH = (1, 10000)
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
 
 def read_body(value) -> str:
@@ -24,8 +24,8 @@ def read_body(value) -> str:
     if not isinstance(value, str) or not value.strip():
         raise Invalid({"body": ["Write something first."]})
     body = value.strip()
-    if has_control_characters(body):
-        raise Invalid({"body": ["Remove the control characters (such as NUL) from the text."]})
+    if problem := prose_problem(body):
+        raise Invalid({"body": [problem]})
     if len(body) > high:
         raise Invalid({"body": [(f"Keep comments under {high:,} characters (you have "
                                  f"{len(body):,}).")]})
@@ -36,11 +36,10 @@ def read_parent_id(value) -> int | None:
     """The comment replied to: None, or a positive id (an unknown id fails later, in add_comment)."""
     if value is None or value == "":
         return None
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
+    parent_id = read_id(value)
+    if parent_id is None:
         raise Invalid({"parent_id": ["parent_id must be a comment id (a whole number)."]})
-    return value
+    return parent_id
 
 
 def add_comment(prediction: Prediction, author: User, body: str, parent_id=None) -> Comment:

@@ -10,12 +10,12 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 
 from forum import clock
-from forum.board.queries import MAX_ID
-from forum.board.validation import has_control_characters
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
 from forum.extensions import db
 from forum.models import Comment, Flag, Prediction, Resolution, User
+from forum.params import MAX_ID
 from forum.permissions import ensure_can_write
+from forum.text import line_problem
 
 REASONS = {
     "spam": "Spam or advertising",
@@ -72,8 +72,8 @@ def read_flag(data: Mapping) -> tuple[str, str]:
     if text is not None and not isinstance(text, str):
         errors["text"] = ["Describe the problem in words."]
     text = (text or "").strip() if isinstance(text, str) else ""
-    if has_control_characters(text):
-        errors["text"] = ["Remove the control characters (such as NUL) from the text."]
+    if problem := line_problem(text):
+        errors["text"] = [problem]
     elif reason == "other" and not text:
         errors["text"] = ["Say what is wrong, so a moderator knows what to look for."]
     elif len(text) > TEXT_MAX:

@@ -4,7 +4,6 @@ from flask import flash, render_template, request, url_for
 from flask_login import current_user
 
 from forum.auth.routes import safe_next
-from forum.board.validation import has_control_characters
 from forum.errors import Invalid
 from forum.extensions import db
 from forum.models import ROLES
@@ -13,15 +12,16 @@ from forum.moderation.audit import ACTIONS
 from forum.moderation.routes import ID, back, moderator_page
 from forum.pagination import read_page_args
 from forum.permissions import ensure_admin
+from forum.text import line_problem
 
 SEARCH_MAX = 30
 
 
 def search_text(name: str) -> str:
-    """A name to search for from the query string: at most 30 characters, no control ones."""
+    """A name to search for from the query string: at most 30 characters, none invisible."""
     text = request.args.get(name, "").strip()[:SEARCH_MAX]
-    if has_control_characters(text):
-        raise Invalid({name: ["Search with letters, digits, '_' or '-'."]})
+    if problem := line_problem(text):
+        raise Invalid({name: [problem]}, message=problem)
     return text
 
 

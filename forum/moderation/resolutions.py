@@ -18,15 +18,17 @@ from sqlalchemy import update
 
 from forum import clock, scores
 from forum.board.services import forecast_points, refresh_crowd
-from forum.board.validation import has_control_characters
 from forum.errors import Conflict, Invalid
 from forum.extensions import db
 from forum.lifecycle import ANNULLED, OPEN, RESOLVED
 from forum.models import Prediction, Resolution, User
 from forum.moderation import audit, flags
 from forum.notifications.services import notify_many
+from forum.params import TIME_MESSAGE
+from forum.params import read_time as read_instant
 from forum.permissions import ensure_moderator
 from forum.scoring import ForecastPoint, scheduled_close
+from forum.text import line_problem
 
 OUTCOMES = {"yes": "Yes", "no": "No", "annulled": "Annulled"}
 NOTE_MAX = 2000
@@ -68,8 +70,8 @@ def _read_note(value, errors: dict) -> str | None:
         errors["note"] = ["Write a note: how do you know the outcome? Anyone can read it."]
         return None
     note = value.strip()
-    if has_control_characters(note):
-        errors["note"] = ["Remove the control characters (such as NUL) from the note."]
+    if problem := line_problem(note):
+        errors["note"] = [problem]
         return None
     if len(note) > NOTE_MAX:
         errors["note"] = [f"Keep the note under {NOTE_MAX:,} characters (you have {len(note):,})."]
@@ -89,6 +91,9 @@ def read_source_url(value, errors: dict, name: str = "source_url") -> str | None
     if len(url) > URL_MAX:
         errors[name] = [f"Keep the address under {URL_MAX:,} characters."]
         return None
+    if problem := line_problem(url):
+        errors[name] = [problem]
+        return None
     try:
         parts = urlsplit(url)
         host, _port = parts.hostname, parts.port
@@ -103,18 +108,14 @@ def read_source_url(value, errors: dict, name: str = "source_url") -> str | None
 
 
 def read_time(value, errors: dict, name: str = "outcome_time") -> datetime | None:
-    """An optional ISO 8601 instant (a time without a zone is UTC); None when empty."""
+    """An optional instant in ISO 8601's extended form (a time without a zone is UTC); None
+    when empty."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    message = "Give the time in ISO 8601, e.g. 2027-06-30T14:00:00Z, or leave it empty for now."
-    if not isinstance(value, str) or len(value) > 64:
-        errors[name] = [message]
-        return None
-    try:
-        return clock.as_utc(datetime.fromisoformat(value.strip()))
-    except (ValueError, OverflowError):
-        errors[name] = [message]
-        return None
+    moment = read_instant(value)
+    if moment is None:
+        errors[name] = [TIME_MESSAGE]
+    return moment
 
 
 def _read_flag(value, errors: dict) -> bool:

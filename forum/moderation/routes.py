@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from forum import limits
 from forum.auth.routes import safe_next
-from forum.board.queries import MAX_ID, get_prediction
+from forum.board.queries import get_prediction
 from forum.errors import Conflict, Invalid, NotFound
 from forum.extensions import db, login_manager
 from forum.models import Comment
@@ -20,7 +20,7 @@ from forum.moderation.resolutions import OUTCOMES, read_resolution, resolve_pred
 from forum.pagination import read_page_args
 from forum.permissions import ensure_can_write, ensure_moderator
 
-ID = f"<int(max={MAX_ID}):{{}}>"  # a URL part for an id; larger ones are 404 in routing
+ID = "<id:{}>"  # a URL part for an id (forum.params.IdConverter); others are 404
 
 
 def moderator_page(view):

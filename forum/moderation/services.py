@@ -6,13 +6,13 @@ repeated click or two moderators at once change the row once and are audited onc
 
 from sqlalchemy import delete, update
 
-from forum.board.validation import has_control_characters
 from forum.comments.services import refresh_comment_count
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
 from forum.extensions import db
 from forum.models import ROLES, Article, Comment, Flag, LoginSession, Prediction, User
 from forum.moderation import audit, flags
 from forum.permissions import ensure_admin, ensure_moderator
+from forum.text import line_problem
 
 REASON_MAX = 1000
 HIDEABLE = {"comment": Comment, "prediction": Prediction}
@@ -22,8 +22,8 @@ def read_reason(value, name: str = "reason") -> str:
     """A moderator's reason: required, at most 1000 characters; everyone can see it in the log."""
     if not isinstance(value, str) or not value.strip():
         raise Invalid({name: ["Give a reason; it is kept in the audit log."]})
-    if has_control_characters(value):
-        raise Invalid({name: ["Remove the control characters (such as NUL) from the reason."]})
+    if problem := line_problem(value):
+        raise Invalid({name: [problem]})
     if len(value.strip()) > REASON_MAX:
         raise Invalid({name: [f"Keep the reason under {REASON_MAX:,} characters."]})
     return value.strip()

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from forum.extensions import db
 from forum.notifications import bp, services
 from forum.pagination import read_page_args
+from forum.params import MAX_PAGE, read_whole_number
 
 
 @bp.get("/notifications")
@@ -16,7 +17,7 @@ def index():
                            notifications=services.inbox(current_user, page, per_page))
 
 
-@bp.get("/notifications/<int(max=2147483647):notification_id>")
+@bp.get("/notifications/<id:notification_id>")
 @login_required
 def open_notification(notification_id: int):
     """Follow a notification to what it is about, marking it read on the way."""
@@ -25,7 +26,7 @@ def open_notification(notification_id: int):
     return redirect(services.target_url(notification))
 
 
-@bp.post("/notifications/<int(max=2147483647):notification_id>/read")
+@bp.post("/notifications/<id:notification_id>/read")
 @login_required
 def mark_read(notification_id: int):
     services.mark_read(current_user, notification_id)
@@ -45,6 +46,5 @@ def mark_all_read():
 
 def _back() -> str:
     """Back to the page of the inbox the form was on."""
-    page = request.form.get("page", "")
-    return url_for("notifications.index", page=int(page) if page.isdigit() and page != "1"
-                   else None)
+    page = read_whole_number(request.form.get("page"), 2, MAX_PAGE)  # 1, or none: the first
+    return url_for("notifications.index", page=page)

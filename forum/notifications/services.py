@@ -8,8 +8,8 @@ from forum.errors import NotFound
 from forum.extensions import db
 from forum.models import Notification, User
 from forum.pagination import Page
+from forum.params import MAX_ID
 
-MAX_ID = 2**31 - 1  # the largest id an integer column holds
 NOTIFY_CHUNK = 10_000  # users per statement, well inside every database's parameter limit
 
 

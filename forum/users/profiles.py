@@ -12,9 +12,8 @@ from forum.errors import Invalid, NotFound
 from forum.extensions import db
 from forum.models import Comment, Forecast, Prediction, Score, User
 from forum.pagination import Page
+from forum.params import MAX_PAGE, read_whole_number
 from forum.scoring import CalibrationBin, calibration
-
-MAX_PAGE = 100_000
 
 
 @dataclass(frozen=True)
@@ -121,11 +120,11 @@ def scores_of(user_id: int) -> list[Score]:
 
 def read_section_page(args, name: str) -> int:
     """A section's page number from the query string (`scores_page=2`); Invalid when bad."""
-    raw = args.get(name, "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    page = read_whole_number(args.get(name, "1"), 1, MAX_PAGE)
+    if page is None:
         raise Invalid({name: [f"{name} must be a whole number from 1 to {MAX_PAGE}."]},
                       message=f"{name} must be a whole number from 1 to {MAX_PAGE}.")
-    return int(raw)
+    return page
 
 
 def _page(statement, page: int, per_page: int, total: int) -> Page:
