@@ -99,11 +99,12 @@ def register_blueprints(app: Flask) -> None:
         leaderboard,
         moderation,
         notifications,
+        open_data,
         users,
     )
 
     for feature in (auth, articles, board, comments, moderation, notifications, leaderboard,
-                    users, api):
+                    users, api, open_data):
         app.register_blueprint(feature.bp)
 
 
