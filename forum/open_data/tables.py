@@ -180,11 +180,12 @@ class Snapshot:
             .join_from(Forecast.__table__, Prediction.__table__, _P.id == _F.prediction_id)
             .join(User.__table__, _U.id == _F.user_id)
             .where(where).order_by(*order))
+        names = _CsvFields()
         for batch in self.batches(statement):
             # The hot loop of a million rows: lines written directly rather than through
             # csv.writer (numbers and times need no quoting), repr being format_number.
             yield "".join([
-                f"{id_},{prediction},{csv_field(username)},{probability!r},{_time(moment)}\r\n"
+                f"{id_},{prediction},{names[username]},{probability!r},{_time(moment)}\r\n"
                 for id_, prediction, username, probability, moment in batch])
 
     def resolutions(self, article_id: int) -> Iterator[list[tuple]]:
@@ -215,9 +216,10 @@ class Snapshot:
             .join_from(Score.__table__, Prediction.__table__, _P.id == _S.prediction_id)
             .join(User.__table__, _U.id == _S.user_id)
             .where(_visible(article_id)).order_by(_S.prediction_id, self._bytewise(_U.username)))
+        names = _CsvFields()
         for batch in self.batches(statement):
             yield "".join([
-                f"{prediction},{csv_field(username)},{brier!r},{crowd!r},{coverage!r},"
+                f"{prediction},{names[username]},{brier!r},{crowd!r},{coverage!r},"
                 f"{relative!r}\r\n"
                 for prediction, username, brier, crowd, coverage, relative in batch])
 
@@ -235,11 +237,19 @@ class _Raw(TypeDecorator):
 def _time(value) -> str:
     """format_time for a stored timestamp, cheaply: SQLAlchemy stores SQLite timestamps as
     'YYYY-MM-DD HH:MM:SS.ffffff' text, which needs only its space replaced."""
-    if isinstance(value, str):
-        if len(value) == 26 and value[10] == " ":
+    if value.__class__ is str:
+        if len(value) == 26:
             return f"{value[:10]}T{value[11:]}Z"
         value = datetime.fromisoformat(value)
     return format_time(value)
+
+
+class _CsvFields(dict):
+    """text -> its CSV field, computed once per distinct text (usernames repeat on every row)."""
+
+    def __missing__(self, text: str) -> str:
+        field = self[text] = csv_field(text)
+        return field
 
 
 def _as_date(value) -> date:
