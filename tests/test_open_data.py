@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from flask import current_app
 from sqlalchemy import select
 
 from forum import clock
@@ -207,7 +208,10 @@ def test_export_is_a_valid_frictionless_data_package(world, runner, tmp_path):
     assert columns["scores"] == ["prediction_id", "username", "brier", "crowd_brier",
                                  "coverage", "relative_brier"]
     readme = (folder / "README.md").read_text()
-    assert "http://127.0.0.1:5000/leaderboard/rules" in readme
+    site = (current_app.config.get("SITE_URL") or "http://127.0.0.1:5000").rstrip("/")
+    assert f"<{site}/leaderboard/rules>" in readme  # absolute, though no request made it
+    assert f'"homepage": "{site}/articles/test-article/predictions"' in \
+        (folder / "datapackage.json").read_text()
     for column in ("in_force", "relative_brier", "outcome_time", "coverage"):
         assert f"`{column}`" in readme
 
@@ -395,3 +399,12 @@ def test_export_into_a_file_or_an_unwritable_path_is_a_one_line_error(runner, ar
     result = runner.invoke(args=["export", "--article", "test-article", "--out", str(below)])
     assert result.exit_code != 0
     assert result.output.strip() == f"Error: can't write to {below}: Not a directory."
+
+
+def test_package_links_are_built_from_site_url_when_it_is_configured(make_app, app, article):
+    configured = make_app(SITE_URL="https://forecasts.example.net/")
+    with configured.app_context():
+        response = configured.test_client().get("/articles/test-article/dataset.zip")
+    files = unzip(response)
+    assert b"<https://forecasts.example.net/leaderboard/rules>" in files["README.md"]
+    assert b"<http://localhost" not in files["README.md"]
