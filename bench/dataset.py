@@ -3,10 +3,12 @@
 much the worker's peak memory (VmHWM) grew while streaming it (issue 16: under 20 s and under
 100 MB at a million forecasts)."""
 
+import os
 import secrets
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 from bench import servers
 from bench.timed import Timing
@@ -24,6 +26,7 @@ def download_dataset(database_url: str, slug: str) -> Timing:
     try:
         urllib.request.urlopen(f"{server.base}/articles/{slug}/predictions", timeout=60).read()
         before = server.peak_memory_mb()
+        cpu_before = _cpu_seconds(server)
         started = time.perf_counter()
         size = 0
         with urllib.request.urlopen(url, timeout=600) as response:
@@ -31,15 +34,30 @@ def download_dataset(database_url: str, slug: str) -> Timing:
             while chunk := response.read(CHUNK):
                 size += len(chunk)
         elapsed = time.perf_counter() - started
+        cpu = _cpu_seconds(server) - cpu_before
         after = server.peak_memory_mb()
         again = _status(urllib.request.Request(url, headers={"If-None-Match": etag}))
     finally:
         server.stop()
     growth = ("unknown" if before is None or after is None
               else f"{before:.0f} → {after:.0f} MB, +{after - before:.0f} MB")
-    detail = (f"{size / 1e6:.1f} MB zip streamed; worker peak memory {growth}; "
+    detail = (f"{size / 1e6:.1f} MB zip streamed, {cpu:.1f} s of the worker's CPU (load "
+              f"average {os.getloadavg()[0]:.1f}); worker peak memory {growth}; "
               f"asked again with its ETag: {again}")
     return Timing(f"download the dataset (`/articles/{slug}/dataset.zip`)", elapsed, detail)
+
+
+def _cpu_seconds(server: servers.Server) -> float:
+    """CPU time (user + system) the server's workers have used so far (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in server.workers():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 def _status(request: urllib.request.Request) -> str:

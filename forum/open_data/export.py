@@ -7,7 +7,7 @@ from sqlalchemy import select
 from forum import clock
 from forum.extensions import db
 from forum.models import Article
-from forum.open_data.package import dataset_links, package_files, write_package
+from forum.open_data.package import code_version, dataset_links, package_files, write_package
 from forum.open_data.tables import Snapshot
 
 
@@ -26,7 +26,7 @@ def export_dataset(slug: str, folder: Path) -> list[str]:
         folder.mkdir(parents=True, exist_ok=True)
         with Snapshot(db.engine) as snapshot:
             now = clock.now()
-            version = snapshot.version(article, now)
+            version = snapshot.version(article, now, code_version())
             files = package_files(snapshot, article, version, dataset_links(article), now)
             return list(write_package(folder, files))
     except OSError as error:

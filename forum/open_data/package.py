@@ -6,10 +6,12 @@ column means and how the scores are computed, the four CSV files, and a copy of 
 The same list of files feeds the streamed zip and `forum export`, so both give the same bytes.
 """
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
 from flask import current_app, has_request_context, url_for
@@ -134,6 +136,16 @@ def scorer_files() -> list[tuple[str, list[bytes]]]:
     folder = Path(forum.__file__).parent
     return [("forum/__init__.py", [_SCORER_PACKAGE.encode()])] + [
         (f"forum/{name}", [(folder / name).read_bytes()]) for name in SCORER_FILES]
+
+
+@cache
+def code_version() -> str:
+    """A digest of the code that writes the package (this module and the bundled scorer), so
+    a release that changes the files changes the dataset's ETag too."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for _, chunks in scorer_files():
+        digest.update(b"".join(chunks))
+    return digest.hexdigest()[:16]
 
 
 def descriptor(article, version: DatasetVersion, links: DatasetLinks) -> dict:

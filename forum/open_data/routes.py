@@ -14,7 +14,7 @@ from forum.board.queries import get_article, get_prediction
 from forum.dataset_files import FORECAST_COLUMNS, csv_chunks
 from forum.extensions import db
 from forum.open_data import bp
-from forum.open_data.package import dataset_links, package_files
+from forum.open_data.package import code_version, dataset_links, package_files
 from forum.open_data.tables import Snapshot
 from forum.open_data.zipstream import zip_chunks
 
@@ -26,7 +26,7 @@ def dataset(slug: str):
     links, now = dataset_links(article), clock.now()
     snapshot = Snapshot(db.engine)
     try:
-        version = snapshot.version(article, now)
+        version = snapshot.version(article, now, code_version())
         response = Response(mimetype="application/zip")
         response.set_etag(version.etag, weak=True)
         response.last_modified = version.last_modified

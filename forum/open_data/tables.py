@@ -104,13 +104,14 @@ class Snapshot:
         """Order text byte by byte, as Python orders str (PostgreSQL's locale would not)."""
         return column.collate("C") if self.connection.dialect.name == "postgresql" else column
 
-    def version(self, article, now: datetime) -> DatasetVersion:
+    def version(self, article, now: datetime, code: str = "") -> DatasetVersion:
         """The dataset's version, from a few aggregates over the article's predictions.
 
         Every change to the files moves one of them: a new prediction, forecast, resolution
         or correction (ids, counters and times), an author's edit (a revision), hiding or
         restoring (the audit log), and a prediction passing its scheduled close (its status
-        reads "closed" from then on). Last-Modified is the latest of their times.
+        reads "closed" from then on). Last-Modified is the latest of their times. `code`
+        names the version of the code that writes the files (a new scorer makes new bytes).
         """
         today = now.date()
         visible = _visible(article.id)
@@ -141,7 +142,7 @@ class Snapshot:
                                               _P.id == _R.prediction_id)
             .where(visible)).scalar()
         count, id_sum, forecasts, created, resolved, closed, forecast_time = predictions
-        fingerprint = (FORMAT_VERSION, article.slug, article.title, count, id_sum, forecasts,
+        fingerprint = (FORMAT_VERSION, code, article.slug, article.title, count, id_sum, forecasts,
                        resolutions, edits[0], moderation[0], closed, resolved)
         times = [created, resolved, forecast_time, edits[1], moderation[1], article.published_at,
                  scheduled_close(_as_date(closed)) if closed is not None else None]
