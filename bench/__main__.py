@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import load, pages, report, servers, timed
+from bench import dataset, load, pages, report, servers, timed
 
 FULL = {"users": 5000, "predictions": 20_000, "forecasts": 1_000_000, "comments": 200_000}
 SMALL = {"users": 1000, "predictions": 2000, "forecasts": 100_000, "comments": 20_000}
@@ -41,6 +41,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--skip-timed", action="store_true",
                         help="skip resolving and recomputing (they change the data)")
+    parser.add_argument("--dataset-only", action="store_true",
+                        help="only time the open-data download (no page loads, no report file)")
     return parser.parse_args(argv)
 
 
@@ -66,6 +68,12 @@ def run(args: argparse.Namespace, url: str) -> int:
         timings.append(timed.load_demo_data(url, sizes))
         print(f"  {timings[-1].seconds:.1f} s: {timings[-1].detail}", flush=True)
     app = pages.bench_app(url)
+    slug = pages.featured_slug(app)
+    if args.dataset_only:
+        timings.append(_attempt("download the dataset", dataset.download_dataset, url, slug))
+        print(*(f"{t.name}: {'failed' if t.seconds is None else f'{t.seconds:.2f} s'}; "
+                f"{t.detail}" for t in timings), sep="\n")
+        return 0
     found = pages.find_pages(app)
     pages.count_queries(app, found)
     settings = (f"{args.connections} connections, {args.seconds:g} s per page, "
@@ -76,6 +84,8 @@ def run(args: argparse.Namespace, url: str) -> int:
         print("Timing a resolution and a full score recompute …", flush=True)
         timings.append(_attempt("resolve a busy prediction", timed.resolve_busy_prediction, app))
         timings.append(_attempt("`forum scores recompute`", timed.recompute_scores, url))
+    print("Timing the open-data download …", flush=True)
+    timings.append(_attempt("download the dataset", dataset.download_dataset, url, slug))
     body = report.table(hello, hello_load, rows, memory, timings, settings)
     print()
     print(body)

@@ -37,6 +37,15 @@ def bench_app(database_url: str) -> Flask:
                       SQLALCHEMY_RECORD_QUERIES=False)
 
 
+def featured_slug(app: Flask) -> str:
+    """The featured article's slug (the one the board pages show)."""
+    from forum.articles.services import featured_article
+
+    with app.app_context():
+        article = featured_article()
+        return article.slug if article else "missing-article"
+
+
 def find_pages(app: Flask) -> list[Page]:
     """The page types of issue 7, with URLs taken from the app's routes where they exist."""
     from forum.articles.services import featured_article

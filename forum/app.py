@@ -120,13 +120,14 @@ def register_blueprints(app: Flask) -> None:
         leaderboard,
         moderation,
         notifications,
+        open_data,
         users,
     )
     from forum.params import IdConverter
 
     app.url_map.converters["id"] = IdConverter  # `<id:…>`: ASCII digits, 1 to MAX_ID
     for feature in (auth, articles, board, comments, moderation, notifications, leaderboard,
-                    users, api):
+                    users, api, open_data):
         app.register_blueprint(feature.bp)
 
 

@@ -177,10 +177,28 @@ def restore_command(path: str, yes: bool):
     click.echo(f"Restored from {path}.")
 
 
+@click.command("export")
+@click.option("--article", "slug", required=True, help="The article's slug.")
+@click.option("--out", required=True, type=click.Path(file_okay=True, dir_okay=True),
+              help="The folder to write the dataset into (made if needed).")
+@with_appcontext
+def export_command(slug: str, out: str):
+    """Write an article's open dataset (SPEC.md §10) into a folder."""
+    from pathlib import Path
+
+    from forum.open_data.export import ExportError, export_dataset
+
+    try:
+        names = export_dataset(slug, Path(out))
+    except ExportError as error:
+        fail(str(error))
+    click.echo(f"Wrote {len(names)} files to {out}: {', '.join(names)}.")
+
+
 def register(app: Flask) -> None:
     """Attach the commands to the app's CLI."""
     from forum.demo_data.command import demo_data_command
 
     for command in (seed_command, articles_group, users_group, scores_group, backup_command,
-                    restore_command, demo_data_command):
+                    restore_command, demo_data_command, export_command):
         app.cli.add_command(command)

@@ -356,3 +356,11 @@ def aggregate(scores: Iterable[tuple[Hashable, str, float, float]]) -> list[Stan
 def _rank(row: Standing) -> tuple[float, float, str, str]:
     """Leaderboard order: relative_brier, then mean_brier, then username."""
     return row.relative_brier, row.mean_brier, row.username.casefold(), row.username
+
+
+if __name__ == "__main__":
+    # `python -m forum.scoring DIR`: recompute an open dataset's scores (SPEC.md §10). The
+    # file reading lives in its own standard-library module, loaded only here.
+    from forum.dataset_files import main
+
+    raise SystemExit(main())

@@ -25,4 +25,7 @@ def index():
 
 @bp.get("/leaderboard/rules")
 def rules():
-    return render_template("leaderboard/rules.html", example=worked_example())
+    articles = db.session.execute(
+        select(Article.slug, Article.title).order_by(Article.published_at.desc(), Article.id)
+    ).all()
+    return render_template("leaderboard/rules.html", example=worked_example(), articles=articles)
