@@ -7,12 +7,12 @@ from sqlalchemy.orm import joinedload
 
 from forum import clock
 from forum.board.validation import has_control_characters
-from forum.errors import Conflict, Forbidden, Invalid, NotFound
+from forum.errors import Conflict, Invalid, NotFound
 from forum.extensions import db
 from forum.markdown import render_user_markdown
 from forum.models import Comment, Prediction, User
 from forum.notifications.services import notify
-from forum.permissions import ensure_can_write
+from forum.permissions import ensure_can_change, ensure_can_write
 
 BODY_LENGTH = (1, 10000)
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
@@ -99,30 +99,20 @@ def refresh_comment_count(prediction_id: int) -> None:
     )
 
 
-def get_comment(comment_id: int) -> Comment:
-    comment = db.session.get(Comment, comment_id) if 0 < comment_id <= MAX_ID else None
-    if comment is None:
-        raise NotFound("No such comment.")
-    return comment
-
-
 def edit_comment(comment: Comment, user: User, body: str) -> None:
-    """The author rewrites their comment; it is marked edited."""
-    ensure_can_write(user)
-    if comment.author_id != user.id:
-        raise Forbidden("You can only edit your own comments.")
-    if comment.deleted or comment.hidden:
-        raise Conflict("This comment was removed, so it can't be edited.")
+    """The author rewrites their comment; it is marked edited. A hidden one is frozen."""
+    ensure_can_change(user, comment, "comment")
+    if comment.deleted:
+        raise Conflict("This comment was deleted, so it can't be edited.")
     if body != comment.body:
         comment.body, comment.body_html = body, render_user_markdown(body)
         comment.edited_at = clock.now()
 
 
 def delete_comment(comment: Comment, user: User) -> None:
-    """The author removes their comment; replies keep their place under it."""
-    ensure_can_write(user)
-    if comment.author_id != user.id:
-        raise Forbidden("You can only delete your own comments.")
+    """The author removes their comment; replies keep their place under it. A hidden one is
+    frozen: the moderators keep the evidence."""
+    ensure_can_change(user, comment, "comment")
     if comment.deleted:
         return
     comment.deleted = True

@@ -25,7 +25,7 @@ from forum.lifecycle import ANNULLED, OPEN, RESOLVED
 from forum.models import Prediction, Resolution, User
 from forum.moderation import audit, flags
 from forum.notifications.services import notify_many
-from forum.permissions import ensure_moderator
+from forum.permissions import ensure_can_resolve
 from forum.scoring import ForecastPoint, scheduled_close
 
 OUTCOMES = {"yes": "Yes", "no": "No", "annulled": "Annulled"}
@@ -140,8 +140,9 @@ def check_outcome_time(prediction: Prediction, moment: datetime | None, now: dat
 
 def resolve_prediction(prediction: Prediction, moderator: User,
                        request: ResolutionRequest) -> Resolution:
-    """Resolve, correct or annul; returns the new log entry. The caller commits."""
-    ensure_moderator(moderator)
+    """Resolve, correct or annul; returns the new log entry. The caller commits. Moderators
+    may not resolve their own predictions (forum.permissions.resolve_refusal)."""
+    ensure_can_resolve(moderator, prediction)
     now = clock.now()
     check_outcome_time(prediction, request.outcome_time, now)
     _change_row(prediction, request, now)
