@@ -92,3 +92,34 @@ def test_a_hidden_prediction_is_frozen_for_its_author(client, article, people):
         assert db.session.get(Prediction, prediction.id).title == f"A claim by {author} here"
         assert db.session.query(PredictionRevision).count() == 0
         client.post("/logout")
+
+
+@pytest.mark.parametrize("action", ["delete", "edit"])
+def test_a_hide_that_lands_first_wins_over_the_authors_change(article, people, action):
+    """The author's change is one UPDATE guarded by `hidden = false`: a moderator who hides
+    the comment after the author's page loaded it, but before the change, still wins."""
+    from sqlalchemy import update
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from forum.comments.services import delete_comment, edit_comment
+    from forum.errors import Conflict
+
+    prediction = make_prediction(article, people["bob"])
+    comment = make_comment(prediction, people["alice"], "Evidence the moderator needs.")
+    db.session.execute(update(Comment).where(Comment.id == comment.id).values(hidden=True)
+                       .execution_options(synchronize_session=False))  # the moderator
+    db.session.commit()
+    set_committed_value(comment, "hidden", False)  # what the author's request had loaded
+    for name in ("body", "deleted", "author_id"):
+        set_committed_value(comment, name, getattr(comment, name))
+    assert comment.hidden is False and comment.body == "Evidence the moderator needs."
+    with pytest.raises(Conflict) as refused:
+        if action == "delete":
+            delete_comment(comment, people["alice"])
+        else:
+            edit_comment(comment, people["alice"], "Rewritten.")
+    assert FROZEN in refused.value.message
+    db.session.rollback()
+    body, _html, deleted, edited_at, hidden = state(comment.id)
+    assert (body, deleted, edited_at, hidden) == ("Evidence the moderator needs.", False, None,
+                                                  True)

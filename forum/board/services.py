@@ -64,13 +64,16 @@ def edit_prediction(prediction: Prediction, editor: User, draft: PredictionDraft
     changed = db.session.execute(
         update(Prediction)
         .where(Prediction.id == prediction.id, Prediction.status == OPEN,
-               Prediction.forecaster_count <= 1, Prediction.resolution_date >= clock.today())
+               Prediction.forecaster_count <= 1, Prediction.resolution_date >= clock.today(),
+               Prediction.hidden.is_(False))
         .values(title=draft.title, criteria=draft.criteria,
                 criteria_html=render_user_markdown(draft.criteria),
                 resolution_date=draft.resolution_date)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not changed:
+        db.session.refresh(prediction)
+        ensure_can_change(editor, prediction, "prediction")  # hidden meanwhile: frozen
         raise Conflict("Others have forecast on this prediction, or it is no longer open, "
                        "so it can't be edited any more.")
     db.session.add(revision)

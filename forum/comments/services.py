@@ -105,8 +105,8 @@ def edit_comment(comment: Comment, user: User, body: str) -> None:
     if comment.deleted:
         raise Conflict("This comment was deleted, so it can't be edited.")
     if body != comment.body:
-        comment.body, comment.body_html = body, render_user_markdown(body)
-        comment.edited_at = clock.now()
+        _change_unless_hidden(comment, user, body=body, body_html=render_user_markdown(body),
+                              edited_at=clock.now())
 
 
 def delete_comment(comment: Comment, user: User) -> None:
@@ -115,11 +115,23 @@ def delete_comment(comment: Comment, user: User) -> None:
     ensure_can_change(user, comment, "comment")
     if comment.deleted:
         return
-    comment.deleted = True
-    comment.body, comment.body_html = "", ""
-    comment.edited_at = clock.now()
-    db.session.flush()
+    _change_unless_hidden(comment, user, deleted=True, body="", body_html="",
+                          edited_at=clock.now())
     refresh_comment_count(comment.prediction_id)
+
+
+def _change_unless_hidden(comment: Comment, user: User, **values) -> None:
+    """The author's change, in one UPDATE guarded by `hidden = false`, so a moderator hiding
+    the comment at the same moment wins: the change is refused with the reason."""
+    changed = db.session.execute(
+        update(Comment).where(Comment.id == comment.id, Comment.hidden.is_(False),
+                              Comment.deleted.is_(False))
+        .values(**values).execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(comment)
+    if not changed:
+        ensure_can_change(user, comment, "comment")  # hidden meanwhile: frozen
+        raise Conflict("This comment was deleted, so it can't be changed.")
 
 
 def comments_of(prediction_id: int) -> list[Comment]:
