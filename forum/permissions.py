@@ -1,12 +1,36 @@
-"""Who may do what: each rule in one place, raising the error a page or the API shows."""
+"""Who may do what: each rule in one place, as a predicate that templates call (`can_*`,
+`may_*`) and an `ensure_*` that services call, raising the error a page or the API shows.
 
-from forum.errors import Forbidden
+Visibility (who may read hidden content) is enforced where predictions and comments are
+loaded: forum.visibility, which uses `may_see_hidden` below."""
+
+from forum.errors import Conflict, Forbidden
+
+SUSPENDED_MESSAGE = ("Your account is suspended: you can read, but not post, vote, comment or "
+                     "change your account.")
+FROZEN_MESSAGE = ("A moderator hid this {kind}, so it is kept as it is for the moderators' "
+                  "review: it can't be edited or deleted.")
+OWN_RESOLUTION_MESSAGE = ("You wrote this prediction, so another moderator or an admin must "
+                          "resolve, correct or annul it.")
+
+
+def _authenticated(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def can_write(user) -> bool:
+    """A logged-in member who is not suspended (every write needs this)."""
+    return _authenticated(user) and not user.suspended
 
 
 def ensure_can_write(user) -> None:
-    """A logged-in member who is not suspended (every write needs this)."""
-    if user.suspended:
-        raise Forbidden("Your account is suspended: you can read, but not post, vote or comment.")
+    if not can_write(user):
+        raise Forbidden(SUSPENDED_MESSAGE if _authenticated(user) else "Log in to do that.")
+
+
+def is_moderator(user) -> bool:
+    """A moderator or admin who is not suspended."""
+    return can_write(user) and user.is_moderator
 
 
 def ensure_moderator(user) -> None:
@@ -21,3 +45,53 @@ def ensure_admin(user) -> None:
     ensure_can_write(user)
     if not user.is_admin:
         raise Forbidden("Only admins can do that.")
+
+
+def may_see_hidden(user) -> bool:
+    """Moderators (and admins) read what a moderator hid; members and visitors never do."""
+    return is_moderator(user)
+
+
+def resolve_refusal(user, prediction) -> str | None:
+    """Why this user may not resolve, correct or annul this prediction; None when they may.
+
+    Moderators resolve, but not their own predictions: another moderator or an admin must.
+    Admins may resolve their own (the issue asks for "another moderator or an admin")."""
+    if not can_write(user):
+        return SUSPENDED_MESSAGE if _authenticated(user) else "Log in to do that."
+    if not user.is_moderator:
+        return "Only moderators can resolve, correct or annul a prediction."
+    if prediction.author_id == user.id and not user.is_admin:
+        return OWN_RESOLUTION_MESSAGE
+    return None
+
+
+def can_resolve(user, prediction) -> bool:
+    return resolve_refusal(user, prediction) is None
+
+
+def ensure_can_resolve(user, prediction) -> None:
+    if (reason := resolve_refusal(user, prediction)) is not None:
+        raise Forbidden(reason)
+
+
+def change_refusal(user, content, kind: str) -> tuple[type, str] | None:
+    """Why this user may not edit or delete this comment or prediction (their own text);
+    None when they may. Hidden content is frozen for its author, so the evidence stays."""
+    if not can_write(user):
+        return Forbidden, SUSPENDED_MESSAGE if _authenticated(user) else "Log in to do that."
+    if content.author_id != user.id:
+        return Forbidden, f"You can only change your own {kind}s."
+    if content.hidden:
+        return Conflict, FROZEN_MESSAGE.format(kind=kind)
+    return None
+
+
+def can_change(user, content, kind: str) -> bool:
+    return change_refusal(user, content, kind) is None
+
+
+def ensure_can_change(user, content, kind: str) -> None:
+    if (refusal := change_refusal(user, content, kind)) is not None:
+        error, message = refusal
+        raise error(message)

@@ -102,15 +102,9 @@ def unread_notifications() -> int:
     """The logged-in user's unread notification count, for the navigation bar."""
     if not current_user.is_authenticated:
         return 0
-    from sqlalchemy import func, select
+    from forum.notifications.services import unread_count
 
-    from forum.extensions import db
-    from forum.models import Notification
-
-    query = select(func.count()).where(
-        Notification.user_id == current_user.id, Notification.read_at.is_(None)
-    )
-    return db.session.scalar(query) or 0
+    return unread_count(current_user)
 
 
 def mark_fingerprinted_static_immutable(response):

@@ -48,11 +48,18 @@ def test_a_resolution_reaches_the_forecasters_inbox_with_the_outcome(client, art
     assert "“It will rain on Friday” resolved NO." in page
     assert "is-unread" in page
     assert unread_badge(client.get("/").get_data(as_text=True)) == "1"
-    link = re.search(r'href="(/notifications/\d+)"', page).group(1)
-    response = client.get(link)
-    assert response.status_code == 302
+    link = re.search(r'<form method="post" action="(/notifications/\d+)" class="inbox-message',
+                     page).group(1)
+    looked = client.get(link)  # a GET leads there too, but reads nothing and writes nothing
+    assert looked.status_code == 302
+    assert looked.headers["Location"].endswith(f"/predictions/{prediction.id}#resolution")
+    assert unread_badge(client.get("/").get_data(as_text=True)) == "1"
+    response = client.post(link)  # the inbox's button
+    assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/predictions/{prediction.id}#resolution")
     assert unread_badge(client.get("/").get_data(as_text=True)) is None  # following it reads it
+    page = client.get("/notifications").get_data(as_text=True)
+    assert f'href="{link}"' in page  # once read, a plain link
 
 
 def test_replies_and_comments_notify_with_links_to_the_comment(client, article, users):

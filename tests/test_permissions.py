@@ -111,7 +111,7 @@ EXPECTED = {
                        "moderator": REDIRECT, "admin": REDIRECT, "suspended": 403},
     "read inbox": {role: OK for role in ROLES} | {"anonymous": LOGIN},
     "read resolutions feed": {role: OK for role in ROLES},
-    "mark inbox read": {role: REDIRECT for role in ROLES} | {"anonymous": LOGIN},
+    "mark inbox read": {role: REDIRECT for role in ROLES} | {"anonymous": LOGIN, "suspended": 403},
 }
 CHANGES_NOTHING = {"view queue", "view audit log", "view members", "view resolve form",
                    "read inbox", "read resolutions feed"}

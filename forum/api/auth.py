@@ -8,6 +8,7 @@ from flask_wtf.csrf import ValidationError, validate_csrf
 
 from forum.api import bp
 from forum.auth.services import user_for_token
+from forum.auth.suspension import refuse_suspended_writes
 from forum.errors import ActionError, Forbidden, Invalid
 from forum.extensions import csrf
 from forum.permissions import ensure_can_write, ensure_moderator
@@ -23,7 +24,8 @@ class Unauthorized(ActionError):
 
 @bp.before_request
 def authenticate_request():
-    """Bearer tokens win over the session; cookie-authenticated writes need X-CSRFToken."""
+    """Bearer tokens win over the session; cookie-authenticated writes need X-CSRFToken; a
+    suspended member's writes are 403 either way."""
     header = request.headers.get("Authorization", "")
     g.api_token = None
     if header:
@@ -32,13 +34,13 @@ def authenticate_request():
         if found is None:
             raise Unauthorized("The bearer token is missing, malformed, revoked or unknown.")
         g._login_user, g.api_token = found  # Flask-Login reads the current user from here
-        return
-    if (request.method not in _SAFE_METHODS and current_user.is_authenticated
+    elif (request.method not in _SAFE_METHODS and current_user.is_authenticated
             and current_app.config.get("WTF_CSRF_ENABLED", True)):
         try:
             validate_csrf(request.headers.get("X-CSRFToken", ""))
         except ValidationError:
             raise ActionError("Missing or invalid CSRF token (send it in X-CSRFToken).") from None
+    refuse_suspended_writes(current_user)
 
 
 def member_required(view):

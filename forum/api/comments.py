@@ -10,8 +10,9 @@ from forum.api.predictions import visible_prediction
 from forum.api.serializers import comment_payload
 from forum.board import services as board
 from forum.comments import services
-from forum.errors import Invalid, NotFound
+from forum.errors import Invalid
 from forum.extensions import db
+from forum.visibility import load_comment
 
 
 def json_parent_id(value) -> int | None:
@@ -62,11 +63,7 @@ def create_comment(prediction_id: int):
 @member_required
 @limits.vote
 def vote_on_comment(comment_id: int):
-    comment = services.get_comment(comment_id)
-    try:
-        visible_prediction(comment.prediction_id)  # comments of a hidden prediction are hidden
-    except NotFound:
-        raise NotFound("No such comment.") from None
+    comment, _prediction = load_comment(comment_id, current_user)  # 404 on a hidden prediction
     value = board.read_vote_value(json_body().get("value"))
     tally = board.vote_on_comment(current_user, comment, value)
     db.session.commit()

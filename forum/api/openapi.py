@@ -110,7 +110,8 @@ PATHS = {
     "/tokens": {"post": operation(
         "createToken", "tokens", "Exchange a username and password for a bearer token",
         (201, "Token", "The token: keep it, it is shown once."), security=[{}],
-        errors=(400, 401, 413, 422, 429, 503), body="TokenRequest")},
+        errors=(400, 401, 403, 413, 422, 429, 503), body="TokenRequest",
+        description="403 for a suspended member (said only after the right password).")},
     "/tokens/current": {"delete": operation(
         "revokeCurrentToken", "tokens", "Revoke the bearer token sent with this request",
         (204, None, "Revoked: the token no longer works."), security=[{"bearerAuth": []}])},
@@ -175,7 +176,9 @@ PATHS = {
         (200, "Prediction", "The prediction as resolved."),
         errors=(400, 401, 403, 404, 409, 413, 422, 503), security=MEMBERS,
         parameters=("prediction_id",), body="NewResolution",
-        description="Moderators only (403 for members). 409 when it is already resolved or "
+        description="Moderators only (403 for members), and not the author: a moderator's "
+                    "own prediction is resolved by another moderator or an admin (403 says "
+                    "so). 409 when it is already resolved or "
                     "annulled and `correction` is not true, or when a correction names a "
                     "prediction that has no resolution yet.")},
     "/leaderboard": {"get": operation(

@@ -16,13 +16,9 @@ from forum.pagination import read_page_args
 PROBABILITY_MESSAGE = "Give the probability as a JSON number from 0.01 to 0.99."
 
 
-def is_moderator() -> bool:
-    return current_user.is_authenticated and current_user.is_moderator
-
-
 def visible_prediction(prediction_id: int):
     """The prediction, 404 when it is missing or hidden (moderators see hidden ones)."""
-    return queries.get_prediction(prediction_id, include_hidden=is_moderator())
+    return queries.get_prediction(prediction_id, current_user)
 
 
 def json_probability(data: dict, errors: dict) -> float | None:

@@ -16,8 +16,8 @@ from forum.moderation.resolutions import read_resolution, resolve_prediction
 def resolve(prediction_id: int):
     """`{"outcome", "note", "source_url"?, "outcome_time"?, "correction"?}` → the Prediction."""
     data = json_body()
-    prediction = get_prediction(prediction_id, include_hidden=True)
+    prediction = get_prediction(prediction_id, current_user)
     resolve_prediction(prediction, current_user, read_resolution(data))
     db.session.commit()
-    return jsonify(prediction_payload(get_prediction(prediction_id, include_hidden=True),
+    return jsonify(prediction_payload(get_prediction(prediction_id, current_user),
                                       current_user))

@@ -8,8 +8,9 @@ from forum import limits
 from forum.api import bp
 from forum.api.auth import Unauthorized, json_body
 from forum.auth import services
-from forum.errors import Invalid
+from forum.errors import Forbidden, Invalid
 from forum.extensions import db
+from forum.permissions import SUSPENDED_MESSAGE
 
 log = logging.getLogger("forum")
 
@@ -29,6 +30,10 @@ def create_token():
     if user is None:
         log.warning("token refused: username=%r ip=%s", username[:40], request.remote_addr)
         raise Unauthorized("Unknown username or wrong password.")
+    if user.suspended:  # said only to whoever knows the password
+        log.warning("token refused (suspended): user=%s ip=%s", user.username,
+                    request.remote_addr)
+        raise Forbidden(SUSPENDED_MESSAGE)
     token = services.issue_token(user)
     db.session.commit()
     log.info("token issued: user=%s ip=%s", user.username, request.remote_addr)

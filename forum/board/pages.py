@@ -22,6 +22,7 @@ from forum.lifecycle import ANNULLED, CLOSED, OPEN, RESOLVED, status_of
 from forum.models import Article, Prediction
 from forum.page_cache import current_generation
 from forum.params import read_id
+from forum.permissions import can_change
 from forum.scoring import crowd_history, scheduled_close
 from forum.templating import human_date, percent
 from forum.worker_cache import worker_cache
@@ -75,7 +76,7 @@ def article_board(article: Article, user, *, form: PredictionForm | None = None,
     predictions = list(top.items)
     if posted and all(prediction.id != posted for prediction in predictions):
         try:
-            extra = queries.get_prediction(posted)
+            extra = queries.get_prediction(posted, None)  # the public's board
         except NotFound:  # a stale ?posted= is simply ignored
             extra = None
         if extra is not None and extra.article_id == article.id:
@@ -186,9 +187,9 @@ def _holds(nodes, comment_id: int) -> bool:
 
 
 def can_edit(prediction: Prediction, user, status: str) -> bool:
-    """The author may edit while it is open and nobody else has forecast."""
-    return (getattr(user, "is_authenticated", False) and user.id == prediction.author_id
-            and status == OPEN and prediction.forecaster_count <= 1)
+    """The author may edit while it is open, not hidden, and nobody else has forecast."""
+    return (can_change(user, prediction, "prediction") and status == OPEN
+            and prediction.forecaster_count <= 1)
 
 
 def _percent_text(probability: float) -> str:

@@ -13,9 +13,9 @@ from forum.extensions import db
 from forum.lifecycle import STATUSES, open_clause, status_clause
 from forum.models import Article, Forecast, Prediction, PredictionRevision, User, Vote
 from forum.pagination import Page
-from forum.params import MAX_ID
 from forum.scoring import ForecastPoint
 from forum.text import line_problem
+from forum.visibility import load_prediction, shown_to
 
 SORTS = {
     "hot": "Hot",
@@ -65,11 +65,10 @@ def _escape_like(text: str) -> str:
 
 
 def list_predictions(article: Article, *, status="all", sort="hot", query="", page=1,
-                     per_page=20, include_hidden=False) -> Page:
-    """A page of the article's predictions, with authors loaded (two queries in all)."""
-    conditions = [Prediction.article_id == article.id]
-    if not include_hidden:
-        conditions.append(Prediction.hidden.is_(False))
+                     per_page=20, viewer=None) -> Page:
+    """A page of the article's predictions visible to the viewer (the public's by default),
+    with authors loaded (two queries in all)."""
+    conditions = [Prediction.article_id == article.id, shown_to(viewer)]
     if (clause := status_clause(Prediction, status, clock.today())) is not None:
         conditions.append(clause)
     if query:
@@ -91,17 +90,10 @@ def list_predictions(article: Article, *, status="all", sort="hot", query="", pa
     return Page(items=list(items), page=page, per_page=per_page, total=total)
 
 
-def get_prediction(prediction_id: int, *, include_hidden=False) -> Prediction:
-    """One prediction with its author and article; NotFound when missing or hidden."""
-    if not 0 < prediction_id <= MAX_ID:
-        raise NotFound("No such prediction.")
-    prediction = db.session.scalar(
-        select(Prediction).options(joinedload(Prediction.author), joinedload(Prediction.article))
-        .where(Prediction.id == prediction_id)
-    )
-    if prediction is None or (prediction.hidden and not include_hidden):
-        raise NotFound("No such prediction.")
-    return prediction
+def get_prediction(prediction_id: int, viewer) -> Prediction:
+    """One prediction with its author and article; NotFound when missing or hidden from the
+    viewer (forum.visibility decides)."""
+    return load_prediction(prediction_id, viewer)
 
 
 def get_article(slug: str) -> Article:

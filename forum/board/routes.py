@@ -24,18 +24,15 @@ from forum.board.pages import (
     rows_for,
 )
 from forum.board.validation import read_prediction, read_prediction_edit, read_probability
-from forum.errors import Conflict, Forbidden, Invalid
+from forum.errors import Conflict, Invalid
 from forum.extensions import db
 from forum.lifecycle import accepts_forecasts, status_of
 from forum.pagination import read_page_args
 from forum.params import read_id
+from forum.permissions import ensure_can_change
 from forum.templating import percent
 
 PREDICTION_ID = "<id:prediction_id>"
-
-
-def _is_moderator() -> bool:
-    return current_user.is_authenticated and current_user.is_moderator
 
 
 @bp.get("/predictions")
@@ -106,7 +103,7 @@ def new(slug: str):
 
 @bp.get("/predictions/" + PREDICTION_ID)
 def show(prediction_id: int):
-    prediction = queries.get_prediction(prediction_id, include_hidden=_is_moderator())
+    prediction = queries.get_prediction(prediction_id, current_user)
     return render_prediction(prediction, show_all=request.args.get("forecasts") == "all",
                              reply_to=read_id(request.args.get("reply_to")),
                              all_comments=request.args.get("comments") == "all")
@@ -115,9 +112,8 @@ def show(prediction_id: int):
 @bp.route("/predictions/" + PREDICTION_ID + "/edit", methods=["GET", "POST"])
 @login_required
 def edit(prediction_id: int):
-    prediction = queries.get_prediction(prediction_id, include_hidden=_is_moderator())
-    if prediction.author_id != current_user.id:
-        raise Forbidden("Only the author can edit a prediction.")
+    prediction = queries.get_prediction(prediction_id, current_user)
+    ensure_can_change(current_user, prediction, "prediction")  # the author; not if hidden
     status = status_of(prediction.status, prediction.resolution_date)
     if not can_edit(prediction, current_user, status):
         raise Conflict("Others have forecast on this prediction, or it is no longer open, so it "
@@ -143,7 +139,7 @@ def edit(prediction_id: int):
 @bp.post("/predictions/" + PREDICTION_ID + "/forecasts")
 @limits.forecast
 def forecast(prediction_id: int):
-    prediction = queries.get_prediction(prediction_id)
+    prediction = queries.get_prediction(prediction_id, current_user)
     back = url_for("board.show", prediction_id=prediction.id, _anchor="forecast")
     if not current_user.is_authenticated:
         return login_first(back)
@@ -167,7 +163,7 @@ def forecast(prediction_id: int):
 @bp.post("/predictions/" + PREDICTION_ID + "/vote")
 @limits.vote
 def vote(prediction_id: int):
-    prediction = queries.get_prediction(prediction_id)
+    prediction = queries.get_prediction(prediction_id, current_user)
     back = back_to(url_for("board.show", prediction_id=prediction.id))
     if not current_user.is_authenticated:
         return login_first(back)

@@ -18,7 +18,7 @@ from forum.extensions import db
 from forum.lifecycle import OPEN
 from forum.markdown import render_user_markdown
 from forum.models import Article, Comment, Forecast, Prediction, PredictionRevision, User, Vote
-from forum.permissions import ensure_can_write
+from forum.permissions import ensure_can_change, ensure_can_write
 from forum.scoring import ForecastPoint, crowd_median
 
 
@@ -52,9 +52,7 @@ def create_prediction(article: Article, author: User, draft: PredictionDraft) ->
 def edit_prediction(prediction: Prediction, editor: User, draft: PredictionDraft) -> bool:
     """The author changes claim, criteria or date while nobody else has forecast; the previous
     text is kept as a revision. Returns False when nothing changed."""
-    ensure_can_write(editor)
-    if editor.id != prediction.author_id:
-        raise Forbidden("Only the author can edit a prediction.")
+    ensure_can_change(editor, prediction, "prediction")
     new = (draft.title, draft.criteria, draft.resolution_date)
     old = (prediction.title, prediction.criteria, prediction.resolution_date)
     if new == old:
@@ -66,13 +64,16 @@ def edit_prediction(prediction: Prediction, editor: User, draft: PredictionDraft
     changed = db.session.execute(
         update(Prediction)
         .where(Prediction.id == prediction.id, Prediction.status == OPEN,
-               Prediction.forecaster_count <= 1, Prediction.resolution_date >= clock.today())
+               Prediction.forecaster_count <= 1, Prediction.resolution_date >= clock.today(),
+               Prediction.hidden.is_(False))
         .values(title=draft.title, criteria=draft.criteria,
                 criteria_html=render_user_markdown(draft.criteria),
                 resolution_date=draft.resolution_date)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not changed:
+        db.session.refresh(prediction)
+        ensure_can_change(editor, prediction, "prediction")  # hidden meanwhile: frozen
         raise Conflict("Others have forecast on this prediction, or it is no longer open, "
                        "so it can't be edited any more.")
     db.session.add(revision)

@@ -14,6 +14,7 @@ from forum.board.forms import read_form_vote
 from forum.comments import bp, services
 from forum.errors import Invalid, NotFound
 from forum.extensions import db
+from forum.visibility import load_comment
 
 COMMENT_ID = "<id:comment_id>"
 PREDICTION_ID = "<id:prediction_id>"
@@ -27,18 +28,16 @@ def _comment_url(comment, prediction) -> str:
 
 
 def _comment_and_prediction(comment_id: int):
-    """The comment and its prediction; 404 when either is gone or the prediction is hidden."""
-    comment = services.get_comment(comment_id)
-    moderator = current_user.is_authenticated and current_user.is_moderator
-    prediction = queries.get_prediction(comment.prediction_id, include_hidden=moderator)
-    return comment, prediction
+    """The comment and its prediction; 404 when either is gone or the prediction is hidden
+    from the viewer."""
+    return load_comment(comment_id, current_user)
 
 
 @bp.post("/predictions/" + PREDICTION_ID + "/comments")
 @limits.comment
 def create(prediction_id: int):
     """A new comment, or a reply when the form names a `parent_id`."""
-    prediction = queries.get_prediction(prediction_id)
+    prediction = queries.get_prediction(prediction_id, current_user)
     if not current_user.is_authenticated:
         return pages.login_first(url_for("board.show", prediction_id=prediction.id,
                                    _anchor="comments"))

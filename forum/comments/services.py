@@ -6,13 +6,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from forum import clock
-from forum.errors import Conflict, Forbidden, Invalid, NotFound
+from forum.errors import Conflict, Invalid, NotFound
 from forum.extensions import db
 from forum.markdown import render_user_markdown
 from forum.models import Comment, Prediction, User
 from forum.notifications.services import notify
-from forum.params import MAX_ID, read_id
-from forum.permissions import ensure_can_write
+from forum.params import read_id
+from forum.permissions import ensure_can_change, ensure_can_write
 from forum.text import prose_problem
 
 BODY_LENGTH = (1, 10000)
@@ -98,37 +98,39 @@ def refresh_comment_count(prediction_id: int) -> None:
     )
 
 
-def get_comment(comment_id: int) -> Comment:
-    comment = db.session.get(Comment, comment_id) if 0 < comment_id <= MAX_ID else None
-    if comment is None:
-        raise NotFound("No such comment.")
-    return comment
-
-
 def edit_comment(comment: Comment, user: User, body: str) -> None:
-    """The author rewrites their comment; it is marked edited."""
-    ensure_can_write(user)
-    if comment.author_id != user.id:
-        raise Forbidden("You can only edit your own comments.")
-    if comment.deleted or comment.hidden:
-        raise Conflict("This comment was removed, so it can't be edited.")
+    """The author rewrites their comment; it is marked edited. A hidden one is frozen."""
+    ensure_can_change(user, comment, "comment")
+    if comment.deleted:
+        raise Conflict("This comment was deleted, so it can't be edited.")
     if body != comment.body:
-        comment.body, comment.body_html = body, render_user_markdown(body)
-        comment.edited_at = clock.now()
+        _change_unless_hidden(comment, user, body=body, body_html=render_user_markdown(body),
+                              edited_at=clock.now())
 
 
 def delete_comment(comment: Comment, user: User) -> None:
-    """The author removes their comment; replies keep their place under it."""
-    ensure_can_write(user)
-    if comment.author_id != user.id:
-        raise Forbidden("You can only delete your own comments.")
+    """The author removes their comment; replies keep their place under it. A hidden one is
+    frozen: the moderators keep the evidence."""
+    ensure_can_change(user, comment, "comment")
     if comment.deleted:
         return
-    comment.deleted = True
-    comment.body, comment.body_html = "", ""
-    comment.edited_at = clock.now()
-    db.session.flush()
+    _change_unless_hidden(comment, user, deleted=True, body="", body_html="",
+                          edited_at=clock.now())
     refresh_comment_count(comment.prediction_id)
+
+
+def _change_unless_hidden(comment: Comment, user: User, **values) -> None:
+    """The author's change, in one UPDATE guarded by `hidden = false`, so a moderator hiding
+    the comment at the same moment wins: the change is refused with the reason."""
+    changed = db.session.execute(
+        update(Comment).where(Comment.id == comment.id, Comment.hidden.is_(False),
+                              Comment.deleted.is_(False))
+        .values(**values).execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(comment)
+    if not changed:
+        ensure_can_change(user, comment, "comment")  # hidden meanwhile: frozen
+        raise Conflict("This comment was deleted, so it can't be changed.")
 
 
 def comments_of(prediction_id: int) -> list[Comment]:

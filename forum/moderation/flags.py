@@ -12,10 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from forum import clock
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
 from forum.extensions import db
-from forum.models import Comment, Flag, Prediction, Resolution, User
+from forum.models import Flag, User
 from forum.params import MAX_ID
 from forum.permissions import ensure_can_write
 from forum.text import line_problem
+from forum.visibility import load_comment, load_prediction, load_resolution
 
 REASONS = {
     "spam": "Spam or advertising",
@@ -45,21 +46,22 @@ class FlagTarget:
 
 
 def find_target(target_type: str, target_id: int) -> FlagTarget:
-    """The reportable thing, or NotFound (a hidden prediction can't be found by members)."""
-    if target_type == "prediction":
-        row = find(Prediction, target_id)
-        if row is not None and not row.hidden:
+    """The reportable thing, or NotFound. Only what the public sees can be reported: a hidden
+    prediction, and its comments and resolutions, are not found (forum.visibility)."""
+    try:
+        if target_type == "prediction":
+            row = load_prediction(target_id, None)
             return FlagTarget("prediction", row.id, row.id, row.author_id)
-    elif target_type == "comment":
-        row = find(Comment, target_id)
-        if row is not None:
+        if target_type == "comment":
+            row, _prediction = load_comment(target_id, None)
             if row.hidden or row.deleted:
                 raise Conflict("That comment was already removed.")
             return FlagTarget("comment", row.id, row.prediction_id, row.author_id)
-    elif target_type == "resolution":
-        row = find(Resolution, target_id)
-        if row is not None:
+        if target_type == "resolution":
+            row, _prediction = load_resolution(target_id, None)
             return FlagTarget("resolution", row.id, row.prediction_id, row.resolved_by_id)
+    except NotFound:
+        pass
     raise NotFound(f"Nothing to report: no such {target_type}.")
 
 

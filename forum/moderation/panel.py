@@ -10,6 +10,7 @@ from forum.lifecycle import status_of
 from forum.moderation import bp, queries
 from forum.moderation.flags import REASONS
 from forum.moderation.resolutions import OUTCOMES
+from forum.permissions import resolve_refusal
 from forum.scoring import scheduled_close
 from forum.templating import relative_time
 
@@ -24,6 +25,9 @@ def resolution_log(prediction) -> list:
 def moderation_panel(prediction_id: int) -> queries.PanelState:
     """The viewer's open reports on this prediction's page, and moderators' report counts."""
     return queries.panel_state(prediction_id, current_user)
+
+
+bp.add_app_template_global(resolve_refusal)  # why the viewer may not resolve; None if they may
 
 
 @bp.app_template_global()

@@ -26,7 +26,7 @@ from forum.moderation import audit, flags
 from forum.notifications.services import notify_many
 from forum.params import TIME_MESSAGE
 from forum.params import read_time as read_instant
-from forum.permissions import ensure_moderator
+from forum.permissions import ensure_can_resolve
 from forum.scoring import ForecastPoint, scheduled_close
 from forum.text import line_problem
 
@@ -141,8 +141,9 @@ def check_outcome_time(prediction: Prediction, moment: datetime | None, now: dat
 
 def resolve_prediction(prediction: Prediction, moderator: User,
                        request: ResolutionRequest) -> Resolution:
-    """Resolve, correct or annul; returns the new log entry. The caller commits."""
-    ensure_moderator(moderator)
+    """Resolve, correct or annul; returns the new log entry. The caller commits. Moderators
+    may not resolve their own predictions (forum.permissions.resolve_refusal)."""
+    ensure_can_resolve(moderator, prediction)
     now = clock.now()
     check_outcome_time(prediction, request.outcome_time, now)
     _change_row(prediction, request, now)

@@ -18,7 +18,7 @@ from forum.models import Comment
 from forum.moderation import bp, flags, queries, services
 from forum.moderation.resolutions import OUTCOMES, read_resolution, resolve_prediction
 from forum.pagination import read_page_args
-from forum.permissions import ensure_can_write, ensure_moderator
+from forum.permissions import ensure_can_write, ensure_moderator, resolve_refusal
 
 ID = "<id:{}>"  # a URL part for an id (forum.params.IdConverter); others are 404
 
@@ -57,9 +57,10 @@ def queue():
 @bp.route("/predictions/" + ID.format("prediction_id") + "/resolve", methods=["GET", "POST"])
 @moderator_page
 def resolve(prediction_id: int):
-    prediction = get_prediction(prediction_id, include_hidden=True)
+    prediction = get_prediction(prediction_id, current_user)
     values, errors = {}, {}
-    if request.method == "POST":
+    refusal = resolve_refusal(current_user, prediction)  # their own: another must resolve it
+    if refusal is None and request.method == "POST":
         values = request.form.to_dict()
         try:
             resolution = resolve_prediction(prediction, current_user, read_resolution(values))
@@ -72,9 +73,9 @@ def resolve(prediction_id: int):
             return back(prediction_page(prediction.id, "resolution"))
     return render_template(
         "moderation/resolve.html", prediction=prediction, values=values,
-        errors=errors, correction=prediction.status != "open",
+        errors=errors, correction=prediction.status != "open", refusal=refusal,
         next=safe_next(request.values.get("next")) or "",
-    ), 422 if errors else 200
+    ), 403 if refusal else 422 if errors else 200
 
 
 def _resolved_message(prediction, resolution) -> str:
@@ -121,7 +122,7 @@ def _hideable(target_type: str, target_id: int):
         if comment is None:
             raise NotFound("No such comment.")
         return comment, comment.prediction_id
-    prediction = get_prediction(target_id, include_hidden=True)
+    prediction = get_prediction(target_id, current_user)
     return prediction, prediction.id
 
 
@@ -172,7 +173,7 @@ def report(target_type: str, target_id: int):
     return render_template(
         "moderation/report.html", target=target, values=values, errors=errors,
         reasons=flags.REASONS, next=safe_next(request.values.get("next")) or default,
-        prediction=get_prediction(target.prediction_id, include_hidden=True),
+        prediction=get_prediction(target.prediction_id, current_user),
     ), 422 if errors else 200
 
 

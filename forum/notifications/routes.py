@@ -19,16 +19,25 @@ def index():
 
 @bp.get("/notifications/<id:notification_id>")
 @login_required
+def show_notification(notification_id: int):
+    """Where a notification leads, without marking it read (a GET never writes)."""
+    return redirect(services.target_url(services.get_notification(current_user,
+                                                                   notification_id)))
+
+
+@bp.post("/notifications/<int(max=2147483647):notification_id>")
+@login_required
 def open_notification(notification_id: int):
-    """Follow a notification to what it is about, marking it read on the way."""
+    """Follow a notification (the inbox's button) to what it is about, marking it read."""
     notification = services.mark_opened(current_user, notification_id)
     db.session.commit()
-    return redirect(services.target_url(notification))
+    return redirect(services.target_url(notification), code=303)
 
 
 @bp.post("/notifications/<id:notification_id>/read")
 @login_required
 def mark_read(notification_id: int):
+    services.get_notification(current_user, notification_id)  # 404 unless theirs and visible
     services.mark_read(current_user, notification_id)
     db.session.commit()
     return redirect(_back())

@@ -4,11 +4,11 @@ from flask import url_for
 from sqlalchemy import Integer, String, func, insert, literal, select, update
 
 from forum import clock
-from forum.errors import NotFound
 from forum.extensions import db
 from forum.models import Notification, User
 from forum.pagination import Page
 from forum.params import MAX_ID
+from forum.visibility import load_notification, notifications_shown_to
 
 NOTIFY_CHUNK = 10_000  # users per statement, well inside every database's parameter limit
 
@@ -57,15 +57,23 @@ def notify_many(user_ids, *, kind: str, event_key: str, message: str,
 
 
 def inbox(user: User, page: int = 1, per_page: int = 20) -> Page:
-    """The user's notifications, newest first, with who acted (two queries)."""
-    mine = Notification.user_id == user.id
-    total = db.session.scalar(select(func.count(Notification.id)).where(mine))
+    """The user's notifications, newest first, with who acted (two queries); those about a
+    prediction hidden from them are left out."""
+    mine = (Notification.user_id == user.id, notifications_shown_to(user))
+    total = db.session.scalar(select(func.count(Notification.id)).where(*mine))
     items = db.session.scalars(
-        select(Notification).where(mine)
+        select(Notification).where(*mine)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(per_page).offset((page - 1) * per_page)
     ).all()
     return Page(items=list(items), page=page, per_page=per_page, total=total or 0)
+
+
+def unread_count(user: User) -> int:
+    """The unread notifications the user can see (the navigation bar's count)."""
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None),
+        notifications_shown_to(user))) or 0
 
 
 def mark_read(user: User, notification_id: int) -> bool:
@@ -75,18 +83,21 @@ def mark_read(user: User, notification_id: int) -> bool:
     result = db.session.execute(
         update(Notification)
         .where(Notification.id == notification_id, Notification.user_id == user.id,
-               Notification.read_at.is_(None))
+               Notification.read_at.is_(None), notifications_shown_to(user))
         .values(read_at=clock.now())
     )
     return result.rowcount > 0
 
 
+def get_notification(user: User, notification_id: int) -> Notification:
+    """The user's notification, unchanged; NotFound when it isn't theirs or is about a
+    prediction hidden from them."""
+    return load_notification(notification_id, user)
+
+
 def mark_opened(user: User, notification_id: int) -> Notification:
-    """The user's notification, marked read; NotFound when it isn't theirs."""
-    notification = db.session.get(Notification, notification_id) \
-        if 0 < notification_id <= MAX_ID else None
-    if notification is None or notification.user_id != user.id:
-        raise NotFound("No such notification.")
+    """The user's notification, marked read (a POST: following it reads it)."""
+    notification = load_notification(notification_id, user)
     if notification.read_at is None:
         notification.read_at = clock.now()
     return notification

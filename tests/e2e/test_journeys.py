@@ -324,7 +324,7 @@ def the_forecaster_learns_the_outcome(d: Driver, prediction_id: int) -> None:
     resolved = page.locator(".inbox-item.is-unread", has_text=f"“{CLAIM}” resolved YES.")
     expect(resolved).to_have_count(1)
     d.shoot("notifications")
-    d.click(resolved.get_by_role("link"))
+    d.click(resolved.get_by_role("button", name=re.compile("resolved YES")))  # a POST
     expect(page).to_have_url(re.compile(rf"/predictions/{prediction_id}#resolution$"))
     expect(page.locator("#resolution")).to_contain_text(NOTE)
     mine = page.locator("#scores .score-mine")

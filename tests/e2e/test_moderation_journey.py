@@ -97,7 +97,7 @@ def test_moderator_resolves_from_the_queue_and_the_forecaster_is_told(live_serve
     expect(item).to_have_count(1)
     expect(item).to_contain_text(f"“{CLAIM}” resolved YES.")
     shoot(page, "notifications-inbox")
-    item.get_by_role("link").click()
+    item.get_by_role("button", name=f"Unread: “{CLAIM}” resolved YES.").click()  # a POST
     expect(page).to_have_url(re.compile(rf"/predictions/{queue['prediction']}#resolution$"))
     panel = page.locator("#resolution")
     expect(panel).to_contain_text("Both leaders met in Singapore")
