@@ -113,6 +113,7 @@ def show(prediction_id: int):
 
 @bp.route("/predictions/" + PREDICTION_ID + "/edit", methods=["GET", "POST"])
 @login_required
+@limits.edit
 def edit(prediction_id: int):
     prediction = queries.get_prediction(prediction_id, include_hidden=_is_moderator())
     if prediction.author_id != current_user.id:
