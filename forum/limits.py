@@ -22,7 +22,8 @@ class _WithTheCause(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         error = sys.exc_info()[1]
         if record.levelno == logging.WARNING and error is not None and record.exc_info is None:
-            record.msg, record.args = f"{record.getMessage()}: {error!r}", None
+            record.msg = f"{record.getMessage()}: {type(error).__name__}: {error}"
+            record.args = None
             record.levelno, record.levelname = logging.ERROR, "ERROR"
         return True
 
