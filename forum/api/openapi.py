@@ -113,7 +113,8 @@ PATHS = {
         errors=(400, 401, 413, 422, 429, 503), body="TokenRequest")},
     "/tokens/current": {"delete": operation(
         "revokeCurrentToken", "tokens", "Revoke the bearer token sent with this request",
-        (204, None, "Revoked: the token no longer works."), security=[{"bearerAuth": []}])},
+        (204, None, "Revoked: the token no longer works."), errors=(401, 429, 503),
+        security=[{"bearerAuth": []}])},
     "/articles": {"get": operation(
         "listArticles", "articles", "List the articles, newest first",
         (200, "ArticleList", "The articles."))},
@@ -173,7 +174,7 @@ PATHS = {
     "/predictions/{id}/resolution": {"post": operation(
         "resolvePrediction", "resolution", "Resolve, correct or annul a prediction",
         (200, "Prediction", "The prediction as resolved."),
-        errors=(400, 401, 403, 404, 409, 413, 422, 503), security=MEMBERS,
+        errors=(400, 401, 403, 404, 409, 413, 422, 429, 503), security=MEMBERS,
         parameters=("prediction_id",), body="NewResolution",
         description="Moderators only (403 for members). 409 when it is already resolved or "
                     "annulled and `correction` is not true, or when a correction names a "
