@@ -31,11 +31,16 @@ class Config:
     # answers gives the 503 page within seconds instead of hanging every worker.
     DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3"))
     DATABASE_STATEMENT_TIMEOUT = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT", "10"))
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Unset: a SQLite file in the instance folder, shared by the workers of this machine.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or None
     RATELIMIT_ENABLED = env_flag("RATELIMIT_ENABLED", True)
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "forum")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"
+    # The store unreachable: count in this worker's memory (the error logged) and go back to
+    # the store when it answers again; a limited write never becomes a 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))  # >0 only behind a proxy
     MAX_CONTENT_LENGTH = 1024 * 1024  # a 2 MB body is 413
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session

@@ -44,12 +44,14 @@ def load_config(app: Flask, config: type | None, overrides: dict) -> None:
     if production and not app.config.get("SECRET_KEY"):
         raise RuntimeError("FORUM_ENV=production needs SECRET_KEY set in the environment.")
     configure_site(app, production)
-    if not app.config.get("SECRET_KEY") or not app.config.get("SQLALCHEMY_DATABASE_URI"):
+    if not all(app.config.get(name) for name in
+               ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "RATELIMIT_STORAGE_URI")):
         os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path) / "secret_key")
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'forum.db'}"
+    configure_rate_limit_store(app)
     if production:
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -72,6 +74,19 @@ def postgres_timeouts(settings) -> dict:
         connect_args.setdefault("tcp_user_timeout", statement_ms)
     options["connect_args"] = connect_args
     return options
+
+
+def configure_rate_limit_store(app: Flask) -> None:
+    """Unset: a SQLite file every worker of this machine shares (limits hold exactly under
+    `make run`). Redis: give up on a silent server within seconds instead of hanging."""
+    uri = app.config.get("RATELIMIT_STORAGE_URI")
+    if not uri:
+        app.config["RATELIMIT_STORAGE_URI"] = f"sqlite:///{Path(app.instance_path) / 'ratelimits.db'}"
+    elif uri.split("://", 1)[0] in {"redis", "rediss", "redis+unix"}:
+        options = dict(app.config.get("RATELIMIT_STORAGE_OPTIONS") or {})
+        options.setdefault("socket_connect_timeout", 2)
+        options.setdefault("socket_timeout", 2)
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = options
 
 
 def instance_secret_key(path: Path) -> str:

@@ -7,6 +7,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
+from forum import limit_store  # noqa: F401  (registers the sqlite:// rate-limit store)
 from forum.database import Base
 
 

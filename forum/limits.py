@@ -1,8 +1,34 @@
-"""The rate limits of SPEC.md §8, as decorators that views share with the API."""
+"""The rate limits of SPEC.md §8, as decorators that views share with the API.
+
+Every write has one (tests/test_rate_limits.py enumerates the routes to hold us to it). Logins,
+token requests and every form that checks the current password share the per-IP and
+per-account buckets: each is a password guess. A submission refused for invalid input (422)
+does not spend the budget of posting, forecasting, commenting or editing.
+"""
+
+import logging
+import sys
 
 from flask import current_app, request
+from flask_login import current_user
 
 from forum.extensions import limiter
+
+
+class _WithTheCause(logging.Filter):
+    """Flask-Limiter logs that the store is unreachable (and falls back to this worker's
+    memory) but not why: add the error it is handling, at ERROR level, for the operator."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = sys.exc_info()[1]
+        if record.levelno == logging.WARNING and error is not None and record.exc_info is None:
+            record.msg = f"{record.getMessage()}: {type(error).__name__}: {error}"
+            record.args = None
+            record.levelno, record.levelname = logging.ERROR, "ERROR"
+        return True
+
+
+logging.getLogger("flask-limiter").addFilter(_WithTheCause())
 
 
 def _limit(name: str):
@@ -13,18 +39,46 @@ def _client_ip() -> str:
     return f"ip:{request.remote_addr or 'unknown'}"
 
 
-def _account() -> str:
-    """The account a login attempt names, from the form or the JSON body, as login folds it."""
+def _account_key(name: str) -> str:
     from forum.auth.services import username_key  # lazily: forum.auth imports this module
     from forum.text import storable
 
-    try:
-        data = request.get_json(silent=True) if request.is_json else request.form
-    except RecursionError:  # absurdly nested JSON; the view answers 400
-        data = None
-    name = data.get("username") if hasattr(data, "get") else None
     # storable: a lone surrogate from JSON ("\ud800") can't be encoded into a Redis key
-    return f"account:{storable(username_key(str(name or ''))[:64])}"
+    return f"account:{storable(username_key(name)[:64])}"
+
+
+def _account() -> str:
+    """The account a login attempt names, read from the body as the answering view reads it."""
+    return _account_key(login_username())
+
+
+def login_username() -> str:
+    """The username of a login attempt, read by the function its view reads the body with: the
+    JSON body whatever its Content-Type for the API, the login form's data for /login."""
+    if request.blueprint == "api":
+        from forum.api.auth import json_object
+
+        name = (json_object() or {}).get("username")
+    else:
+        from forum.auth.forms import login_form_data
+
+        name = (login_form_data() or {}).get("username")
+    return name if isinstance(name, str) else ""
+
+
+def _current_account() -> str:
+    """The signed-in account, keyed as its logins are, so both spend one budget."""
+    return _account_key(current_user.username if current_user.is_authenticated else "")
+
+
+def _not_a_password_check() -> bool:
+    """Exempt a submission that carries no current password (e.g. saving the bio)."""
+    return not any(name.endswith("current_password") for name in request.form)
+
+
+def _spent(response) -> bool:
+    """Invalid input (422) spends nothing; everything else does (SPEC.md §8)."""
+    return response.status_code != 422
 
 
 DEFAULT_RATE_LIMITS = {
@@ -36,6 +90,11 @@ DEFAULT_RATE_LIMITS = {
     "comment": "6 per minute;200 per day",
     "vote": "60 per minute",
     "flag": "20 per day",
+    "edit": "10 per minute;100 per day",
+    "settings": "10 per minute;100 per day",
+    "session": "30 per minute",
+    "notifications": "60 per minute",
+    "moderation": "60 per minute;2000 per day",
 }
 
 login_per_ip = limiter.shared_limit(
@@ -44,9 +103,31 @@ login_per_ip = limiter.shared_limit(
 login_per_account = limiter.shared_limit(
     _limit("login_account"), scope="login-account", key_func=_account, methods=["POST"]
 )
+# The same two buckets, for a signed-in member's form that checks the current password.
+password_check_per_ip = limiter.shared_limit(
+    _limit("login_ip"), scope="login-ip", key_func=_client_ip, methods=["POST"],
+    exempt_when=_not_a_password_check,
+)
+password_check_per_account = limiter.shared_limit(
+    _limit("login_account"), scope="login-account", key_func=_current_account,
+    methods=["POST"], exempt_when=_not_a_password_check,
+)
 register = limiter.limit(_limit("register"), key_func=_client_ip, methods=["POST"])
-post_prediction = limiter.shared_limit(_limit("prediction"), scope="prediction", methods=["POST"])
-forecast = limiter.shared_limit(_limit("forecast"), scope="forecast", methods=["POST"])
-comment = limiter.shared_limit(_limit("comment"), scope="comment", methods=["POST"])
+post_prediction = limiter.shared_limit(_limit("prediction"), scope="prediction", methods=["POST"],
+                                       deduct_when=_spent)
+forecast = limiter.shared_limit(_limit("forecast"), scope="forecast", methods=["POST"],
+                                deduct_when=_spent)
+comment = limiter.shared_limit(_limit("comment"), scope="comment", methods=["POST"],
+                               deduct_when=_spent)
 vote = limiter.shared_limit(_limit("vote"), scope="vote", methods=["POST", "PUT"])
 flag = limiter.shared_limit(_limit("flag"), scope="flag", methods=["POST"])
+# Editing or deleting a prediction or a comment.
+edit = limiter.shared_limit(_limit("edit"), scope="edit", methods=["POST"], deduct_when=_spent)
+# Saving settings and revoking API tokens from them.
+settings = limiter.shared_limit(_limit("settings"), scope="settings", methods=["POST"])
+# Logging out, revoking the API token in use.
+session = limiter.shared_limit(_limit("session"), scope="session", methods=["POST", "DELETE"])
+notifications = limiter.shared_limit(_limit("notifications"), scope="notifications",
+                                     methods=["POST"])
+# Hiding and restoring, suspending, roles, handling reports, resolving.
+moderation = limiter.shared_limit(_limit("moderation"), scope="moderation", methods=["POST"])

@@ -1,4 +1,16 @@
-"""Markdown to safe HTML, in one place: markdown-it-py's safe preset, then nh3."""
+"""Markdown to safe HTML, in one place: markdown-it's rules with raw HTML off, then nh3.
+
+Members' Markdown (comments, criteria) is parsed by markdown-it.rs, the same rules compiled:
+markdown-it-py spends up to a second on 10 kB of pathological text (`[` repeated: each
+unmatched bracket rescans the rest of the line; long runs of emphasis, lines or cells cost
+tens of microseconds each), and a comment is rendered on every post and edit. What remains
+expensive in any engine is what the input multiplies: containers nested thousands deep (nh3
+and the parser recurse), tables whose header declares a thousand columns (every body line
+becomes a full row) and a long reference definition used a thousand times. Those bodies are
+shown as plain text instead, so rendering any 10 kB body costs a few milliseconds
+(tests/test_markdown_cost.py). Articles, imported by an admin, keep markdown-it-py, whose
+tokens give each heading its id.
+"""
 
 import html
 import re
@@ -6,6 +18,7 @@ import unicodedata
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it_pyrs import MarkdownIt as CompiledMarkdownIt
 
 _ALLOWED_TAGS = {
     "a", "p", "br", "hr", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li",
@@ -23,6 +36,25 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("js-default").enable("table").enable("strikethrough")
 
 
+# markdown-it's "js-default" preset with tables and strikethrough, raw HTML off (shown as text).
+_USER_PARSER = CompiledMarkdownIt("zero").enable_many([
+    "blockquote", "code", "fence", "heading", "hr", "lheading", "list", "paragraph",
+    "reference", "table", "autolink", "backticks", "emphasis", "entity", "escape", "image",
+    "link", "newline", "strikethrough",
+])
+MAX_CONTAINER_PREFIX = 100  # characters; a nesting level takes at least one (">") or two
+MAX_TABLE_CELLS = 20_000
+MAX_REFERENCE_COPIES = 1_000_000  # characters that reference links may copy into the page
+MAX_GROWTH = 30  # rendered HTML at most this many times the source (plus a little)
+FALLBACK_PARSE_STEPS = 1_500  # ~10 kB of prose; tens of milliseconds at most
+# A nesting level is opened by ">", a list marker and its space, or more indentation, each
+# before the text of its line: the longest such run bounds how deep a body can nest.
+_CONTAINER_PREFIX = re.compile(r"^(?:[ \t>]|[*+-](?=[ \t])|\d{1,9}[.)](?=[ \t]))*",
+                               re.MULTILINE)
+_REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:.*?(?=\n[ \t]*\n|\Z)",
+                                   re.MULTILINE | re.DOTALL)
+
+
 def slugify(text: str) -> str:
     """A URL fragment for a heading: lower-case ASCII words joined by hyphens."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -32,11 +64,83 @@ def slugify(text: str) -> str:
 
 def render_user_markdown(source: str) -> str:
     """Render a member's Markdown (comments, criteria); links get rel=nofollow … ugc."""
-    rendered = _parser().render(source)
+    rendered = _interpret(source) if _cheap_to_render(source) else None
+    if rendered is None or len(rendered) > MAX_GROWTH * len(source) + 10_000:
+        rendered = _plain_paragraphs(source)
     return nh3.clean(
         rendered, tags=_ALLOWED_TAGS - {"h1", "h2"}, attributes={"a": {"href", "title"}},
         link_rel=_USER_REL, url_schemes={"http", "https", "mailto"},
     )
+
+
+class _OverBudget(Exception):
+    """The body needs more parsing steps than FALLBACK_PARSE_STEPS."""
+
+
+def _interpret(source: str) -> str | None:
+    """The compiled parser's HTML; where it fails (markdown-it.rs 0.6 panics on an unclosed
+    "[" before a backtick), markdown-it-py's within a step budget; None past the budget."""
+    try:
+        return _USER_PARSER.render(source)
+    except BaseException as error:  # a Rust panic arrives as pyo3's PanicException
+        if type(error).__name__ != "PanicException":
+            raise
+    try:
+        return _metered_parser(FALLBACK_PARSE_STEPS).render(source)
+    except _OverBudget:
+        return None
+
+
+def _metered_parser(steps: int) -> MarkdownIt:
+    """markdown-it-py that stops after `steps` rule calls and bracket-scan steps: each costs
+    at most some tens of microseconds, whatever the input."""
+    parser, left = _parser(), [steps]
+
+    def spend(*_args) -> bool:
+        left[0] -= 1
+        if left[0] < 0:
+            raise _OverBudget
+        return False  # matched nothing: the real rules run next
+
+    parser.block.ruler.before("table", "budget", spend,
+                              {"alt": ["paragraph", "reference", "blockquote", "list"]})
+    parser.inline.ruler.before("text", "budget", spend)
+    skip_token = parser.inline.skipToken  # what the link-label scan calls at every position
+
+    def metered_skip_token(state) -> None:
+        spend()
+        skip_token(state)
+
+    parser.inline.skipToken = metered_skip_token
+    return parser
+
+
+def _cheap_to_render(source: str) -> bool:
+    """Whether the body multiplies nothing beyond what any written text does (see above)."""
+    if max(map(len, _CONTAINER_PREFIX.findall(source)), default=0) > MAX_CONTAINER_PREFIX:
+        return False
+    if _table_cells(source.split("\n")) > MAX_TABLE_CELLS:
+        return False
+    longest = max((len(found) for found in _REFERENCE_DEFINITION.findall(source)), default=0)
+    return longest * source.count("]") <= MAX_REFERENCE_COPIES
+
+
+def _table_cells(lines: list[str]) -> int:
+    """At most how many cells the tables would have: a delimiter row's columns times the
+    lines up to the next blank one (every line there becomes a full row)."""
+    cells, rows_below = 0, 0
+    for line in reversed(lines):
+        if "-" in line and not line.strip(" \t|:-"):  # a delimiter row, or a dash line
+            cells += (line.strip().strip("|").count("|") + 1) * rows_below
+        rows_below = rows_below + 1 if line.strip() else 0
+    return cells
+
+
+def _plain_paragraphs(source: str) -> str:
+    """The text as written: paragraphs at blank lines, line breaks kept, nothing interpreted."""
+    paragraphs = [part.strip() for part in re.split(r"\n[ \t]*\n", source) if part.strip()]
+    return "".join("<p>" + html.escape(part).replace("\n", "<br>\n") + "</p>\n"
+                   for part in paragraphs)
 
 
 def render_article(source: str) -> str:

@@ -20,7 +20,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_serving(url: str, process: subprocess.Popen, seconds: float = 20) -> None:
+def wait_until_serving(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -35,9 +35,11 @@ def wait_until_serving(url: str, process: subprocess.Popen, seconds: float = 20)
 
 @contextmanager
 def gunicorn_servers(count: int, env: dict, workers: int = 1):
-    """Start `count` gunicorn servers of the app with the given environment; yield base URLs."""
+    """Start `count` gunicorn servers of the app with the given environment (a None value
+    removes the variable); yield their base URLs."""
     processes, urls = [], []
-    base_env = {**os.environ, "SECRET_KEY": "multi-process-test-key", **env}
+    merged = {**os.environ, "SECRET_KEY": "multi-process-test-key", **env}
+    base_env = {name: value for name, value in merged.items() if value is not None}
     try:
         for _ in range(count):
             port = free_port()

@@ -75,7 +75,7 @@ def test_the_defaults_without_any_environment():
             pytest.skip(f"{variable} is set in this environment")
     assert Config.SQLALCHEMY_DATABASE_URI is None  # the factory puts it in the instance folder
     assert Config.SECRET_KEY is None  # generated in the instance folder
-    assert Config.RATELIMIT_STORAGE_URI == "memory://"
+    assert Config.RATELIMIT_STORAGE_URI is None  # the factory puts a SQLite file there too
     assert Config.RATELIMIT_ENABLED is True
     assert Config.FORUM_ENV == "development"
     assert Config.PROXY_FIX_HOPS == 0
@@ -93,6 +93,25 @@ def test_without_database_url_the_database_lives_in_the_instance_folder(tmp_path
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{folder / 'forum.db'}"
     with app.app_context():
         db.engine.dispose()
+
+
+def test_without_a_rate_limit_store_the_workers_share_a_file_in_the_instance_folder(
+        tmp_path, monkeypatch):
+    folder = tmp_path / "instance"
+
+    class TemporaryInstanceFlask(forum.app.Flask):
+        def auto_find_instance_path(self):
+            return str(folder)
+
+    monkeypatch.setattr(forum.app, "Flask", TemporaryInstanceFlask)
+    app = create_app(TestConfig, RATELIMIT_STORAGE_URI=None)
+    assert app.config["RATELIMIT_STORAGE_URI"] == f"sqlite:///{folder / 'ratelimits.db'}"
+    assert folder.is_dir()
+    explicit = create_app(TestConfig, RATELIMIT_STORAGE_URI="memory://")  # still accepted
+    assert explicit.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    for each in (app, explicit):
+        with each.app_context():
+            db.engine.dispose()
 
 
 @pytest.mark.parametrize(("value", "expected"), [

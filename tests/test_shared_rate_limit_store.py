@@ -1,15 +1,19 @@
-"""Several app processes behind a load balancer share one rate-limit store (Redis): the limit
-holds across them, so a script can't spread its attempts over servers to escape it."""
+"""Every app process shares one rate-limit store, so a script can't spread its attempts over
+workers or servers to escape a limit: by default (`make run`: gunicorn workers, no Redis) a
+SQLite file in the instance folder, and Redis when several machines serve."""
 
+import http.cookiejar
 import json
 import os
+import re
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
 import pytest
 
-from tests.factories import make_user
+from tests.factories import DEFAULT_PASSWORD, make_article, make_prediction, make_user
 from tests.servers import gunicorn_servers
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -32,14 +36,83 @@ def redis_url():
     client.close()
 
 
-def post_json(url: str, body: dict) -> int:
+def post_json(url: str, body: dict, token: str | None = None) -> int:
+    return send_json(url, body, token)[0]
+
+
+def send_json(url: str, body: dict, token: str | None = None) -> tuple[int, dict]:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+                                     headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, {}
+
+
+def register(server: str, n: int) -> int:
+    """Fill in the registration form as a browser would (its CSRF token and session cookie)."""
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
+        urllib.request.HTTPErrorProcessor())
+    page = opener.open(f"{server}/register", timeout=10).read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode({
+        "csrf_token": token, "username": f"newcomer{n}", "email": f"newcomer{n}@example.com",
+        "password": DEFAULT_PASSWORD, "confirm": DEFAULT_PASSWORD}).encode()
+    try:
+        with opener.open(f"{server}/register", data=form, timeout=10) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
+
+
+@pytest.fixture
+def default_store_env(migrated_database):
+    """`make run`'s set-up: no RATELIMIT_STORAGE_URI, so the instance folder's SQLite file;
+    a fresh key prefix keeps this run's counters apart from earlier ones in that file."""
+    return {"DATABASE_URL": migrated_database, "RATELIMIT_ENABLED": "true",
+            "RATELIMIT_STORAGE_URI": None, "FORUM_ENV": "development",
+            "RATELIMIT_KEY_PREFIX": f"forum-test-{uuid.uuid4().hex[:10]}"}
+
+
+# Two gunicorn servers of two workers each, on one machine, and requests alternating between
+# them: at least two processes answer, and they count together.
+
+@pytest.mark.slow
+def test_the_default_store_holds_the_login_and_registration_limits_across_workers(
+        app, default_store_env):
+    make_user("alice")
+    wrong = {"username": "alice", "password": "not the password"}
+    with gunicorn_servers(2, default_store_env, workers=2) as (first, second):
+        statuses = [post_json(f"{server}/api/v1/tokens", wrong)
+                    for _ in range(5) for server in (first, second)]
+        assert statuses == [401] * 10
+        assert post_json(f"{first}/api/v1/tokens", wrong) == 429
+        assert post_json(f"{second}/api/v1/tokens", wrong) == 429
+
+        statuses = [register(server, n) for n, server in enumerate([first, second] * 3)]
+        assert all(status != 429 for status in statuses[:5]), statuses
+        assert statuses[5] == 429
+
+
+@pytest.mark.slow
+def test_the_default_store_holds_the_forecast_limit_across_workers(app, default_store_env):
+    make_user("alice")
+    prediction = make_prediction(make_article(), make_user("bob"))
+    with gunicorn_servers(2, default_store_env, workers=2) as (first, second):
+        status, body = send_json(f"{first}/api/v1/tokens",
+                                 {"username": "alice", "password": DEFAULT_PASSWORD})
+        assert status == 201
+        path = f"/api/v1/predictions/{prediction.id}/forecasts"
+        statuses = [post_json(f"{server}{path}", {"probability": 0.4}, body["token"])
+                    for _ in range(15) for server in (first, second)]
+        assert statuses == [201] * 30
+        assert post_json(f"{first}{path}", {"probability": 0.4}, body["token"]) == 429
+        assert post_json(f"{second}{path}", {"probability": 0.4}, body["token"]) == 429
 
 
 @pytest.mark.slow

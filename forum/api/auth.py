@@ -69,13 +69,20 @@ def moderator_required(view):
     return wrapped
 
 
-def json_body() -> dict:
-    """The request's JSON object; 400 when the body is not JSON or not an object."""
+def json_object() -> dict | None:
+    """The request's body as a JSON object, whatever its Content-Type; None when it isn't one.
+    (The per-account login limit reads token requests through this too.)"""
     try:
         data = request.get_json(silent=True, force=True)
     except RecursionError:  # nested thousands deep: json.loads gives up with this, not ValueError
         data = None
-    if not isinstance(data, dict):
+    return data if isinstance(data, dict) else None
+
+
+def json_body() -> dict:
+    """The request's JSON object; 400 when the body is not JSON or not an object."""
+    data = json_object()
+    if data is None:
         raise ActionError("The body must be a JSON object.")
     refuse_lone_surrogates(data)
     return data
@@ -114,4 +121,5 @@ def _holds_lone_surrogate(value) -> bool:
     return False
 
 
-__all__ = ["Forbidden", "Unauthorized", "json_body", "member_required", "moderator_required"]
+__all__ = ["Forbidden", "Unauthorized", "json_body", "json_object", "member_required",
+           "moderator_required"]

@@ -114,7 +114,8 @@ PATHS = {
         description="403 for a suspended member (said only after the right password).")},
     "/tokens/current": {"delete": operation(
         "revokeCurrentToken", "tokens", "Revoke the bearer token sent with this request",
-        (204, None, "Revoked: the token no longer works."), security=[{"bearerAuth": []}])},
+        (204, None, "Revoked: the token no longer works."), errors=(401, 429, 503),
+        security=[{"bearerAuth": []}])},
     "/articles": {"get": operation(
         "listArticles", "articles", "List the articles, newest first",
         (200, "ArticleList", "The articles."))},
@@ -174,7 +175,7 @@ PATHS = {
     "/predictions/{id}/resolution": {"post": operation(
         "resolvePrediction", "resolution", "Resolve, correct or annul a prediction",
         (200, "Prediction", "The prediction as resolved."),
-        errors=(400, 401, 403, 404, 409, 413, 422, 503), security=MEMBERS,
+        errors=(400, 401, 403, 404, 409, 413, 422, 429, 503), security=MEMBERS,
         parameters=("prediction_id",), body="NewResolution",
         description="Moderators only (403 for members), and not the author: a moderator's "
                     "own prediction is resolved by another moderator or an admin (403 says "

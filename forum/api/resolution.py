@@ -3,6 +3,7 @@
 from flask import jsonify
 from flask_login import current_user
 
+from forum import limits
 from forum.api import bp
 from forum.api.auth import json_body, moderator_required
 from forum.api.serializers import prediction_payload
@@ -13,6 +14,7 @@ from forum.moderation.resolutions import read_resolution, resolve_prediction
 
 @bp.post("/predictions/<id:prediction_id>/resolution")
 @moderator_required
+@limits.moderation
 def resolve(prediction_id: int):
     """`{"outcome", "note", "source_url"?, "outcome_time"?, "correction"?}` → the Prediction."""
     data = json_body()

@@ -41,6 +41,7 @@ def create_token():
 
 
 @bp.delete("/tokens/current")
+@limits.session
 def revoke_current_token():
     if g.api_token is None:
         raise Unauthorized("Send the token to revoke as 'Authorization: Bearer <token>'.")

@@ -1,6 +1,8 @@
 """Account forms; the rules themselves live in services.py."""
 
+from flask import request
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
@@ -18,6 +20,28 @@ class LoginForm(FlaskForm):
                                                      Length(max=MAX_PASSWORD)])
     remember = BooleanField("Remember me on this device")
     next = HiddenField()
+
+
+def login_form_data() -> MultiDict | None:
+    """What a login submission carries: the form body, or the string fields of a JSON object
+    sent as application/json (anything else carries nothing). The login view and the
+    per-account rate limit both read the body through this, so they always agree."""
+    if request.form:
+        return request.form
+    if request.is_json:
+        try:
+            data = request.get_json(silent=True)
+        except RecursionError:  # nested thousands deep
+            data = None
+        if isinstance(data, dict):
+            return MultiDict({key: value for key, value in data.items()
+                              if isinstance(value, str)})
+    return None
+
+
+def read_login_form() -> LoginForm:
+    """The login form, filled from this request."""
+    return LoginForm(formdata=login_form_data(), next=request.args.get("next", ""))
 
 
 class RegisterForm(FlaskForm):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from forum import limits
 from forum.auth import bp, services
-from forum.auth.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
+from forum.auth.forms import PasswordForm, ProfileForm, RegisterForm, read_login_form
 from forum.errors import Invalid
 from forum.extensions import db, login_manager
 from forum.models import ApiToken
@@ -55,7 +55,7 @@ def log_in(user, remember: bool) -> None:
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")) or url_for("articles.home"))
-    form = LoginForm(next=request.args.get("next", ""))
+    form = read_login_form()
     if form.validate_on_submit():
         user = services.authenticate(form.username.data, form.password.data)
         if user is None:
@@ -93,6 +93,7 @@ def register():
 
 @bp.post("/logout")
 @login_required
+@limits.session
 def logout():
     services.end_session(current_user)
     db.session.commit()
@@ -133,6 +134,9 @@ def forget_dead_login_cookies(response):
 
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
+@limits.password_check_per_ip
+@limits.password_check_per_account
+@limits.settings
 def settings():
     profile = ProfileForm(prefix="profile", bio=current_user.bio)
     password = PasswordForm(prefix="password")
@@ -167,6 +171,7 @@ def settings():
 
 @bp.post("/settings/tokens/<id:token_id>/revoke")
 @login_required
+@limits.settings
 def revoke_token(token_id: int):
     if services.revoke_token(current_user, token_id):
         db.session.commit()

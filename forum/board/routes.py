@@ -111,6 +111,7 @@ def show(prediction_id: int):
 
 @bp.route("/predictions/" + PREDICTION_ID + "/edit", methods=["GET", "POST"])
 @login_required
+@limits.edit
 def edit(prediction_id: int):
     prediction = queries.get_prediction(prediction_id, current_user)
     ensure_can_change(current_user, prediction, "prediction")  # the author; not if hidden

@@ -56,6 +56,7 @@ def create(prediction_id: int):
 
 
 @bp.post("/comments/" + COMMENT_ID + "/edit")
+@limits.edit
 def edit(comment_id: int):
     comment, prediction = _comment_and_prediction(comment_id)
     if not current_user.is_authenticated:
@@ -72,6 +73,7 @@ def edit(comment_id: int):
 
 
 @bp.post("/comments/" + COMMENT_ID + "/delete")
+@limits.edit
 def delete(comment_id: int):
     comment, prediction = _comment_and_prediction(comment_id)
     if not current_user.is_authenticated:

@@ -3,6 +3,7 @@
 from flask import flash, render_template, request, url_for
 from flask_login import current_user
 
+from forum import limits
 from forum.auth.routes import safe_next
 from forum.errors import Invalid
 from forum.extensions import db
@@ -37,6 +38,7 @@ def members():
 @bp.route("/moderation/members/" + ID.format("user_id") + "/<any(suspend, unsuspend):action>",
           methods=["GET", "POST"])
 @moderator_page
+@limits.moderation
 def suspension(user_id: int, action: str):
     target = services.get_member(user_id)
     default = url_for("moderation.members", q=target.username)
@@ -63,6 +65,7 @@ def suspension(user_id: int, action: str):
 
 @bp.route("/moderation/members/" + ID.format("user_id") + "/role", methods=["GET", "POST"])
 @moderator_page
+@limits.moderation
 def role(user_id: int):
     ensure_admin(current_user)
     target = services.get_member(user_id)

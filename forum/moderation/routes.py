@@ -56,6 +56,7 @@ def queue():
 
 @bp.route("/predictions/" + ID.format("prediction_id") + "/resolve", methods=["GET", "POST"])
 @moderator_page
+@limits.moderation
 def resolve(prediction_id: int):
     prediction = get_prediction(prediction_id, current_user)
     values, errors = {}, {}
@@ -90,6 +91,7 @@ def _resolved_message(prediction, resolution) -> str:
 @bp.route("/moderation/<any(comment, prediction):target_type>/" + ID.format("target_id")
           + "/<any(hide, restore):action>", methods=["GET", "POST"])
 @moderator_page
+@limits.moderation
 def hide(target_type: str, target_id: int, action: str):
     target, prediction_id = _hideable(target_type, target_id)
     anchor = f"comment-{target_id}" if target_type == "comment" else None
@@ -128,6 +130,7 @@ def _hideable(target_type: str, target_id: int):
 
 @bp.post("/moderation/reports/" + ID.format("flag_id"))
 @moderator_page
+@limits.moderation
 def handle_flag(flag_id: int):
     decision = request.form.get("decision", "")
     try:

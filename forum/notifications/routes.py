@@ -3,6 +3,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from forum import limits
 from forum.extensions import db
 from forum.notifications import bp, services
 from forum.pagination import read_page_args
@@ -36,6 +37,7 @@ def open_notification(notification_id: int):
 
 @bp.post("/notifications/<id:notification_id>/read")
 @login_required
+@limits.notifications
 def mark_read(notification_id: int):
     services.get_notification(current_user, notification_id)  # 404 unless theirs and visible
     services.mark_read(current_user, notification_id)
@@ -45,6 +47,7 @@ def mark_read(notification_id: int):
 
 @bp.post("/notifications/read")
 @login_required
+@limits.notifications
 def mark_all_read():
     count = services.mark_all_read(current_user)
     db.session.commit()
