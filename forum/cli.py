@@ -92,7 +92,7 @@ def create_user_command(username: str, email: str, password: str | None, role: s
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = register_user(username, email, password, role=role)
+        user = register_user(username, email, password, role=role, verified=True)
     except Invalid as error:
         db.session.rollback()
         fail("; ".join(f"{field}: {' '.join(messages)}"
@@ -176,10 +176,28 @@ def restore_command(path: str, yes: bool):
     click.echo(f"Restored from {path}.")
 
 
+@click.command("worker")
+@click.option("--threads", default=2, show_default=True, help="Jobs run at once.")
+@with_appcontext
+def worker_command(threads: int):
+    """Run background jobs (emails, reminders, exports, periodic tasks) until stopped."""
+    import logging
+
+    from flask import current_app
+
+    from forum.jobs import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("forum").setLevel(logging.INFO)
+    click.echo(f"Worker: jobs from {current_app.config.get('JOBS_URL') or 'instance/jobs.db'}, "
+               f"mail to {current_app.config.get('MAIL_URL') or 'instance/mail/'}.")
+    run_worker(current_app._get_current_object(), threads)
+
+
 def register(app: Flask) -> None:
     """Attach the commands to the app's CLI."""
     from forum.demo_data.command import demo_data_command
 
     for command in (seed_command, articles_group, users_group, scores_group, backup_command,
-                    restore_command, demo_data_command):
+                    restore_command, demo_data_command, worker_command):
         app.cli.add_command(command)

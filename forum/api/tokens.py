@@ -8,7 +8,7 @@ from forum import limits
 from forum.api import bp
 from forum.api.auth import Unauthorized, json_body
 from forum.auth import services
-from forum.errors import Invalid
+from forum.errors import Forbidden, Invalid
 from forum.extensions import db
 
 log = logging.getLogger("forum")
@@ -29,6 +29,8 @@ def create_token():
     if user is None:
         log.warning("token refused: username=%r ip=%s", username[:40], request.remote_addr)
         raise Unauthorized("Unknown username or wrong password.")
+    if not user.is_verified:
+        raise Forbidden("Activate the account first: follow the link emailed to its address.")
     token = services.issue_token(user)
     db.session.commit()
     log.info("token issued: user=%s ip=%s", user.username, request.remote_addr)
