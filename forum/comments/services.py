@@ -7,6 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from forum import clock
 from forum.board.validation import has_control_characters
+from forum.comments.notifications import reply_email
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
 from forum.extensions import db
 from forum.markdown import render_user_markdown
@@ -61,6 +62,7 @@ def add_comment(prediction: Prediction, author: User, body: str, parent_id=None)
     db.session.flush()
     refresh_comment_count(prediction.id)
     _notify_thread(prediction, parent, comment, author)
+    reply_email(parent, comment, author)
     return comment
 
 

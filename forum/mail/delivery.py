@@ -64,16 +64,21 @@ def queue(kind: str, *, user: User | None = None, recipient: str | None = None,
     return delivery_id
 
 
-def queue_many(kind: str, user_ids, dedupe_prefix: str, params: dict | None = None) -> int:
-    """Record one email per user in one INSERT … SELECT (`user_ids` is a select of user
-    ids); a single dispatch job queues their sends after the commit. Returns the number."""
+def queue_many(kind: str, who, dedupe_prefix: str, params: dict | None = None) -> int:
+    """Record one email per user matching `who` (a condition on User) in one INSERT …
+    SELECT, leaving out deleted accounts and those who switched the kind off; a single
+    dispatch job queues their sends after the commit. Returns how many were recorded."""
+    from forum.mail import KINDS
+
+    switch = KINDS[kind].switch
     now = clock.now()
+    when = literal(now, EmailDelivery.created_at.type)
     rows = select(
         User.id, literal(kind, String), literal(dedupe_prefix, String) + cast(User.id, String),
-        literal(params or {}, JSON), literal("queued", String), literal(0, Integer),
-        literal(now, EmailDelivery.created_at.type), literal(now, EmailDelivery.created_at.type),
+        literal(params or {}, JSON), literal("queued", String), literal(0, Integer), when, when,
         literal("", String),
-    ).where(User.id.in_(user_ids), User.deleted_at.is_(None))
+    ).where(who, User.deleted_at.is_(None), User.email.is_not(None),
+            *([getattr(User, switch).is_(True)] if switch else []))
     statement = _insert(EmailDelivery).from_select(
         ["user_id", "kind", "dedupe_key", "params", "status", "attempts", "created_at",
          "next_attempt_at", "last_error"], rows,

@@ -16,5 +16,6 @@ def site_url() -> str:
 
 def external_url(endpoint: str, **values) -> str:
     """The absolute URL of an endpoint, in a request or in a background job."""
+    anchor = values.pop("_anchor", None)
     path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return site_url() + path
+    return site_url() + path + (f"#{anchor}" if anchor else "")
