@@ -46,6 +46,7 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM") or "Forecast Forum <noreply@localhost>"
     JOBS_URL = os.environ.get("JOBS_URL") or None  # None: sqlite:///instance/jobs.db
     REMINDERS_STALE_AFTER_HOURS = float(os.environ.get("REMINDERS_STALE_AFTER_HOURS") or 24)
+    MAIL_RETRY_SECONDS = float(os.environ.get("MAIL_RETRY_SECONDS") or 30)  # first retry; ×4 after
 
 
 class TestConfig(Config):

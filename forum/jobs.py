@@ -22,6 +22,7 @@ from huey import MemoryHuey, RedisHuey, SqliteHuey
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from forum.database import WRITING_JOB
 from forum.extensions import db
 
 log = logging.getLogger("forum")
@@ -67,11 +68,15 @@ def make_huey(app: Flask):
 
 def _in_app(app: Flask, function: Callable) -> Callable:
     def run(*args, **kwargs):
-        with app.app_context():
-            try:
-                return function(*args, **kwargs)
-            finally:
-                db.session.remove()
+        marker = WRITING_JOB.set(True)  # SQLite: take the write lock when a transaction begins
+        try:
+            with app.app_context():
+                try:
+                    return function(*args, **kwargs)
+                finally:
+                    db.session.remove()
+        finally:
+            WRITING_JOB.reset(marker)
 
     run.__name__ = function.__name__
     return run
@@ -140,5 +145,6 @@ def run_worker(app: Flask, workers: int) -> None:
     """Run huey's consumer in this process until SIGINT or SIGTERM (`forum worker`)."""
     consumer = app.extensions["jobs"].huey.create_consumer(
         workers=workers, worker_type="thread", periodic=True, check_worker_health=True,
+        max_delay=1.0,  # an idle worker looks for new jobs at least every second
     )
     consumer.run()

@@ -172,14 +172,15 @@ def send_emails(ids: list[int]) -> None:
             if message is None:
                 _finish(delivery_id, status="skipped")
                 continue
-            attempts = delivery.attempts
+            attempts, kind = delivery.attempts, delivery.kind
+            db.session.rollback()  # hold no transaction (nor SQLite's lock) while sending
             try:
                 where = transport.send(message, file_name(delivery_id))
             except (OSError, smtplib.SMTPException) as error:
                 final = attempts >= MAX_ATTEMPTS or _permanent(error)
                 delay = retry_delay(attempts)
                 log.warning("email %s (%s) not sent, attempt %s: %r%s", delivery_id,
-                            delivery.kind, attempts, error,
+                            kind, attempts, error,
                             "; giving up" if final else f"; retrying in {delay:.0f} s")
                 _finish(delivery_id, status="failed" if final else "queued",
                         last_error=repr(error)[:2000],
@@ -188,7 +189,7 @@ def send_emails(ids: list[int]) -> None:
                     retries.append((delivery_id, delay))
                 continue
             _finish(delivery_id, status="sent", sent_at=clock.now(), last_error="")
-            log.info("email %s (%s) sent via %s", delivery_id, delivery.kind, where)
+            log.info("email %s (%s) sent via %s", delivery_id, kind, where)
     finally:
         transport.close()
         db.session.rollback()

@@ -1,8 +1,10 @@
 """The one place a message is sent, to where MAIL_URL says: SMTP (plain, STARTTLS or implicit
 TLS), or, with MAIL_URL unset, an `.eml` file in `instance/mail/` whose path is logged."""
 
+import functools
 import logging
 import smtplib
+import socket
 import ssl
 from email.message import EmailMessage
 from pathlib import Path
@@ -18,6 +20,12 @@ SMTP_TIMEOUT = 20  # seconds; a server that never answers must not hold a job fo
 
 class MailConfigError(ValueError):
     pass
+
+
+@functools.cache
+def local_hostname() -> str:
+    """The name this machine greets SMTP servers with (looked up once: it can be slow)."""
+    return socket.getfqdn()
 
 
 def mail_dir() -> Path:
@@ -67,12 +75,13 @@ class SmtpTransport:
         self.connection: smtplib.SMTP | None = None
 
     def _connect(self) -> smtplib.SMTP:
-        context = ssl.create_default_context()
+        context = ssl.create_default_context() if self.scheme != "smtp" else None
         if self.scheme == "smtps":
             connection = smtplib.SMTP_SSL(self.host, self.port, timeout=SMTP_TIMEOUT,
-                                          context=context)
+                                          context=context, local_hostname=local_hostname())
         else:
-            connection = smtplib.SMTP(self.host, self.port, timeout=SMTP_TIMEOUT)
+            connection = smtplib.SMTP(self.host, self.port, timeout=SMTP_TIMEOUT,
+                                      local_hostname=local_hostname())
             if self.scheme == "smtp+starttls":
                 connection.starttls(context=context)
         if self.username:
