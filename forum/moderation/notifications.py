@@ -32,5 +32,7 @@ def _resolution(delivery, user):
                                                   Score.prediction_id == prediction.id))
     return {"prediction": prediction, "resolution": resolution, "score": score,
             "outcome": resolution.outcome,
+            "verdict": ("it is annulled, so it is not scored." if resolution.outcome == "annulled"
+                        else f"it resolved {resolution.outcome.upper()}."),
             "link": external_url("board.show", prediction_id=prediction.id,
                                  _anchor="resolution")}
