@@ -194,10 +194,26 @@ def worker_command(threads: int):
     run_worker(current_app._get_current_object(), threads)
 
 
+@click.group("reminders")
+def reminders_group():
+    """Reminder emails (the worker also sends them on a schedule)."""
+
+
+@reminders_group.command("send")
+@with_appcontext
+def send_reminders_command():
+    """Queue every reminder due now; running it again sends nothing twice."""
+    from forum.reminders import send_reminders
+
+    counts = send_reminders()
+    click.echo(f"Queued {counts['closing']} closing-soon reminders and "
+               f"{counts['moderators']} moderator digests; the worker sends them.")
+
+
 def register(app: Flask) -> None:
     """Attach the commands to the app's CLI."""
     from forum.demo_data.command import demo_data_command
 
     for command in (seed_command, articles_group, users_group, scores_group, backup_command,
-                    restore_command, demo_data_command, worker_command):
+                    restore_command, demo_data_command, worker_command, reminders_group):
         app.cli.add_command(command)

@@ -2,7 +2,7 @@
 author, each with their own score (unless they switched these emails off). The resolve
 request records all of them in one INSERT … SELECT; jobs send them in batches."""
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from forum.extensions import db
 from forum.mail import email_kind, queue_many
@@ -36,3 +36,40 @@ def _resolution(delivery, user):
                         else f"it resolved {resolution.outcome.upper()}."),
             "link": external_url("board.show", prediction_id=prediction.id,
                                  _anchor="resolution")}
+
+
+# The moderators' daily digest of predictions waiting for resolution ----------------------------
+
+def _waiting(today):
+    """Visible predictions past their close (the day after the resolution date) and not
+    resolved: they wait for a moderator."""
+    return and_(Prediction.status == "open", Prediction.hidden.is_(False),
+                Prediction.resolution_date < today)
+
+
+def moderator_digest(now) -> int:
+    """One digest a day to each moderator and admin, when something waits for resolution."""
+    today = now.date()
+    if db.session.scalar(select(Prediction.id).where(_waiting(today)).limit(1)) is None:
+        return 0
+    return queue_many("moderator_digest", User.role.in_(("moderator", "admin")),
+                      f"digest:moderators:{today.isoformat()}:", {"day": today.isoformat()})
+
+
+@email_kind("moderator_digest", "moderation/emails/moderator_digest.txt",
+            switch="email_reminders")
+def _moderator_digest(delivery, user):
+    from datetime import date
+
+    if not user.is_moderator:
+        return None
+    today = date.fromisoformat(delivery.params["day"])
+    waiting = db.session.scalars(select(Prediction).where(_waiting(today))
+                                 .order_by(Prediction.resolution_date, Prediction.id)
+                                 .limit(50)).all()
+    if not waiting:
+        return None
+    total = db.session.scalar(select(func.count(Prediction.id)).where(_waiting(today)))
+    return {"items": [{"prediction": p, "link": external_url("board.show", prediction_id=p.id)}
+                      for p in waiting], "total": total,
+            "queue_link": external_url("moderation.queue")}
