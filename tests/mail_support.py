@@ -1,6 +1,6 @@
 """Real parts for email tests: an SMTP server (aiosmtpd) on a free port, a way to run the
 jobs an app queued (the test config keeps them in memory until then), and the links in a
-message. Import the fixtures into a test module: `from tests.mail_support import smtp_server`.
+message. The `smtp_server` fixture (tests/conftest.py) starts an `SmtpServer` for a test.
 """
 
 import re
@@ -10,7 +10,6 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
-import pytest
 from aiosmtpd.controller import Controller
 
 from tests.servers import free_port
@@ -73,13 +72,6 @@ class SmtpServer:
             self.controller = None
 
 
-@pytest.fixture
-def smtp_server():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
 def text_of(message: EmailMessage) -> str:
     return message.get_body(preferencelist=("plain",)).get_content()
 
@@ -139,3 +131,14 @@ def activate_latest(client) -> None:
     link = links_in(composed("activate"))[0]
     response = client.post(path_of(link))
     assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def emailed_link(app, smtp: SmtpServer, to: str, site_url: str, index: int = 0) -> str:
+    """Send what the app has queued through the SMTP server (as the worker would), then the
+    first link of the newest email to `to`: what a person clicks in their inbox."""
+    app.config.update(MAIL_URL=smtp.url, SITE_URL=site_url)
+    with app.app_context():
+        run_jobs(app)
+    messages = smtp.inbox.to(to)
+    assert messages, f"no email to {to}; got {[m['To'] for m in smtp.inbox.messages]}"
+    return links_in(messages[-1])[index]

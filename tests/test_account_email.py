@@ -10,7 +10,7 @@ from forum import tokens
 from forum.extensions import db
 from forum.models import ApiToken, EmailDelivery, LoginSession, Notification, Score, User
 from tests.factories import DEFAULT_PASSWORD, make_article, make_comment, make_user
-from tests.mail_support import links_in, path_of, run_jobs, smtp_server, text_of  # noqa: F401
+from tests.mail_support import links_in, path_of, run_jobs, text_of
 from tests.moderation_support import bearer, closed_prediction, resolve
 from tests.test_auth import who_is_logged_in
 
@@ -18,7 +18,7 @@ NEW_PASSWORD = "a brand new long password"
 
 
 @pytest.fixture
-def mail_app(make_app, smtp_server):  # noqa: F811
+def mail_app(make_app, smtp_server):
     app = make_app(MAIL_URL=smtp_server.url)
     with app.app_context():
         yield app
@@ -48,7 +48,7 @@ def login(client, username, password=DEFAULT_PASSWORD):
 # Activation ---------------------------------------------------------------------------------
 
 def test_register_activate_through_the_email_then_log_in(mail_app, client,
-                                                         smtp_server):  # noqa: F811
+                                                         smtp_server):
     response = client.post("/register", data={
         "username": "newbie", "email": "newbie@example.com", "password": DEFAULT_PASSWORD,
         "confirm": DEFAULT_PASSWORD})
@@ -67,7 +67,7 @@ def test_register_activate_through_the_email_then_log_in(mail_app, client,
 
 
 def test_an_unactivated_account_gets_no_api_token_and_can_ask_for_the_link_again(
-        mail_app, client, smtp_server):  # noqa: F811
+        mail_app, client, smtp_server):
     make_user("newbie", email_verified_at=None)
     response = client.post("/api/v1/tokens", json={"username": "newbie",
                                                   "password": DEFAULT_PASSWORD})
@@ -97,7 +97,7 @@ def test_development_pages_say_where_emails_are_written(make_app, tmp_path):
 
 # Password reset -----------------------------------------------------------------------------
 
-def test_the_whole_reset_journey_through_smtp(mail_app, client, smtp_server):  # noqa: F811
+def test_the_whole_reset_journey_through_smtp(mail_app, client, smtp_server):
     alice = make_user("alice")
     other_device = mail_app.test_client()
     assert login(other_device, "alice").status_code == 302
@@ -125,7 +125,7 @@ def test_the_whole_reset_journey_through_smtp(mail_app, client, smtp_server):  #
     assert fresh(User, alice.id).check_password(NEW_PASSWORD)
 
 
-def test_reset_answers_the_same_for_every_address(mail_app, client, smtp_server):  # noqa: F811
+def test_reset_answers_the_same_for_every_address(mail_app, client, smtp_server):
     make_user("alice")
     known = client.post("/reset-password", data={"email": "alice@example.com"})
     unknown = client.post("/reset-password", data={"email": "nobody@example.com"})
@@ -149,7 +149,7 @@ def _reset_link(mail_app, inbox):
     (lambda link: "/reset-password/%F0%9F%92%A5", 400),
     (lambda link: "/reset-password/" + tokens.make("activate", {"u": 1, "e": "x"}), 400),
 ])
-def test_a_bad_reset_link_is_a_clear_page_and_changes_nothing(mail_app, client, smtp_server,  # noqa: F811
+def test_a_bad_reset_link_is_a_clear_page_and_changes_nothing(mail_app, client, smtp_server,
                                                               mangle, status):
     link = mangle(_reset_link(mail_app, smtp_server.inbox))
     before = db.session.scalar(select(User.password_hash))
@@ -161,7 +161,7 @@ def test_a_bad_reset_link_is_a_clear_page_and_changes_nothing(mail_app, client, 
     assert db.session.scalar(select(User.password_hash)) == before
 
 
-def test_an_expired_reset_link_is_410(mail_app, client, smtp_server, monkeypatch):  # noqa: F811
+def test_an_expired_reset_link_is_410(mail_app, client, smtp_server, monkeypatch):
     link = _reset_link(mail_app, smtp_server.inbox)
     monkeypatch.setattr("forum.auth.notifications.RESET_MAX_AGE", -1)
     response = client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
@@ -171,7 +171,7 @@ def test_an_expired_reset_link_is_410(mail_app, client, smtp_server, monkeypatch
 
 
 def test_a_reset_link_made_before_a_password_change_stops_working(mail_app, client,
-                                                                  smtp_server):  # noqa: F811
+                                                                  smtp_server):
     link = _reset_link(mail_app, smtp_server.inbox)
     alice = db.session.scalar(select(User))
     alice.set_password("changed in the meantime")
@@ -182,7 +182,7 @@ def test_a_reset_link_made_before_a_password_change_stops_working(mail_app, clie
 # Address change -----------------------------------------------------------------------------
 
 def test_changing_the_address_confirms_the_new_one_and_tells_the_old(mail_app, client,
-                                                                    smtp_server):  # noqa: F811
+                                                                    smtp_server):
     alice = make_user("alice")
     login(client, "alice")
     response = client.post("/settings/email", data={"email-email": "New@Example.org",
@@ -205,7 +205,7 @@ def test_changing_the_address_confirms_the_new_one_and_tells_the_old(mail_app, c
 
 
 def test_changing_to_a_taken_address_answers_the_same_and_changes_nothing(
-        mail_app, client, smtp_server):  # noqa: F811
+        mail_app, client, smtp_server):
     alice, _ = make_user("alice"), make_user("bob")
     login(client, "alice")
     response = client.post("/settings/email", data={"email-email": "bob@example.com",
@@ -259,7 +259,7 @@ def test_a_bad_unsubscribe_link_is_refused_and_changes_nothing(mail_app, client,
 
 
 def test_a_resolution_email_gives_the_outcome_and_the_members_scores(
-        mail_app, client, smtp_server):  # noqa: F811
+        mail_app, client, smtp_server):
     article = make_article()
     alice, bob, mod = make_user("alice"), make_user("bob"), make_user("mod", role="moderator")
     carol = make_user("carol", email_resolutions=False)
@@ -327,7 +327,7 @@ def test_deleting_the_account_erases_it_and_moves_no_one_elses_score(
 # Your data ----------------------------------------------------------------------------------
 
 def test_download_my_data_is_built_by_a_job_offered_for_a_day_and_emailed(
-        mail_app, client, smtp_server):  # noqa: F811
+        mail_app, client, smtp_server):
     article = make_article()
     alice = make_user("alice")
     prediction = closed_prediction(article, alice)
@@ -356,7 +356,7 @@ def test_download_my_data_is_built_by_a_job_offered_for_a_day_and_emailed(
 # Limits -------------------------------------------------------------------------------------
 
 @pytest.fixture
-def limited(make_app, smtp_server):  # noqa: F811
+def limited(make_app, smtp_server):
     app = make_app(RATELIMIT_ENABLED=True, MAIL_URL=smtp_server.url)
     with app.app_context():
         yield app

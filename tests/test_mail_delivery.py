@@ -23,14 +23,13 @@ from tests.mail_support import (
     path_of,
     run_jobs,
     scheduled_count,
-    smtp_server,  # noqa: F401  (fixture)
     text_of,
 )
 from tests.servers import free_port
 
 
 @pytest.fixture
-def mail_app(make_app, smtp_server):  # noqa: F811
+def mail_app(make_app, smtp_server):
     app = make_app(MAIL_URL=smtp_server.url, MAIL_FROM="Forum <forum@example.org>",
                    SITE_URL="https://forum.example.org")
     with app.app_context():
@@ -58,7 +57,7 @@ def test_a_message_has_a_text_part_date_message_id_and_one_click_unsubscribe(app
 
 
 def test_account_mail_is_text_only_and_carries_links_built_from_site_url(mail_app,
-                                                                        smtp_server):  # noqa: F811
+                                                                        smtp_server):
     user = make_user("bob", email_verified_at=None)
     queue("activate", user=user)
     db.session.commit()
@@ -91,7 +90,7 @@ def test_without_mail_url_each_email_is_a_file_in_the_mail_folder_and_its_path_l
 
 # Delivery -----------------------------------------------------------------------------------
 
-def test_a_job_is_queued_only_when_its_transaction_commits(mail_app, smtp_server):  # noqa: F811
+def test_a_job_is_queued_only_when_its_transaction_commits(mail_app, smtp_server):
     user = make_user("bob")
     huey = mail_app.extensions["jobs"].huey
     queue("reset_password", user=user)
@@ -104,7 +103,7 @@ def test_a_job_is_queued_only_when_its_transaction_commits(mail_app, smtp_server
     assert huey.pending_count() == 1
 
 
-def test_an_email_is_sent_once_however_often_its_job_runs(mail_app, smtp_server):  # noqa: F811
+def test_an_email_is_sent_once_however_often_its_job_runs(mail_app, smtp_server):
     user = make_user("bob")
     delivery_id = queue("reset_password", user=user)
     db.session.commit()
@@ -156,7 +155,7 @@ def test_smtp_down_while_the_job_runs_then_up_the_email_arrives(make_app):
             server.stop()
 
 
-def test_a_server_that_refuses_for_now_is_retried(mail_app, smtp_server):  # noqa: F811
+def test_a_server_that_refuses_for_now_is_retried(mail_app, smtp_server):
     smtp_server.inbox.refuse = True
     app = mail_app
     app.config["MAIL_RETRY_SECONDS"] = 0.3
@@ -173,7 +172,7 @@ def test_a_server_that_refuses_for_now_is_retried(mail_app, smtp_server):  # noq
 
 
 def test_the_sweep_requeues_what_was_committed_but_never_queued(mail_app,
-                                                                smtp_server):  # noqa: F811
+                                                                smtp_server):
     user = make_user("bob")
     lost = queue("reset_password", user=user)
     db.session.info.pop("forum_jobs_after_commit")  # as if the process died after the commit
@@ -200,7 +199,7 @@ def test_the_sweep_requeues_what_was_committed_but_never_queued(mail_app,
     assert len(smtp_server.inbox.wait_for(2)) == 2
 
 
-def test_a_kind_switched_off_is_skipped_not_sent(mail_app, smtp_server):  # noqa: F811
+def test_a_kind_switched_off_is_skipped_not_sent(mail_app, smtp_server):
     user = make_user("bob", email_replies=False)
     delivery_id = queue("reply", user=user, params={"comment_id": 1})
     db.session.commit()
@@ -210,7 +209,7 @@ def test_a_kind_switched_off_is_skipped_not_sent(mail_app, smtp_server):  # noqa
 
 
 def test_the_unsubscribe_link_of_an_email_works_with_a_post_and_no_cookie(
-        make_app, smtp_server):  # noqa: F811
+        make_app, smtp_server):
     from tests.factories import make_article, make_comment, make_prediction
 
     app = make_app(MAIL_URL=smtp_server.url)

@@ -13,12 +13,12 @@ from forum.extensions import db
 from forum.models import EmailDelivery, Forecast, User
 from forum.reminders import send_digests
 from tests.factories import make_article, make_comment, make_forecast, make_prediction, make_user
-from tests.mail_support import run_jobs, smtp_server, text_of  # noqa: F401
+from tests.mail_support import run_jobs, text_of
 from tests.moderation_support import bearer, closed_prediction, fast_passwords  # noqa: F401
 
 
 @pytest.fixture
-def mail_app(make_app, smtp_server):  # noqa: F811
+def mail_app(make_app, smtp_server):
     app = make_app(MAIL_URL=smtp_server.url)
     with app.app_context():
         yield app
@@ -38,7 +38,7 @@ def send_reminders_twice(app):
 
 
 def test_a_prediction_closing_soon_reminds_each_stale_forecaster_once(mail_app,
-                                                                      smtp_server):  # noqa: F811
+                                                                      smtp_server):
     alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
     dave = make_user("dave", email_reminders=False)
     prediction = make_prediction(make_article(), alice, days_ahead=1,
@@ -60,7 +60,7 @@ def test_a_prediction_closing_soon_reminds_each_stale_forecaster_once(mail_app,
     assert to_bob["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
-def test_with_stale_after_zero_every_forecaster_is_reminded(make_app, smtp_server):  # noqa: F811
+def test_with_stale_after_zero_every_forecaster_is_reminded(make_app, smtp_server):
     app = make_app(MAIL_URL=smtp_server.url, REMINDERS_STALE_AFTER_HOURS=0)
     with app.app_context():
         alice, carol = make_user("alice"), make_user("carol")
@@ -72,7 +72,7 @@ def test_with_stale_after_zero_every_forecaster_is_reminded(make_app, smtp_serve
 
 
 def test_moderators_get_one_daily_digest_of_predictions_waiting_for_resolution(
-        mail_app, smtp_server):  # noqa: F811
+        mail_app, smtp_server):
     alice = make_user("alice")
     make_user("mod", role="moderator")
     make_user("root", role="admin")
@@ -85,14 +85,14 @@ def test_moderators_get_one_daily_digest_of_predictions_waiting_for_resolution(
     assert f"/predictions/{waiting.id}" in text_of(messages[0])
 
 
-def test_no_digest_for_moderators_when_nothing_waits(mail_app, smtp_server):  # noqa: F811
+def test_no_digest_for_moderators_when_nothing_waits(mail_app, smtp_server):
     make_user("mod", role="moderator")
     send_reminders_twice(mail_app)
     assert smtp_server.inbox.messages == []
 
 
 def test_an_author_gets_one_daily_digest_of_activity_on_their_predictions(
-        mail_app, smtp_server):  # noqa: F811
+        mail_app, smtp_server):
     alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
     article = make_article()
     busy = make_prediction(article, alice, title="A busy question", created_at=hours_ago(48))
@@ -160,7 +160,7 @@ def test_resolving_for_5000_forecasters_records_their_emails_in_one_statement(
     assert huey.pending_count() == 5001 // 50 + 1
 
 
-def test_a_resolutions_emails_go_out_in_batches_through_smtp(mail_app, smtp_server):  # noqa: F811
+def test_a_resolutions_emails_go_out_in_batches_through_smtp(mail_app, smtp_server):
     alice, mod = make_user("alice"), make_user("mod", role="moderator")
     prediction = closed_prediction(make_article(), alice)
     add_forecasters(prediction, 120)
