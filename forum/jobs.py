@@ -135,6 +135,13 @@ def _forget(session: Session) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from forum.mail.transport import MailConfigError, SmtpTransport
+
+    if app.config.get("MAIL_URL"):
+        try:
+            SmtpTransport(app.config["MAIL_URL"])  # refuse a bad MAIL_URL at start, not later
+        except (MailConfigError, ValueError) as error:
+            raise RuntimeError(str(error)) from None
     app.extensions["jobs"] = Jobs(app)
     if not event.contains(Session, "after_commit", _enqueue_committed):
         event.listen(Session, "after_commit", _enqueue_committed)

@@ -66,9 +66,13 @@ class SmtpTransport:
             raise MailConfigError(
                 f"MAIL_URL must be smtp://, smtp+starttls:// or smtps:// with a host; "
                 f"got {parts.scheme or 'no'} scheme.")
+        try:
+            port = parts.port
+        except ValueError:
+            raise MailConfigError("MAIL_URL's port must be a number.") from None
         self.scheme = parts.scheme
         self.host = parts.hostname
-        self.port = parts.port or (465 if parts.scheme == "smtps" else 587
+        self.port = port or (465 if parts.scheme == "smtps" else 587
                                    if parts.scheme == "smtp+starttls" else 25)
         self.username = unquote(parts.username) if parts.username else None
         self.password = unquote(parts.password) if parts.password else None
