@@ -210,10 +210,41 @@ def send_reminders_command():
                f"{counts['moderators']} moderator digests; the worker sends them.")
 
 
+@click.group("jobs")
+def jobs_group():
+    """Background jobs and email deliveries."""
+
+
+@jobs_group.command("status")
+@click.option("--failed", default=10, show_default=True, help="Failed emails to list.")
+@with_appcontext
+def jobs_status_command(failed: int):
+    """Show the queue (waiting and scheduled jobs) and the emails by status, with the latest
+    failures and their errors."""
+    from flask import current_app
+    from sqlalchemy import func, select
+
+    from forum.models import EmailDelivery
+
+    huey = current_app.extensions["jobs"].huey
+    click.echo(f"Queue: {huey.pending_count()} waiting, {huey.scheduled_count()} scheduled "
+               f"(retries and delayed jobs).")
+    counts = dict(db.session.execute(select(EmailDelivery.status, func.count())
+                                     .group_by(EmailDelivery.status)).all())
+    click.echo("Emails: " + ", ".join(f"{counts.get(status, 0)} {status}" for status in
+                                      ("queued", "sending", "sent", "failed", "skipped")))
+    rows = db.session.scalars(select(EmailDelivery).where(EmailDelivery.status == "failed")
+                              .order_by(EmailDelivery.id.desc()).limit(failed)).all()
+    for row in rows:
+        click.echo(f"  failed #{row.id} {row.kind} after {row.attempts} attempts: "
+                   f"{row.last_error[:200]}")
+
+
 def register(app: Flask) -> None:
     """Attach the commands to the app's CLI."""
     from forum.demo_data.command import demo_data_command
 
     for command in (seed_command, articles_group, users_group, scores_group, backup_command,
-                    restore_command, demo_data_command, worker_command, reminders_group):
+                    restore_command, demo_data_command, worker_command, reminders_group,
+                    jobs_group):
         app.cli.add_command(command)

@@ -64,7 +64,8 @@ account_email = limiter.shared_limit(_limit("account_email"), scope="account-ema
                                      methods=["POST"])
 account_link = limiter.shared_limit(_limit("account_link"), scope="account-link",
                                     key_func=_client_ip, methods=["GET", "POST"])
-unsubscribe = limiter.limit(_limit("unsubscribe"), key_func=_client_ip, methods=["POST"])
+unsubscribe = limiter.limit(_limit("unsubscribe"), key_func=_client_ip, methods=["GET", "POST"])
 account_settings = limiter.limit(_limit("account_settings"), methods=["POST"])
 account_delete = limiter.limit(_limit("account_delete"), methods=["POST"])
 data_export = limiter.limit(_limit("data_export"), methods=["POST"])
+data_download = limiter.limit(_limit("account_link"), methods=["GET"])

@@ -232,3 +232,31 @@ def test_the_unsubscribe_link_of_an_email_works_with_a_post_and_no_cookie(
         assert response.status_code == 200
         db.session.expire_all()
         assert db.session.get(type(alice), alice.id).email_replies is False
+
+
+def test_forum_jobs_status_shows_the_queue_and_the_failures(make_app):
+    from sqlalchemy import update as sql_update
+
+    app = make_app()
+    with app.app_context():
+        user = make_user("bob")
+        first = queue("reset_password", user=user)
+        queue("reset_password", user=user)
+        db.session.commit()
+        db.session.execute(sql_update(EmailDelivery).where(EmailDelivery.id == first)
+                           .values(status="failed", attempts=7, last_error="SMTP said no"))
+        db.session.commit()
+        result = app.test_cli_runner().invoke(args=["jobs", "status"])
+        assert result.exit_code == 0, result.output
+        assert "Queue: 2 waiting, 0 scheduled" in result.output
+        assert "1 queued, 0 sending, 0 sent, 1 failed" in result.output
+        assert f"failed #{first} reset_password after 7 attempts: SMTP said no" in result.output
+
+
+def test_accounts_made_on_the_command_line_are_verified(app, runner):
+    from forum.auth.services import find_user
+
+    result = runner.invoke(args=["users", "create", "admin1", "--email", "a@example.com",
+                                 "--password", "a long enough password", "--role", "admin"])
+    assert result.exit_code == 0, result.output
+    assert find_user("admin1").is_verified

@@ -110,7 +110,8 @@ PATHS = {
     "/tokens": {"post": operation(
         "createToken", "tokens", "Exchange a username and password for a bearer token",
         (201, "Token", "The token: keep it, it is shown once."), security=[{}],
-        errors=(400, 401, 413, 422, 429, 503), body="TokenRequest")},
+        errors=(400, 401, 403, 413, 422, 429, 503), body="TokenRequest",
+        description="An account whose activation link has not been followed yet is 403.")},
     "/tokens/current": {"delete": operation(
         "revokeCurrentToken", "tokens", "Revoke the bearer token sent with this request",
         (204, None, "Revoked: the token no longer works."), security=[{"bearerAuth": []}])},

@@ -122,6 +122,7 @@ def request_export():
 
 @bp.get("/settings/export/<int:export_id>.json")
 @login_required
+@limits.data_download
 def download_export(export_id: int):
     export = db.session.get(DataExport, export_id) if export_id < 2**31 else None
     if export is None or export.user_id != current_user.id or export.content is None \
