@@ -22,10 +22,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The background worker (emails, reminders, exports) runs beside the web server; Ctrl-C (or
+# the end of gunicorn, however it comes) stops it too, gracefully (SIGINT: it finishes the
+# job in hand; a queued job waits in the queue for the next start).
 run: install
 	$(BIN)/forum db upgrade
 	$(BIN)/forum seed
-	@echo "Serving Forecast Forum at http://$(HOST):$(PORT)"
+	@echo "Serving Forecast Forum at http://$(HOST):$(PORT), with the background worker"
+	@$(BIN)/forum worker & worker=$$!; \
+	trap 'kill -INT $$worker 2>/dev/null; wait $$worker' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --timeout $(GUNICORN_TIMEOUT) --access-logfile - 'forum.app:create_app()'
 
 dev: install

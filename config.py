@@ -53,6 +53,11 @@ class Config:
     PAGE_CACHE_SECONDS = 30
     PASSWORD_HASH_METHOD = "scrypt"  # Werkzeug's default cost
     SQLALCHEMY_RECORD_QUERIES = env_flag("SQLALCHEMY_RECORD_QUERIES", False)
+    MAIL_URL = os.environ.get("MAIL_URL") or None  # None: .eml files in instance/mail/
+    MAIL_FROM = os.environ.get("MAIL_FROM") or "Forecast Forum <noreply@localhost>"
+    JOBS_URL = os.environ.get("JOBS_URL") or None  # None: sqlite:///instance/jobs.db
+    REMINDERS_STALE_AFTER_HOURS = float(os.environ.get("REMINDERS_STALE_AFTER_HOURS") or 24)
+    MAIL_RETRY_SECONDS = float(os.environ.get("MAIL_RETRY_SECONDS") or 30)  # first retry; ×4 after
 
 
 class TestConfig(Config):
@@ -69,3 +74,5 @@ class TestConfig(Config):
     PAGE_CACHE_SECONDS = 0
     SQLALCHEMY_RECORD_QUERIES = True
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # still scrypt, at a cost tests can afford
+    MAIL_URL = None
+    JOBS_URL = "memory://"  # jobs wait in memory until a test runs them (tests/mail_support.py)

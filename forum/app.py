@@ -32,6 +32,7 @@ def create_app(config: type | None = None, **overrides) -> Flask:
     register_security(app)
     register_page_cache(app)
     register_commands(app)
+    register_jobs(app)
     return app
 
 
@@ -168,6 +169,12 @@ def register_page_cache(app: Flask) -> None:
     from forum.page_cache import register
 
     register(app)
+
+
+def register_jobs(app: Flask) -> None:
+    from forum import jobs
+
+    jobs.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -93,7 +93,7 @@ def create_user_command(username: str, email: str, password: str | None, role: s
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = register_user(username, email, password, role=role)
+        user = register_user(username, email, password, role=role, verified=True)
     except Invalid as error:
         db.session.rollback()
         fail("; ".join(f"{field}: {' '.join(messages)}"
@@ -195,10 +195,75 @@ def export_command(slug: str, out: str):
     click.echo(f"Wrote {len(names)} files to {out}: {', '.join(names)}.")
 
 
+@click.command("worker")
+@click.option("--threads", default=2, show_default=True, help="Jobs run at once.")
+@with_appcontext
+def worker_command(threads: int):
+    """Run background jobs (emails, reminders, exports, periodic tasks) until stopped."""
+    import logging
+
+    from flask import current_app
+
+    from forum.jobs import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("forum").setLevel(logging.INFO)
+    click.echo(f"Worker: jobs from {current_app.config.get('JOBS_URL') or 'instance/jobs.db'}, "
+               f"mail to {current_app.config.get('MAIL_URL') or 'instance/mail/'}.")
+    run_worker(current_app._get_current_object(), threads)
+
+
+@click.group("reminders")
+def reminders_group():
+    """Reminder emails (the worker also sends them on a schedule)."""
+
+
+@reminders_group.command("send")
+@with_appcontext
+def send_reminders_command():
+    """Queue every reminder due now; running it again sends nothing twice."""
+    from forum.reminders import send_reminders
+
+    counts = send_reminders()
+    click.echo(f"Queued {counts['closing']} closing-soon reminders and "
+               f"{counts['moderators']} moderator digests; the worker sends them.")
+
+
+@click.group("jobs")
+def jobs_group():
+    """Background jobs and email deliveries."""
+
+
+@jobs_group.command("status")
+@click.option("--failed", default=10, show_default=True, help="Failed emails to list.")
+@with_appcontext
+def jobs_status_command(failed: int):
+    """Show the queue (waiting and scheduled jobs) and the emails by status, with the latest
+    failures and their errors."""
+    from flask import current_app
+    from sqlalchemy import func, select
+
+    from forum.models import EmailDelivery
+
+    huey = current_app.extensions["jobs"].huey
+    click.echo(f"Queue: {huey.pending_count()} waiting, {huey.scheduled_count()} scheduled "
+               f"(retries and delayed jobs).")
+    counts = dict(db.session.execute(select(EmailDelivery.status, func.count())
+                                     .group_by(EmailDelivery.status)).all())
+    click.echo("Emails: " + ", ".join(f"{counts.get(status, 0)} {status}" for status in
+                                      ("queued", "sending", "sent", "failed", "skipped")))
+    rows = db.session.scalars(select(EmailDelivery).where(EmailDelivery.status == "failed")
+                              .order_by(EmailDelivery.id.desc()).limit(failed)).all()
+    for row in rows:
+        click.echo(f"  failed #{row.id} {row.kind} after {row.attempts} attempts: "
+                   f"{row.last_error[:200]}")
+
+
 def register(app: Flask) -> None:
     """Attach the commands to the app's CLI."""
     from forum.demo_data.command import demo_data_command
 
     for command in (seed_command, articles_group, users_group, scores_group, backup_command,
-                    restore_command, demo_data_command, export_command):
+                    restore_command, demo_data_command, export_command, worker_command,
+                    reminders_group, jobs_group):
         app.cli.add_command(command)

@@ -3,6 +3,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 
 from flask import has_request_context, request
@@ -44,6 +45,8 @@ class Base(DeclarativeBase):
     )
 
 _WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# Set while a background job runs: its transactions write, so they take the lock up front too.
+WRITING_JOB: ContextVar[bool] = ContextVar("writing_job", default=False)
 
 
 def configure_engine(engine: Engine) -> None:
@@ -66,7 +69,8 @@ def configure_engine(engine: Engine) -> None:
     def on_begin(connection):
         # A request that writes takes the write lock when its transaction starts, so it waits
         # (busy timeout) instead of failing later with "database is locked" on lock upgrade.
-        if has_request_context() and request.method in _WRITE_METHODS:
+        if (has_request_context() and request.method in _WRITE_METHODS) or \
+                WRITING_JOB.get():
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")

@@ -16,12 +16,13 @@ log = logging.getLogger("forum")
 
 ERROR_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+    405: "method_not_allowed", 409: "conflict", 410: "gone", 413: "payload_too_large",
     422: "validation_error", 429: "rate_limited", 500: "server_error", 503: "server_error",
 }
 TITLES = {
     400: "That request could not be read", 401: "Please log in", 403: "Not allowed",
     404: "Page not found", 405: "Not allowed here", 409: "That can't be done now",
+    410: "That link no longer works",
     413: "That is too large", 422: "Please check what you sent", 429: "Slow down a little",
     500: "Something went wrong on our side", 503: "We'll be right back",
 }
@@ -32,6 +33,7 @@ ADVICE = {
     404: "The page may have moved, or the link may be mistyped.",
     405: "This address doesn't accept that kind of request.",
     409: "Reload the page to see its current state.",
+    410: "Links in our emails work once, for a limited time. Ask for a new one if you need it.",
     413: "Shorten what you are sending and try again.",
     429: "You have done that many times in a short while. Wait a moment and try again.",
     500: "The error has been logged. Try again in a moment.",

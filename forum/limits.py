@@ -131,3 +131,24 @@ notifications = limiter.shared_limit(_limit("notifications"), scope="notificatio
                                      methods=["POST"])
 # Hiding and restoring, suspending, roles, handling reports, resolving.
 moderation = limiter.shared_limit(_limit("moderation"), scope="moderation", methods=["POST"])
+
+# Email and account links (SPEC.md §8 "password-reset and verification emails, exports"):
+# every form that sends an email, every link a person follows from one, and the account's own
+# data, each with a budget a person never meets. Keyed per IP (per user once logged in).
+DEFAULT_RATE_LIMITS.update({
+    "account_email": "5 per hour",     # reset requests, "send the link again", address change
+    "account_link": "30 per hour",     # following an activation, reset or confirmation link
+    "unsubscribe": "30 per hour",
+    "account_settings": "30 per hour",  # notification switches
+    "account_delete": "5 per hour",
+    "data_export": "3 per day",
+})
+account_email = limiter.shared_limit(_limit("account_email"), scope="account-email",
+                                     methods=["POST"])
+account_link = limiter.shared_limit(_limit("account_link"), scope="account-link",
+                                    key_func=_client_ip, methods=["GET", "POST"])
+unsubscribe = limiter.limit(_limit("unsubscribe"), key_func=_client_ip, methods=["GET", "POST"])
+account_settings = limiter.limit(_limit("account_settings"), methods=["POST"])
+account_delete = limiter.limit(_limit("account_delete"), methods=["POST"])
+data_export = limiter.limit(_limit("data_export"), methods=["POST"])
+data_download = limiter.limit(_limit("account_link"), methods=["GET"])

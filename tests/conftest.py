@@ -126,6 +126,17 @@ def auth(client):
 
 
 @pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free port; `.url` for MAIL_URL, `.inbox` holds what
+    arrived (tests/mail_support.py)."""
+    from tests.mail_support import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def article(app):
     return make_article()
 

@@ -19,10 +19,13 @@ A second paragraph, under a heading, with a passage readers may quote.
 
 
 def make_user(username="alice", role="member", password=DEFAULT_PASSWORD, email=None, **fields):
-    """A committed user; extra fields (bio, suspended) are set directly."""
+    """A committed user with a verified address (as `forum users create` makes them); extra
+    fields (bio, suspended, email_verified_at=None for one awaiting activation) are set
+    directly."""
     from forum.auth.services import register_user
 
-    user = register_user(username, email or f"{username.lower()}@example.com", password, role=role)
+    user = register_user(username, email or f"{username.lower()}@example.com", password, role=role,
+                         verified=True)
     for name, value in fields.items():
         setattr(user, name, value)
     db.session.commit()

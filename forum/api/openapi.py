@@ -111,7 +111,8 @@ PATHS = {
         "createToken", "tokens", "Exchange a username and password for a bearer token",
         (201, "Token", "The token: keep it, it is shown once."), security=[{}],
         errors=(400, 401, 403, 413, 422, 429, 503), body="TokenRequest",
-        description="403 for a suspended member (said only after the right password).")},
+        description="403 for a suspended member (said only after the right password), and for an "
+                    "account whose activation link has not been followed yet.")},
     "/tokens/current": {"delete": operation(
         "revokeCurrentToken", "tokens", "Revoke the bearer token sent with this request",
         (204, None, "Revoked: the token no longer works."), errors=(401, 429, 503),

@@ -34,6 +34,8 @@ def create_token():
         log.warning("token refused (suspended): user=%s ip=%s", user.username,
                     request.remote_addr)
         raise Forbidden(SUSPENDED_MESSAGE)
+    if not user.is_verified:
+        raise Forbidden("Activate the account first: follow the link emailed to its address.")
     token = services.issue_token(user)
     db.session.commit()
     log.info("token issued: user=%s ip=%s", user.username, request.remote_addr)

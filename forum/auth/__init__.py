@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from forum.auth import routes, suspension  # noqa: F401
+from forum.auth import account, export, recovery, routes, suspension  # noqa: F401

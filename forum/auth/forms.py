@@ -76,9 +76,8 @@ class RegisterForm(FlaskForm):
         if services.find_user(username):
             raise ValidationError("That username is taken.")
 
-    def validate_email(self, field) -> None:
-        if services.email_taken(field.data):
-            raise ValidationError("An account with that email already exists.")
+    # No check that the email is free: a taken address gets the same answer as a new one
+    # (SPEC.md §9), so the form reveals no address.
 
 
 class ProfileForm(FlaskForm):

@@ -8,11 +8,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from forum import limits
-from forum.auth import bp, services
+from forum.auth import accounts, bp, notifications, services
 from forum.auth.forms import PasswordForm, ProfileForm, RegisterForm, read_login_form
 from forum.errors import Invalid
 from forum.extensions import db, login_manager
-from forum.models import ApiToken
+from forum.models import ApiToken, User
 
 log = logging.getLogger("forum")
 
@@ -40,6 +40,12 @@ def apply_field_errors(form, error: Invalid) -> None:
             flash(" ".join(messages), "error")
 
 
+def check_email_page(what: str):
+    from forum.auth.recovery import check_email_page as page
+
+    return page(what)
+
+
 def log_in(user, remember: bool) -> None:
     """Start a fresh session for the user (a new session identity, never the old one)."""
     session.clear()
@@ -62,6 +68,11 @@ def login():
             log.warning("login failed: username=%r ip=%s", form.username.data[:40],
                         request.remote_addr)
             form.password.errors = ["Unknown username or wrong password."]
+        elif not user.is_verified:
+            log.info("login before activation: user=%s ip=%s", user.username,
+                     request.remote_addr)
+            return render_template("auth/login.html", form=form,
+                                   resend_token=accounts.resend_token(user)), 403
         else:
             log_in(user, remember=form.remember.data)
             flash(f"Welcome back, {user.username}.", "success")
@@ -77,16 +88,30 @@ def register():
         return redirect(url_for("articles.home"))
     form = RegisterForm()
     if form.validate_on_submit():
+        # A taken address gets exactly the answer a new one gets, and its owner an email
+        # (SPEC.md §9): the form reveals no address. The password is hashed either way, so
+        # both answers take as long.
+        owner = accounts.user_by_email(form.email.data)
+        if owner is not None:
+            User().set_password(form.password.data)
+            if not owner.is_deleted:
+                notifications.send_address_taken(owner)
+            db.session.commit()
+            log.info("registration with a registered address: ip=%s", request.remote_addr)
+            return check_email_page("activation")
         try:
             user = services.register_user(form.username.data, form.email.data, form.password.data)
         except Invalid as error:
+            db.session.rollback()
+            if services.find_user(form.username.data) is None and \
+                    accounts.user_by_email(form.email.data) is not None:
+                return check_email_page("activation")  # another registration won the race
             apply_field_errors(form, error)
         else:
+            notifications.send_activation(user)
             db.session.commit()
             log.info("registered: user=%s ip=%s", user.username, request.remote_addr)
-            log_in(user, remember=False)
-            flash(f"Welcome, {user.username}! Your account is ready.", "success")
-            return redirect(safe_next(request.args.get("next")) or url_for("articles.home"))
+            return check_email_page("activation")
     status = 422 if form.errors else 200
     return render_template("auth/register.html", form=form), status
 
@@ -161,12 +186,22 @@ def settings():
             return redirect(url_for("auth.settings"))
     if profile.errors or password.errors:
         status = 422
+    return settings_page(status, profile=profile, password=password)
+
+
+def settings_page(status: int = 200, **forms):
+    """The settings page; a form given here (with its errors) replaces the blank one."""
+    from forum.auth.account import account_forms
+
+    forms.setdefault("profile", ProfileForm(prefix="profile", bio=current_user.bio,
+                                            formdata=None))
+    forms.setdefault("password", PasswordForm(prefix="password", formdata=None))
     tokens = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == current_user.id)
         .order_by(ApiToken.created_at.desc())
     ).all()
-    return render_template("auth/settings.html", profile=profile, password=password,
-                           tokens=tokens), status
+    return render_template("auth/settings.html", tokens=tokens,
+                           **account_forms(forms)), status
 
 
 @bp.post("/settings/tokens/<id:token_id>/revoke")

@@ -7,6 +7,7 @@ import unicodedata
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from forum import clock
 from forum.errors import Invalid
 from forum.extensions import db
 from forum.models import ROLES, ApiToken, LoginSession, User, token_digest
@@ -15,6 +16,7 @@ from forum.params import read_id
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{3,30}$")
 _USERNAME_CHAR = re.compile(r"[A-Za-z0-9_-]")
 USERNAME_RULE = "3–30 characters: letters A–Z, digits, '_' or '-'."
+DELETED_PREFIX = "deleted-"  # deleted accounts are renamed deleted-<n>
 MIN_PASSWORD = 10
 MAX_PASSWORD = 200
 # Checked against when a username is unknown, so both answers take as long.
@@ -33,6 +35,8 @@ def username_key(username: str) -> str:
 
 def username_errors(username: str) -> list[str]:
     """What is wrong with a (normalized) username, said so the person can fix it; or nothing."""
+    if username.casefold().startswith(DELETED_PREFIX):
+        return [f"Names starting with '{DELETED_PREFIX}' are kept for deleted accounts."]
     if USERNAME_PATTERN.fullmatch(username):
         return []
     unwanted = sorted({char for char in username if not _USERNAME_CHAR.fullmatch(char)})
@@ -59,8 +63,10 @@ def email_taken(email: str) -> bool:
     return db.session.scalar(select(User.id).where(User.email == email)) is not None
 
 
-def register_user(username: str, email: str, password: str, role: str = "member") -> User:
-    """Create a member; raises Invalid naming the field when a rule or uniqueness fails."""
+def register_user(username: str, email: str, password: str, role: str = "member",
+                  verified: bool = False) -> User:
+    """Create a member; raises Invalid naming the field when a rule or uniqueness fails.
+    `verified` (the CLI, tests) skips the activation link a registration otherwise needs."""
     username = normalize_username(username)
     email = (email or "").strip().lower()
     errors: dict[str, list[str]] = {}
@@ -76,7 +82,8 @@ def register_user(username: str, email: str, password: str, role: str = "member"
         errors["role"] = [f"Role must be one of: {', '.join(ROLES)}."]
     if errors:
         raise Invalid(errors)
-    user = User(username=username, username_key=username_key(username), email=email, role=role)
+    user = User(username=username, username_key=username_key(username), email=email, role=role,
+                email_verified_at=clock.now() if verified else None)
     user.set_password(password)
     db.session.add(user)
     try:

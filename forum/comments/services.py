@@ -6,6 +6,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from forum import clock
+from forum.comments.notifications import reply_email
 from forum.errors import Conflict, Invalid, NotFound
 from forum.extensions import db
 from forum.markdown import render_user_markdown
@@ -60,6 +61,7 @@ def add_comment(prediction: Prediction, author: User, body: str, parent_id=None)
     db.session.flush()
     refresh_comment_count(prediction.id)
     _notify_thread(prediction, parent, comment, author)
+    reply_email(parent, comment, author)
     return comment
 
 

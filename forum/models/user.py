@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -27,12 +27,21 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(30))
     username_key: Mapped[str] = mapped_column(String(30), unique=True)  # NFKC + casefold
-    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)  # lower-cased; None
+    # once the account is deleted
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default="member")
     bio: Mapped[str] = mapped_column(Text, default="")
     suspended: Mapped[bool] = mapped_column(default=False)
     joined_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+    email_verified_at: Mapped[datetime | None]  # None until the activation link is followed
+    pending_email: Mapped[str | None] = mapped_column(String(254))  # a change awaiting its link
+    deleted_at: Mapped[datetime | None]
+    # Which notification emails the member wants (SPEC.md §9); every kind is on by default.
+    email_replies: Mapped[bool] = mapped_column(default=True, server_default=true())
+    email_resolutions: Mapped[bool] = mapped_column(default=True, server_default=true())
+    email_reminders: Mapped[bool] = mapped_column(default=True, server_default=true())
+    email_digest: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     session_key = None  # the login session this request belongs to (not stored here)
 
@@ -49,6 +58,14 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         """Flask-Login's id: the user and the server-side session, so logout can end it."""
         return f"{self.id}:{self.session_key}"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
 
     @property
     def is_moderator(self) -> bool:

@@ -23,6 +23,7 @@ from forum.extensions import db
 from forum.lifecycle import ANNULLED, OPEN, RESOLVED
 from forum.models import Prediction, Resolution, User
 from forum.moderation import audit, flags
+from forum.moderation.notifications import resolution_emails
 from forum.notifications.services import notify_many
 from forum.params import TIME_MESSAGE
 from forum.params import read_time as read_instant
@@ -158,6 +159,7 @@ def resolve_prediction(prediction: Prediction, moderator: User,
     scores.rescore_prediction(prediction, points)
     refresh_counted_crowd(prediction, points)
     _notify_forecasters(prediction, resolution, moderator, points)
+    resolution_emails(prediction, resolution)
     action = "correct" if request.correction else (
         "annul" if request.outcome == "annulled" else "resolve")
     audit.record(moderator, action, "prediction", prediction.id, request.note,

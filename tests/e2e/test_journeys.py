@@ -32,6 +32,7 @@ from tests.factories import (
     make_prediction,
     make_user,
 )
+from tests.mail_support import emailed_link
 
 pytestmark = pytest.mark.browser
 
@@ -154,7 +155,7 @@ def is_link(target) -> bool:
 
 
 @pytest.fixture
-def cast(live_server):
+def cast(live_server, smtp_server):
     """The bundled article; bob's prediction with his comment; a spammer; a moderator."""
     with live_server.app_context():
         article = make_article(bundled_articles()[0].read_text(encoding="utf-8"))
@@ -164,7 +165,7 @@ def cast(live_server):
         other = make_prediction(article, bob, title=OTHER_CLAIM,
                                 criteria="Resolves yes if the UN or the U.S. lift any sanction.")
         make_comment(other, bob, BOB_SAYS)
-        return {"title": article.title, "other": other.id}
+        return {"title": article.title, "other": other.id, "smtp": smtp_server}
 
 
 def the_reader_reads_and_registers(d: Driver, cast) -> None:
@@ -183,8 +184,12 @@ def the_reader_reads_and_registers(d: Driver, cast) -> None:
     d.fill(page.get_by_label("Confirm password"), PASSWORD)
     d.shoot("register")
     d.click(page.get_by_role("button", name="Create account"))
-    expect(page.get_by_test_id("nav-username")).to_have_text(READER)
-    expect(page.get_by_text(f"Welcome, {READER}! Your account is ready.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    d.shoot("check-email")
+    page.goto(emailed_link(d.live.app, cast["smtp"], "keen.reader@example.com", d.live.url))
+    d.click(page.get_by_role("button", name="Activate my account"))
+    expect(page.get_by_text("Your account is active. Log in to start forecasting.")).to_be_visible()
+    d.log_in(READER, PASSWORD)
 
 
 def the_reader_posts_on_a_passage(d: Driver) -> int:

@@ -1,0 +1,179 @@
+"""Account recovery and ownership (SPEC.md §9): activation, password reset, address change,
+account deletion. The views in recovery.py and account.py call these; emails are queued here
+and sent by the worker after the commit."""
+
+import logging
+import secrets
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import delete, select
+
+from forum import clock, tokens
+from forum.auth import notifications
+from forum.auth.services import (
+    DELETED_PREFIX,
+    MAX_PASSWORD,
+    MIN_PASSWORD,
+    email_taken,
+    username_key,
+)
+from forum.errors import Invalid
+from forum.extensions import db
+from forum.models import ApiToken, LoginSession, Notification, User
+from forum.tokens import TokenError
+
+log = logging.getLogger("forum")
+
+
+def _user_from(payload: dict) -> User:
+    user_id = payload.get("u")
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or user.is_deleted:
+        raise TokenError(410, "That account no longer exists.")
+    return user
+
+
+def user_by_email(email: str) -> User | None:
+    email = (email or "").strip().lower()
+    if not email or "\x00" in email or len(email) > 254:
+        return None
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def clean_email(raw: str, field: str = "email") -> str:
+    """A normalised address, or Invalid naming the field."""
+    try:
+        return validate_email((raw or "").strip(), check_deliverability=False).normalized.lower()
+    except (EmailNotValidError, UnicodeError, ValueError):
+        raise Invalid({field: ["That doesn't look like an email address."]}) from None
+
+
+# --- activation ---------------------------------------------------------------------------
+
+def activate(token: str) -> User:
+    """Mark the address verified; 410 when the link was used already or the address changed."""
+    payload = tokens.read("activate", token, notifications.ACTIVATION_MAX_AGE)
+    user = _user_from(payload)
+    if user.is_verified:
+        raise TokenError(410, "That link was used already: your account is active. Log in.")
+    if payload.get("e") != user.email:
+        raise TokenError(410, "That link is for an address this account no longer uses.")
+    user.email_verified_at = clock.now()
+    return user
+
+
+def resend_token(user: User) -> str:
+    """A short-lived token the login page hands back to send the activation link again."""
+    return tokens.make("resend-activation", {"u": user.id})
+
+
+def resend_activation(token: str) -> None:
+    payload = tokens.read("resend-activation", token, 3600)
+    user = _user_from(payload)
+    if not user.is_verified:
+        notifications.send_activation(user)
+
+
+# --- password reset -----------------------------------------------------------------------
+
+def request_reset(email: str) -> None:
+    """Email a reset link when an account has this address; the caller answers the same
+    either way."""
+    user = user_by_email(email)
+    if user is not None and not user.is_deleted:
+        notifications.send_reset(user)
+
+
+def check_reset_token(token: str) -> User:
+    payload = tokens.read("reset-password", token, notifications.RESET_MAX_AGE)
+    user = _user_from(payload)
+    if payload.get("p") != tokens.fingerprint(user.password_hash):
+        raise TokenError(410, "That link was used already. Ask for a new one if you need it.")
+    return user
+
+
+def reset_password(token: str, new_password: str) -> User:
+    """Set the password from a reset link: every session and API token of the account ends,
+    and the address counts as verified (the link proved it)."""
+    user = check_reset_token(token)
+    if not MIN_PASSWORD <= len(new_password or "") <= MAX_PASSWORD:
+        raise Invalid({"password": [f"Use {MIN_PASSWORD}–{MAX_PASSWORD} characters."]})
+    user.set_password(new_password)
+    end_every_session(user)
+    if not user.is_verified:
+        user.email_verified_at = clock.now()
+    return user
+
+
+def end_every_session(user: User) -> None:
+    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+
+
+# --- address change -----------------------------------------------------------------------
+
+def request_email_change(user: User, password: str, new_raw: str) -> str:
+    """Send a confirmation link to the new address and word to the old one. The answer is
+    the same when the new address belongs to another account (nothing is sent to it then
+    but a note that it is registered already), so the form reveals no address."""
+    errors: dict[str, list[str]] = {}
+    if not user.check_password(password or ""):
+        errors["password"] = ["That is not your current password."]
+    try:
+        new_email = clean_email(new_raw)
+    except Invalid as error:
+        errors.update(error.fields)
+        new_email = ""
+    if new_email and new_email == user.email:
+        errors["email"] = ["That is your address already."]
+    if errors:
+        raise Invalid(errors)
+    if email_taken(new_email):
+        notifications.send_address_taken(user_by_email(new_email))
+        return new_email
+    user.pending_email = new_email
+    notifications.send_email_change(user, new_email)
+    return new_email
+
+
+def confirm_email(token: str) -> User:
+    payload = tokens.read("change-email", token, notifications.EMAIL_CHANGE_MAX_AGE)
+    user = _user_from(payload)
+    new_email = payload.get("new")
+    if user.email != payload.get("old") or user.pending_email != new_email:
+        raise TokenError(410, "That link was used already, or a newer change replaced it.")
+    if email_taken(new_email):
+        user.pending_email = None
+        raise TokenError(410, "That address now belongs to another account.")
+    user.email = new_email
+    user.pending_email = None
+    user.email_verified_at = clock.now()
+    return user
+
+
+def resend_email_change(user: User) -> bool:
+    if not user.pending_email:
+        return False
+    notifications.send_email_change(user, user.pending_email)
+    return True
+
+
+# --- deletion -----------------------------------------------------------------------------
+
+def delete_account(user: User, password: str) -> None:
+    """Erase the address, bio, sessions, tokens and notifications and rename the account
+    `deleted-<n>`; forecasts, comments and scores stay, anonymous, so nobody's score moves."""
+    if not user.check_password(password or ""):
+        raise Invalid({"password": ["That is not your password."]})
+    name = f"{DELETED_PREFIX}{user.id}"
+    user.username, user.username_key = name, username_key(name)
+    user.email = None
+    user.pending_email = None
+    user.bio = ""
+    user.role = "member"
+    user.deleted_at = clock.now()
+    for switch in ("email_replies", "email_resolutions", "email_reminders", "email_digest"):
+        setattr(user, switch, False)
+    user.set_password(secrets.token_urlsafe(32))  # nobody knows it: the account can't log in
+    end_every_session(user)
+    db.session.execute(delete(Notification).where(Notification.user_id == user.id))
