@@ -141,15 +141,19 @@ def test_empty_inbox_says_what_will_arrive(client, users):
     assert "No notifications yet" in page
 
 
-def test_a_suspended_member_can_still_read_and_clear_their_inbox(client, users):
-    add(users["bob"], 1)
+def test_a_suspended_member_can_read_their_inbox_but_not_change_it(client, users):
+    """Reading is allowed; marking read is a write, and a suspended member writes nothing
+    (issue 10, item 3)."""
+    note = add(users["bob"], 1)
     db.session.commit()
     login(client, "bob")
     users["bob"].suspended = True
     db.session.commit()
     assert client.get("/notifications").status_code == 200
-    client.post("/notifications/read")
-    assert count(Notification, Notification.read_at.is_(None)) == 0
+    assert client.post("/notifications/read").status_code == 403
+    assert client.post(f"/notifications/{note.id}/read").status_code == 403
+    assert client.post(f"/notifications/{note.id}").status_code == 403
+    assert count(Notification, Notification.read_at.is_(None)) == 1
 
 
 def test_one_notification_per_event_even_if_notified_again(app, users):
