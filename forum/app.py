@@ -4,14 +4,13 @@ import os
 import time
 from pathlib import Path
 
-from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
 from forum.extensions import csrf, db, limiter, login_manager, migrate
 from forum.limits import DEFAULT_RATE_LIMITS
 from forum.log_setup import configure_logging
-from forum.site import Forum
+from forum.site import Forum as Flask  # Flask, refusing foreign hosts with the site's 400
 from forum.site import configure as configure_site
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -19,7 +18,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 def create_app(config: type | None = None, **overrides) -> Flask:
     """Build the app from `config.Config` (or the given class), then keyword overrides."""
-    app = Forum(
+    app = Flask(
         __name__, instance_relative_config=True,
         template_folder="../templates", static_folder="../static",
     )

@@ -16,7 +16,8 @@ from forum.extensions import db
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIABLES = ("DATABASE_URL", "SECRET_KEY", "RATELIMIT_STORAGE_URI", "RATELIMIT_ENABLED",
-             "FORUM_ENV", "PROXY_FIX_HOPS")
+             "FORUM_ENV", "PROXY_FIX_HOPS", "SITE_URL", "DATABASE_CONNECT_TIMEOUT",
+             "DATABASE_STATEMENT_TIMEOUT")
 
 # Run in a fresh interpreter: Config reads the environment when config.py is imported.
 PROBE = """
@@ -32,6 +33,8 @@ print(json.dumps({
     "env": app.config["FORUM_ENV"],
     "secure_cookie": app.config.get("SESSION_COOKIE_SECURE", False),
     "proxy_hops": app.config["PROXY_FIX_HOPS"],
+    "site_url": app.config["SITE_URL"],
+    "trusted_hosts": app.config["TRUSTED_HOSTS"],
 }))
 """
 
@@ -58,13 +61,17 @@ def test_the_environment_sets_the_database_secret_and_rate_limits(tmp_path):
         "env": "development",
         "secure_cookie": False,
         "proxy_hops": 1,
+        "site_url": "http://127.0.0.1:5000",
+        "trusted_hosts": None,
     }
 
 
 def test_production_is_read_from_forum_env(tmp_path):
     settings = probe(DATABASE_URL=f"sqlite:///{tmp_path / 'prod.db'}", SECRET_KEY="s3cret",
-                     FORUM_ENV="production")
+                     FORUM_ENV="production", SITE_URL="https://forum.example.org/")
     assert settings["env"] == "production"
+    assert settings["site_url"] == "https://forum.example.org"
+    assert settings["trusted_hosts"] == ["forum.example.org"]
     assert settings["secure_cookie"] is True
     assert settings["limits_on"] is True  # the default
 
@@ -79,6 +86,17 @@ def test_the_defaults_without_any_environment():
     assert Config.RATELIMIT_ENABLED is True
     assert Config.FORUM_ENV == "development"
     assert Config.PROXY_FIX_HOPS == 0
+    assert Config.SITE_URL is None  # the factory uses http://127.0.0.1:5000 in development
+    assert (Config.DATABASE_CONNECT_TIMEOUT, Config.DATABASE_STATEMENT_TIMEOUT) == (3, 10)
+
+
+def test_the_environment_sets_the_database_timeouts():
+    script = ("from config import Config; "
+              "print(Config.DATABASE_CONNECT_TIMEOUT, Config.DATABASE_STATEMENT_TIMEOUT)")
+    env = {**os.environ, "DATABASE_CONNECT_TIMEOUT": "5", "DATABASE_STATEMENT_TIMEOUT": "0"}
+    result = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True,
+                            text=True, cwd=ROOT, env=env, timeout=60)
+    assert result.stdout.split() == ["5", "0"]
 
 
 def test_without_database_url_the_database_lives_in_the_instance_folder(tmp_path, monkeypatch):

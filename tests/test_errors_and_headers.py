@@ -193,11 +193,11 @@ def instance_folder(tmp_path, monkeypatch):
     """Point the factory's instance folder at a temporary directory."""
     folder = tmp_path / "instance"
 
-    class TemporaryInstanceFlask(forum.app.Forum):
+    class TemporaryInstanceFlask(forum.app.Flask):
         def auto_find_instance_path(self):
             return str(folder)
 
-    monkeypatch.setattr(forum.app, "Forum", TemporaryInstanceFlask)
+    monkeypatch.setattr(forum.app, "Flask", TemporaryInstanceFlask)
     return folder
 
 
