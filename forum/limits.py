@@ -1,5 +1,8 @@
 """The rate limits of SPEC.md §8, as decorators that views share with the API.
 
+Key functions never raise: Flask-Limiter takes any error while it checks a limit for the
+store failing, and would count in each worker's memory until the store "recovers".
+
 Every write has one (tests/test_rate_limits.py enumerates the routes to hold us to it). Logins,
 token requests and every form that checks the current password share the per-IP and
 per-account buckets: each is a password guess. A submission refused for invalid input (422)
@@ -11,6 +14,7 @@ import sys
 
 from flask import current_app, request
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 
 from forum.extensions import limiter
 
@@ -55,6 +59,13 @@ def _account() -> str:
 def login_username() -> str:
     """The username of a login attempt, read by the function its view reads the body with: the
     JSON body whatever its Content-Type for the API, the login form's data for /login."""
+    try:
+        return _read_login_username()
+    except HTTPException:  # e.g. a body over the size limit: the view answers 413
+        return ""
+
+
+def _read_login_username() -> str:
     if request.blueprint == "api":
         from forum.api.auth import json_object
 
@@ -73,7 +84,10 @@ def _current_account() -> str:
 
 def _not_a_password_check() -> bool:
     """Exempt a submission that carries no current password (e.g. saving the bio)."""
-    return not any(name.endswith("current_password") for name in request.form)
+    try:
+        return not any(name.endswith("current_password") for name in request.form)
+    except HTTPException:  # unreadable: counted, and the view refuses it
+        return False
 
 
 def _spent(response) -> bool:

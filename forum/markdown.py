@@ -8,8 +8,10 @@ expensive in any engine is what the input multiplies: containers nested thousand
 and the parser recurse), tables whose header declares a thousand columns (every body line
 becomes a full row) and a long reference definition used a thousand times. Those bodies are
 shown as plain text instead, so rendering any 10 kB body costs a few milliseconds
-(tests/test_markdown_cost.py). Articles, imported by an admin, keep markdown-it-py, whose
-tokens give each heading its id.
+(tests/test_markdown_cost.py). Where markdown-it.rs 0.6 panics (an unclosed "[" before a
+backtick), a short body goes to markdown-it-py within a step budget and a long one is parsed
+again with code spans left as typed. Articles, imported by an admin, keep markdown-it-py,
+whose tokens give each heading its id.
 """
 
 import html
@@ -37,16 +39,21 @@ def _parser() -> MarkdownIt:
 
 
 # markdown-it's "js-default" preset with tables and strikethrough, raw HTML off (shown as text).
-_USER_PARSER = CompiledMarkdownIt("zero").enable_many([
+_USER_RULES = [
     "blockquote", "code", "fence", "heading", "hr", "lheading", "list", "paragraph",
     "reference", "table", "autolink", "backticks", "emphasis", "entity", "escape", "image",
     "link", "newline", "strikethrough",
-])
+]
+_USER_PARSER = CompiledMarkdownIt("zero").enable_many(_USER_RULES)
+# markdown-it.rs 0.6 panics on an unclosed "[" before a backtick, in its code-span rule.
+_USER_PARSER_NO_CODE_SPANS = CompiledMarkdownIt("zero").enable_many(
+    [rule for rule in _USER_RULES if rule != "backticks"])
 MAX_CONTAINER_PREFIX = 100  # characters; a nesting level takes at least one (">") or two
 MAX_TABLE_CELLS = 20_000
 MAX_REFERENCE_COPIES = 1_000_000  # characters that reference links may copy into the page
 MAX_GROWTH = 30  # rendered HTML at most this many times the source (plus a little)
-FALLBACK_PARSE_STEPS = 1_500  # ~10 kB of prose; tens of milliseconds at most
+FALLBACK_MAX_LENGTH = 2_000  # characters markdown-it-py may take where markdown-it.rs fails,
+FALLBACK_PARSE_STEPS = 600  # and its steps on them: some milliseconds
 # A nesting level is opened by ">", a list marker and its space, or more indentation, each
 # before the text of its line: the longest such run bounds how deep a body can nest.
 _CONTAINER_PREFIX = re.compile(r"^(?:[ \t>]|[*+-](?=[ \t])|\d{1,9}[.)](?=[ \t]))*",
@@ -78,16 +85,25 @@ class _OverBudget(Exception):
 
 
 def _interpret(source: str) -> str | None:
-    """The compiled parser's HTML; where it fails (markdown-it.rs 0.6 panics on an unclosed
-    "[" before a backtick), markdown-it-py's within a step budget; None past the budget."""
+    """The compiled parser's HTML. Where it panics (see above): markdown-it-py's for a short
+    body, within a step budget; else the compiled parser's with code spans left as typed."""
+    html_or_none = _compiled(_USER_PARSER, source)
+    if html_or_none is None and len(source) <= FALLBACK_MAX_LENGTH:
+        try:
+            html_or_none = _metered_parser(FALLBACK_PARSE_STEPS).render(source)
+        except _OverBudget:
+            pass
+    if html_or_none is None:
+        html_or_none = _compiled(_USER_PARSER_NO_CODE_SPANS, source)
+    return html_or_none
+
+
+def _compiled(parser: CompiledMarkdownIt, source: str) -> str | None:
     try:
-        return _USER_PARSER.render(source)
+        return parser.render(source)
     except BaseException as error:  # a Rust panic arrives as pyo3's PanicException
         if type(error).__name__ != "PanicException":
             raise
-    try:
-        return _metered_parser(FALLBACK_PARSE_STEPS).render(source)
-    except _OverBudget:
         return None
 
 

@@ -82,6 +82,12 @@ PATHOLOGICAL = {
     "unclosed brackets before backticks": repeat("[`"),
     "brackets, then a backtick": repeat("[", SIZE - 1) + "`",
     "prose with an unclosed bracket and code": "[see `x`. " + repeat("Some *words* here. "),
+    "a long table after an unclosed bracket and code": "[`\n\n|a|b|\n|-|-|\n" + repeat("|x|y|\n"),
+    "a wide table after an unclosed bracket and code": ("[`\n\n|" + "a|" * 60 + "\n|" + "-|" * 60
+                                                        + "\n" + ("|" + "x|" * 60 + "\n") * 70),
+    "2 kB of table after an unclosed bracket and code": ("[`\n\n|a|b|\n|-|-|\n"
+                                                         + repeat("|x|y|\n", 1980)),
+    "2 kB of brackets after an unclosed bracket and code": "[`" + repeat("[", 1998),
     "ordinary prose": repeat("Some *emphasis*, a [link](http://example.com/page), `code` and "
                              "**bold** text; then more words.\n\n"),
 }

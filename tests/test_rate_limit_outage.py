@@ -66,3 +66,18 @@ def test_the_limits_still_hold_while_the_store_is_down(store_down):
     response = client.post("/api/v1/tokens", json=wrong)
     assert response.status_code == 429
     assert response.get_json()["error"]["code"] == "rate_limited"
+
+
+@pytest.mark.parametrize(("path", "content_type"), [
+    ("/login", "application/x-www-form-urlencoded"), ("/api/v1/tokens", "application/json"),
+    ("/api/v1/tokens", "text/plain")])
+def test_an_oversized_body_is_413_and_no_store_failure(make_app, caplog, path, content_type):
+    """Reading the body for the account's key must not fail the limit check: Flask-Limiter
+    would take that for the store failing and count in the worker's memory for a while."""
+    app = make_app(RATELIMIT_ENABLED=True)
+    body = b"username=alice&password=" + b"x" * (2 * 1024 * 1024)
+    with caplog.at_level(logging.INFO):
+        response = app.test_client().post(path, data=body, content_type=content_type)
+    assert response.status_code == 413
+    assert [record.getMessage() for record in caplog.records
+            if record.name == "flask-limiter" and record.levelno >= logging.WARNING] == []

@@ -292,3 +292,11 @@ def test_current_password_guesses_in_settings_spend_the_account_budget(make_app)
     # and a login to that account, from anywhere, waits too
     assert token_attempt(client, ip="10.9.0.2", username="alice",
                          password=DEFAULT_PASSWORD).status_code == 429
+
+
+@pytest.mark.parametrize("body", ['"a string"', "[1, 2]", '{"username": 5, "password": []}',
+                                  '{"username": {"a": 1}, "password": "x"}'])
+def test_the_login_form_refuses_json_that_is_not_an_object_of_strings(limited_app, body):
+    client = limited_app.test_client()
+    response = client.post("/login", data=body, content_type="application/json")
+    assert response.status_code == 422
