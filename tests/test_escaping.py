@@ -2,9 +2,9 @@
 again with their errors, both Atom feeds, SVG chart labels and the API's HTML fields.
 
 One hostile forum is built once per test: every field a person can type holds the same
-payload (a script tag, an attribute break-out, a CDATA end, a literal entity and
-right-to-left text), and the article itself contains `<b>` and `&` as text. Each page is then parsed
-as a browser would: no script runs that the forum didn't ship, no element carries an event
+payload (a script tag, an attribute break-out, a CDATA end, a literal entity and right-to-left
+text), and the article itself contains `<b>` and `&` as text. Each page is then parsed as a
+browser would: no script runs that the forum didn't ship, no element carries an event
 handler or a `javascript:` link, and the payload reads back as the very text that was typed
 (escaped exactly once, not twice)."""
 
