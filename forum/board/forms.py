@@ -1,7 +1,6 @@
 """The board's forms. They carry the CSRF token, render the fields and keep what was typed;
 the rules themselves live in forum.board.validation, shared with the JSON API."""
 
-import math
 from datetime import date, timedelta
 
 from flask_wtf import FlaskForm
@@ -9,6 +8,7 @@ from wtforms import HiddenField, StringField, TextAreaField
 
 from forum import clock
 from forum.errors import Invalid
+from forum.params import read_decimal
 
 CRITERIA_HINT = "How will anyone know? Name the source."
 QUOTE_HINT = ("Optional. Select a passage in the article and choose “Predict on this passage”, "
@@ -21,11 +21,8 @@ class ProbabilityField(StringField):
     @property
     def slider_value(self) -> int:
         """The typed percentage as a whole number in 1–99 for the slider (50 when unreadable)."""
-        try:
-            number = float(str(self.data or "").replace("%", "").strip())
-        except ValueError:
-            return 50
-        if not math.isfinite(number):
+        number = read_decimal(str(self.data or "").strip().removesuffix("%").strip())
+        if number is None:
             return 50
         return min(max(round(number), 1), 99)
 
