@@ -20,7 +20,6 @@ from forum.moderation.services import set_hidden
 from tests.factories import make_forecast, make_prediction
 from tests.moderation_support import (
     closed_prediction,
-    days_ago,
     fast_passwords,  # noqa: F401
     login,
     people,  # noqa: F401
@@ -46,12 +45,17 @@ def build_world(article, people, *, score_the_hidden=True) -> dict:  # noqa: F81
                                  forecasts=[(bob, 0.5, 15)])
     resolve(annulled, mod, "yes")
     resolve(annulled, mod, "annulled", correction=True, note="The question was ambiguous.")
+    now = clock.now()  # one instant, so the windows below are exactly whole days
+
+    def before(days):
+        return now - timedelta(days=days)
+
     early = make_prediction(article, carol, title="Resolved early, before its date",
-                            created_at=days_ago(20))
-    make_forecast(early, alice, 0.9, created_at=days_ago(10))
-    make_forecast(early, bob, 0.15, created_at=days_ago(8))
-    make_forecast(early, bob, 0.95, created_at=days_ago(3))  # after the outcome: not scored
-    resolve(early, mod, "yes", outcome_time=days_ago(6), source_url="https://example.org/news")
+                            created_at=before(20))
+    make_forecast(early, alice, 0.9, created_at=before(10))
+    make_forecast(early, bob, 0.15, created_at=before(8))
+    make_forecast(early, bob, 0.95, created_at=before(3))  # after the outcome: not scored
+    resolve(early, mod, "yes", outcome_time=before(6), source_url="https://example.org/news")
     still_open = make_prediction(article, alice, title='Talks, "real" ones, resume by 2027',
                                  criteria='Resolves yes on a joint statement,\nsaying "talks".',
                                  quote="passage readers may quote")
@@ -145,10 +149,10 @@ def test_exported_scores_are_the_stored_scores_for_every_kind_of_resolution(worl
     # Brier is that of his 15 % alone; the crowd was 62.5 % for two days, then 35 %.
     early = by_prediction[world["early"].id]
     assert float(early["bob"]["brier"]) == pytest.approx(0.85 ** 2)
-    assert float(early["bob"]["crowd_brier"]) == pytest.approx(0.65 ** 2, rel=1e-6)
+    assert float(early["bob"]["crowd_brier"]) == pytest.approx(0.65 ** 2, rel=1e-9)
     assert float(early["alice"]["brier"]) == pytest.approx(0.01)
     assert float(early["alice"]["crowd_brier"]) == pytest.approx(
-        (0.375 ** 2 + 0.65 ** 2) / 2, rel=1e-6)
+        (0.375 ** 2 + 0.65 ** 2) / 2, rel=1e-9)
     assert float(early["alice"]["coverage"]) < 0.05  # four days of a 200-day life
 
 
