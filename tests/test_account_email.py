@@ -394,3 +394,65 @@ def test_settings_email_forms_are_rate_limited(limited):
     for _ in range(5):
         client.post("/settings/delete", data={"delete-password": "wrong password!"})
     assert client.post("/settings/delete", data={}).status_code == 429
+
+
+# Registration reveals no address, by any side door ------------------------------------------
+
+def register_form(client, username, email):
+    return client.post("/register", data={"username": username, "email": email,
+                                          "password": DEFAULT_PASSWORD,
+                                          "confirm": DEFAULT_PASSWORD})
+
+
+def test_after_registering_a_taken_or_a_fresh_address_everything_a_stranger_sees_is_the_same(
+        mail_app, client, smtp_server):
+    make_user("alice")
+    answers = {}
+    for name, email in (("fresh1", "new@example.com"), ("taken1", "alice@example.com")):
+        first = register_form(client, name, email)
+        again = register_form(client, name, "other-" + email)  # the name is held either way
+        denied = login(client, name)  # "not active yet", with the resend button, either way
+        token = denied.get_data(as_text=True).split('name="token" value="')[1].split('"')[0]
+        resent = client.post("/activate/resend", data={"token": token})
+        answers[name] = [(r.status_code, r.get_data(as_text=True).replace(token, "T")
+                          .replace(name, "NAME").replace(email, "EMAIL"))
+                         for r in (first, again, denied, resent)]
+    assert answers["fresh1"] == answers["taken1"]
+    assert [status for status, _ in answers["fresh1"]] == [200, 422, 403, 200]
+    run_jobs(mail_app)
+    assert sorted(m["To"] for m in smtp_server.inbox.messages) == [
+        "alice@example.com", "new@example.com", "new@example.com"]  # activation sent twice
+
+
+def test_a_stranger_cannot_flood_an_owner_with_registration_or_reset_emails(
+        mail_app, client, smtp_server):
+    make_user("alice")
+    for n in range(4):
+        register_form(client, f"flood{n}", "alice@example.com")
+        client.post("/reset-password", data={"email": "alice@example.com"})
+    run_jobs(mail_app)
+    subjects = sorted(m["Subject"] for m in smtp_server.inbox.to("alice@example.com"))
+    assert subjects == ["Set a new Forecast Forum password",
+                        "Someone tried to register with your address"]
+
+
+def test_accounts_never_activated_are_purged_after_the_links_life_and_free_their_names(
+        mail_app, client):
+    from datetime import timedelta
+
+    from forum import clock
+    from forum.auth.accounts import purge_unactivated
+
+    make_user("alice")
+    register_form(client, "squatter", "alice@example.com")
+    register_form(client, "patient", "patient@example.com")
+    old = make_user("oldtimer", email_verified_at=None)
+    active = make_user("active")
+    long_ago = clock.now() - timedelta(days=8)
+    for user in db.session.scalars(select(User)):
+        user.joined_at = long_ago
+    db.session.commit()
+    assert purge_unactivated() == 3  # squatter, patient, oldtimer
+    assert {u.username for u in db.session.scalars(select(User))} == {"alice", "active"}
+    assert register_form(client, "squatter", "s@example.com").status_code == 200
+    assert fresh(User, active.id) is not None and old is not None
