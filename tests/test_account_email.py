@@ -456,3 +456,24 @@ def test_accounts_never_activated_are_purged_after_the_links_life_and_free_their
     assert {u.username for u in db.session.scalars(select(User))} == {"alice", "active"}
     assert register_form(client, "squatter", "s@example.com").status_code == 200
     assert fresh(User, active.id) is not None and old is not None
+
+
+@pytest.mark.parametrize("path, data", [
+    ("/settings/email", {"email-email": "n@example.org", "email-password": DEFAULT_PASSWORD}),
+    ("/settings/email/resend", {}),
+    ("/settings/notifications", {}),
+    ("/settings/export", {}),
+    ("/settings/delete", {"delete-password": DEFAULT_PASSWORD}),
+])
+def test_a_suspended_member_changes_nothing_through_the_new_settings(mail_app, client, path,
+                                                                     data):
+    alice = make_user("alice")
+    login(client, "alice")
+    alice.suspended = True
+    db.session.commit()
+    # 403, or a redirect to log in if suspension has ended the session by then
+    assert client.post(path, data=data).status_code in (302, 403)
+    user = fresh(User, alice.id)
+    assert (user.username, user.email, user.pending_email, user.email_replies) == (
+        "alice", "alice@example.com", None, True)
+    assert db.session.scalar(select(func.count()).select_from(EmailDelivery)) == 0
