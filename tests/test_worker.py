@@ -69,7 +69,7 @@ def test_a_worker_killed_with_jobs_queued_loses_nothing_when_it_restarts(
         make_app, migrated_database, tmp_path):
     port = free_port()  # the SMTP server is down at first
     env = {"DATABASE_URL": migrated_database, "JOBS_URL": f"sqlite:///{tmp_path / 'jobs.db'}",
-           "MAIL_URL": f"smtp://127.0.0.1:{port}", "MAIL_RETRY_SECONDS": "5"}
+           "MAIL_URL": f"smtp://127.0.0.1:{port}", "MAIL_RETRY_SECONDS": "8"}
     app = make_app(JOBS_URL=env["JOBS_URL"], MAIL_URL=env["MAIL_URL"])
     log = tmp_path / "worker.log"
     with app.app_context():
