@@ -477,3 +477,41 @@ def test_a_suspended_member_changes_nothing_through_the_new_settings(mail_app, c
     assert (user.username, user.email, user.pending_email, user.email_replies) == (
         "alice", "alice@example.com", None, True)
     assert db.session.scalar(select(func.count()).select_from(EmailDelivery)) == 0
+
+
+LINKS = [  # (path, token purpose, payload for alice, the max-age setting)
+    ("/activate/{}", "activate", lambda u: {"u": u.id, "e": u.email},
+     "forum.auth.notifications.ACTIVATION_MAX_AGE"),
+    ("/settings/email/confirm/{}", "change-email",
+     lambda u: {"u": u.id, "old": u.email, "new": "n@example.org"},
+     "forum.auth.notifications.EMAIL_CHANGE_MAX_AGE"),
+    ("/reset-password/{}", "reset-password",
+     lambda u: {"u": u.id, "p": tokens.fingerprint(u.password_hash)},
+     "forum.auth.notifications.RESET_MAX_AGE"),
+]
+
+
+@pytest.mark.parametrize("path, purpose, payload, max_age", LINKS)
+def test_every_emailed_link_refuses_tampered_foreign_and_expired_tokens(
+        mail_app, client, monkeypatch, path, purpose, payload, max_age):
+    alice = make_user("alice", email_verified_at=None)
+    alice.pending_email = "n@example.org"
+    db.session.commit()
+    good = tokens.make(purpose, payload(alice))
+    snapshot = (alice.email, alice.pending_email, alice.password_hash, alice.email_verified_at)
+    foreign = tokens.make("unsubscribe", payload(alice))  # signed, for another purpose
+    tampered = good[:-2] + ("AA" if not good.endswith("AA") else "BB")
+    for token in (foreign, tampered, "a.b.c", "x" * 1001):
+        for method in (client.get, client.post):
+            response = method(path.format(token), data={"password": NEW_PASSWORD,
+                                                          "confirm": NEW_PASSWORD})
+            assert response.status_code == 400, (token[:20], response.status_code)
+    monkeypatch.setattr(max_age, -1)
+    for method in (client.get, client.post):
+        response = method(path.format(good), data={"password": NEW_PASSWORD,
+                                                   "confirm": NEW_PASSWORD})
+        assert response.status_code == 410
+        assert "expired" in response.get_data(as_text=True)
+    user = fresh(User, alice.id)
+    assert (user.email, user.pending_email, user.password_hash, user.email_verified_at) == \
+        snapshot
