@@ -27,7 +27,8 @@ from forum.extensions import db
 
 log = logging.getLogger("forum")
 
-JOB_MODULES = ("forum.mail.delivery", "forum.auth.export", "forum.reminders")
+JOB_MODULES = ("forum.mail.delivery", "forum.auth.accounts", "forum.auth.export",
+               "forum.reminders")
 _PENDING = "forum_jobs_after_commit"
 
 

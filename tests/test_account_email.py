@@ -394,3 +394,124 @@ def test_settings_email_forms_are_rate_limited(limited):
     for _ in range(5):
         client.post("/settings/delete", data={"delete-password": "wrong password!"})
     assert client.post("/settings/delete", data={}).status_code == 429
+
+
+# Registration reveals no address, by any side door ------------------------------------------
+
+def register_form(client, username, email):
+    return client.post("/register", data={"username": username, "email": email,
+                                          "password": DEFAULT_PASSWORD,
+                                          "confirm": DEFAULT_PASSWORD})
+
+
+def test_after_registering_a_taken_or_a_fresh_address_everything_a_stranger_sees_is_the_same(
+        mail_app, client, smtp_server):
+    make_user("alice")
+    answers = {}
+    for name, email in (("fresh1", "new@example.com"), ("taken1", "alice@example.com")):
+        first = register_form(client, name, email)
+        again = register_form(client, name, "other-" + email)  # the name is held either way
+        denied = login(client, name)  # "not active yet", with the resend button, either way
+        token = denied.get_data(as_text=True).split('name="token" value="')[1].split('"')[0]
+        resent = client.post("/activate/resend", data={"token": token})
+        answers[name] = [(r.status_code, r.get_data(as_text=True).replace(token, "T")
+                          .replace(name, "NAME").replace(email, "EMAIL"))
+                         for r in (first, again, denied, resent)]
+    assert answers["fresh1"] == answers["taken1"]
+    assert [status for status, _ in answers["fresh1"]] == [200, 422, 403, 200]
+    run_jobs(mail_app)
+    assert sorted(m["To"] for m in smtp_server.inbox.messages) == [
+        "alice@example.com", "new@example.com", "new@example.com"]  # activation sent twice
+
+
+def test_a_stranger_cannot_flood_an_owner_with_registration_or_reset_emails(
+        mail_app, client, smtp_server):
+    make_user("alice")
+    for n in range(4):
+        register_form(client, f"flood{n}", "alice@example.com")
+        client.post("/reset-password", data={"email": "alice@example.com"})
+    run_jobs(mail_app)
+    subjects = sorted(m["Subject"] for m in smtp_server.inbox.to("alice@example.com"))
+    assert subjects == ["Set a new Forecast Forum password",
+                        "Someone tried to register with your address"]
+
+
+def test_accounts_never_activated_are_purged_after_the_links_life_and_free_their_names(
+        mail_app, client):
+    from datetime import timedelta
+
+    from forum import clock
+    from forum.auth.accounts import purge_unactivated
+
+    make_user("alice")
+    register_form(client, "squatter", "alice@example.com")
+    register_form(client, "patient", "patient@example.com")
+    old = make_user("oldtimer", email_verified_at=None)
+    active = make_user("active")
+    long_ago = clock.now() - timedelta(days=8)
+    for user in db.session.scalars(select(User)):
+        user.joined_at = long_ago
+    db.session.commit()
+    assert purge_unactivated() == 3  # squatter, patient, oldtimer
+    assert {u.username for u in db.session.scalars(select(User))} == {"alice", "active"}
+    assert register_form(client, "squatter", "s@example.com").status_code == 200
+    assert fresh(User, active.id) is not None and old is not None
+
+
+@pytest.mark.parametrize("path, data", [
+    ("/settings/email", {"email-email": "n@example.org", "email-password": DEFAULT_PASSWORD}),
+    ("/settings/email/resend", {}),
+    ("/settings/notifications", {}),
+    ("/settings/export", {}),
+    ("/settings/delete", {"delete-password": DEFAULT_PASSWORD}),
+])
+def test_a_suspended_member_changes_nothing_through_the_new_settings(mail_app, client, path,
+                                                                     data):
+    alice = make_user("alice")
+    login(client, "alice")
+    alice.suspended = True
+    db.session.commit()
+    # 403, or a redirect to log in if suspension has ended the session by then
+    assert client.post(path, data=data).status_code in (302, 403)
+    user = fresh(User, alice.id)
+    assert (user.username, user.email, user.pending_email, user.email_replies) == (
+        "alice", "alice@example.com", None, True)
+    assert db.session.scalar(select(func.count()).select_from(EmailDelivery)) == 0
+
+
+LINKS = [  # (path, token purpose, payload for alice, the max-age setting)
+    ("/activate/{}", "activate", lambda u: {"u": u.id, "e": u.email},
+     "forum.auth.notifications.ACTIVATION_MAX_AGE"),
+    ("/settings/email/confirm/{}", "change-email",
+     lambda u: {"u": u.id, "old": u.email, "new": "n@example.org"},
+     "forum.auth.notifications.EMAIL_CHANGE_MAX_AGE"),
+    ("/reset-password/{}", "reset-password",
+     lambda u: {"u": u.id, "p": tokens.fingerprint(u.password_hash)},
+     "forum.auth.notifications.RESET_MAX_AGE"),
+]
+
+
+@pytest.mark.parametrize("path, purpose, payload, max_age", LINKS)
+def test_every_emailed_link_refuses_tampered_foreign_and_expired_tokens(
+        mail_app, client, monkeypatch, path, purpose, payload, max_age):
+    alice = make_user("alice", email_verified_at=None)
+    alice.pending_email = "n@example.org"
+    db.session.commit()
+    good = tokens.make(purpose, payload(alice))
+    snapshot = (alice.email, alice.pending_email, alice.password_hash, alice.email_verified_at)
+    foreign = tokens.make("unsubscribe", payload(alice))  # signed, for another purpose
+    tampered = good[:-2] + ("AA" if not good.endswith("AA") else "BB")
+    for token in (foreign, tampered, "a.b.c", "x" * 1001):
+        for method in (client.get, client.post):
+            response = method(path.format(token), data={"password": NEW_PASSWORD,
+                                                          "confirm": NEW_PASSWORD})
+            assert response.status_code == 400, (token[:20], response.status_code)
+    monkeypatch.setattr(max_age, -1)
+    for method in (client.get, client.post):
+        response = method(path.format(good), data={"password": NEW_PASSWORD,
+                                                   "confirm": NEW_PASSWORD})
+        assert response.status_code == 410
+        assert "expired" in response.get_data(as_text=True)
+    user = fresh(User, alice.id)
+    assert (user.email, user.pending_email, user.password_hash, user.email_verified_at) == \
+        snapshot

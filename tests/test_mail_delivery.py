@@ -260,3 +260,18 @@ def test_accounts_made_on_the_command_line_are_verified(app, runner):
                                  "--password", "a long enough password", "--role", "admin"])
     assert result.exit_code == 0, result.output
     assert find_user("admin1").is_verified
+
+
+def test_a_kind_with_an_html_template_sends_both_parts(mail_app, smtp_server):
+    from jinja2 import ChoiceLoader, DictLoader
+
+    mail_app.jinja_env.loader = ChoiceLoader([mail_app.jinja_env.loader, DictLoader({
+        "auth/emails/reset_password.html": '<p>Reset: <a href="{{ link }}">here</a></p>'})])
+    queue("reset_password", user=make_user("bob"))
+    db.session.commit()
+    run_jobs(mail_app)
+    [message] = smtp_server.inbox.wait_for(1)
+    assert message.get_content_type() == "multipart/alternative"
+    html = message.get_body(("html",)).get_content()
+    assert '<a href="http' in html and "/reset-password/" in html
+    assert "/reset-password/" in text_of(message)

@@ -43,7 +43,7 @@ def stop(process: subprocess.Popen, sig=signal.SIGINT) -> None:
             process.wait()
 
 
-def wait_until(condition, seconds: float = 30, what: str = "condition") -> None:
+def wait_until(condition, seconds: float = 90, what: str = "condition") -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
@@ -69,7 +69,7 @@ def test_a_worker_killed_with_jobs_queued_loses_nothing_when_it_restarts(
         make_app, migrated_database, tmp_path):
     port = free_port()  # the SMTP server is down at first
     env = {"DATABASE_URL": migrated_database, "JOBS_URL": f"sqlite:///{tmp_path / 'jobs.db'}",
-           "MAIL_URL": f"smtp://127.0.0.1:{port}", "MAIL_RETRY_SECONDS": "5"}
+           "MAIL_URL": f"smtp://127.0.0.1:{port}", "MAIL_RETRY_SECONDS": "8"}
     app = make_app(JOBS_URL=env["JOBS_URL"], MAIL_URL=env["MAIL_URL"])
     log = tmp_path / "worker.log"
     with app.app_context():
@@ -84,15 +84,16 @@ def test_a_worker_killed_with_jobs_queued_loses_nothing_when_it_restarts(
             db.session.commit()
             # Every send fails (SMTP down) and waits for its retry in the queue's schedule;
             # then the worker dies without warning.
-            wait_until(lambda: attempted(6) and statuses() == {"queued": 6},
-                       what="six failed attempts")
+            huey = app.extensions["jobs"].huey  # the same queue file the worker uses
+            wait_until(lambda: attempted(6) and statuses() == {"queued": 6}
+                       and huey.scheduled_count() == 6, what="six retries scheduled")
             worker.kill()
             worker.wait()
             assert statuses() == {"queued": 6}
             server = SmtpServer(port).start()
             try:
                 worker = start_worker(env, log)
-                messages = server.inbox.wait_for(6, seconds=60)
+                messages = server.inbox.wait_for(6, seconds=90)
                 wait_until(lambda: statuses() == {"sent": 6}, what="six sent rows")
                 time.sleep(1)
                 assert len(server.inbox.messages) == 6
@@ -139,7 +140,7 @@ def test_two_workers_on_one_redis_queue_send_every_email_once(make_app, migrated
             for delivery_id in ids:  # every job queued twice more, as a retried enqueue would
                 enqueue("send_emails", [delivery_id])
                 enqueue("send_emails", [delivery_id])
-            server.inbox.wait_for(30, seconds=60)
+            server.inbox.wait_for(30, seconds=90)
             wait_until(lambda: statuses() == {"sent": 30}, what="thirty sent rows")
             time.sleep(2)
             recipients = [m["To"] for m in server.inbox.messages]

@@ -15,6 +15,7 @@ from forum.errors import Invalid
 from forum.extensions import db
 from forum.mail import SWITCHES
 from forum.mail.transport import development_mail_dir
+from forum.permissions import ensure_can_write
 
 log = logging.getLogger("forum")
 
@@ -61,6 +62,7 @@ def account_forms(forms: dict) -> dict:
 @login_required
 @limits.account_email
 def change_email():
+    ensure_can_write(current_user)  # a suspended member changes nothing
     form = EmailChangeForm(prefix="email")
     if form.validate_on_submit():
         try:
@@ -83,6 +85,7 @@ def change_email():
 @login_required
 @limits.account_email
 def resend_email_change():
+    ensure_can_write(current_user)  # a suspended member changes nothing
     if ButtonForm().validate_on_submit() and accounts.resend_email_change(current_user):
         db.session.commit()
         flash(f"We sent the link to {current_user.pending_email} again.", "success")
@@ -95,6 +98,7 @@ def resend_email_change():
 @login_required
 @limits.account_settings
 def notification_settings():
+    ensure_can_write(current_user)  # a suspended member changes nothing
     form = NotificationsForm(prefix="notify")
     if not form.validate_on_submit():
         return settings_page(422, notifications_form=form)
@@ -109,6 +113,7 @@ def notification_settings():
 @login_required
 @limits.account_delete
 def delete_account():
+    ensure_can_write(current_user)  # a suspended member changes nothing
     form = DeleteForm(prefix="delete")
     if form.validate_on_submit():
         try:

@@ -4,9 +4,12 @@ and sent by the worker after the commit."""
 
 import logging
 import secrets
+from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
+from huey import crontab
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from forum import clock, tokens
 from forum.auth import notifications
@@ -15,11 +18,24 @@ from forum.auth.services import (
     MAX_PASSWORD,
     MIN_PASSWORD,
     email_taken,
+    find_user,
+    normalize_username,
+    register_user,
+    username_errors,
     username_key,
 )
 from forum.errors import Invalid
 from forum.extensions import db
-from forum.models import ApiToken, LoginSession, Notification, User
+from forum.jobs import job
+from forum.models import (
+    ApiToken,
+    Comment,
+    Forecast,
+    LoginSession,
+    Notification,
+    Prediction,
+    User,
+)
 from forum.tokens import TokenError
 
 log = logging.getLogger("forum")
@@ -48,7 +64,64 @@ def clean_email(raw: str, field: str = "email") -> str:
         raise Invalid({field: ["That doesn't look like an email address."]}) from None
 
 
-# --- activation ---------------------------------------------------------------------------
+# --- registration and activation ----------------------------------------------------------
+
+def register(username: str, email: str, password: str) -> User:
+    """A registration that reveals no address (SPEC.md §9). A new address gets an account
+    awaiting its activation link. An address that has an account gets the same visible
+    effect: the name is held by an account with no address (it can never be activated, and
+    is purged with the other unactivated ones), and the address's owner is emailed instead.
+    Either way the name is taken from now on and logging in with it says "not active yet",
+    so nothing a stranger can observe tells the two apart."""
+    owner = user_by_email(email)
+    if owner is None:
+        try:
+            user = register_user(username, email, password)
+        except Invalid:
+            db.session.rollback()
+            if find_user(username) is not None or user_by_email(email) is None:
+                raise
+            owner = user_by_email(email)  # another registration took the address meanwhile
+        else:
+            notifications.send_activation(user)
+            return user
+    user = _hold_name(username, password)
+    if not owner.is_deleted:
+        notifications.send_address_taken(owner)
+    return user
+
+
+def _hold_name(username: str, password: str) -> User:
+    username = normalize_username(username)
+    if problems := username_errors(username):
+        raise Invalid({"username": problems})
+    if find_user(username):
+        raise Invalid({"username": ["That username is taken."]})
+    user = User(username=username, username_key=username_key(username), email=None)
+    user.set_password(password)  # as long as a real registration takes
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Invalid({"username": ["That username is taken."]}) from None
+    return user
+
+
+@job("purge_unactivated", schedule=crontab(hour="3", minute="30"))
+def purge_unactivated() -> int:
+    """Delete accounts never activated within the activation link's life, freeing their
+    names (they never logged in, so they own nothing)."""
+    cutoff = clock.now() - timedelta(seconds=notifications.ACTIVATION_MAX_AGE)
+    owns = [select(model.id).where(column == User.id).exists() for model, column in (
+        (Prediction, Prediction.author_id), (Forecast, Forecast.user_id),
+        (Comment, Comment.author_id))]
+    removed = db.session.execute(delete(User).where(
+        User.email_verified_at.is_(None), User.deleted_at.is_(None), User.joined_at < cutoff,
+        *[~owned for owned in owns])).rowcount
+    db.session.commit()
+    return removed
+
 
 def activate(token: str) -> User:
     """Mark the address verified; 410 when the link was used already or the address changed."""

@@ -25,6 +25,7 @@ from forum.models import (
     User,
     Vote,
 )
+from forum.permissions import ensure_can_write
 
 KEEP_FOR = timedelta(days=1)
 
@@ -108,6 +109,7 @@ def _export_ready(delivery, user):
 def request_export():
     from forum.auth.account import ButtonForm
 
+    ensure_can_write(current_user)
     if not ButtonForm().validate_on_submit():
         abort(400)
     export = DataExport(user_id=current_user.id, expires_at=clock.now() + KEEP_FOR)

@@ -3,7 +3,7 @@
 These are account mail, sent whatever the member's notification switches say: activation,
 "your address is already registered", password reset and an address change."""
 
-from forum import tokens
+from forum import clock, tokens
 from forum.mail import email_kind, queue
 from forum.mail.links import external_url
 from forum.models import User
@@ -30,12 +30,21 @@ def send_activation(user: User) -> int | None:
     return queue("activate", user=user)
 
 
+def _bucket(minutes: int) -> str:
+    """The current slice of time, for dedupe keys that cap how often a stranger's requests
+    can email one address."""
+    now = clock.now()
+    return f"{now:%Y%m%d}-{(now.hour * 60 + now.minute) // minutes}"
+
+
 def send_address_taken(owner: User) -> int | None:
-    return queue("address_taken", user=owner)
+    return queue("address_taken", user=owner,
+                 dedupe_key=f"address_taken:{owner.id}:{_bucket(60)}")  # at most one an hour
 
 
 def send_reset(user: User) -> int | None:
-    return queue("reset_password", user=user)
+    return queue("reset_password", user=user,
+                 dedupe_key=f"reset_password:{user.id}:{_bucket(5)}")  # one per 5 minutes
 
 
 def send_email_change(user: User, new_email: str) -> None:

@@ -8,11 +8,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from forum import limits
-from forum.auth import accounts, bp, notifications, services
+from forum.auth import accounts, bp, services
 from forum.auth.forms import PasswordForm, ProfileForm, RegisterForm, read_login_form
 from forum.errors import Invalid
 from forum.extensions import db, login_manager
-from forum.models import ApiToken, User
+from forum.models import ApiToken
 
 log = logging.getLogger("forum")
 
@@ -88,29 +88,15 @@ def register():
         return redirect(url_for("articles.home"))
     form = RegisterForm()
     if form.validate_on_submit():
-        # A taken address gets exactly the answer a new one gets, and its owner an email
-        # (SPEC.md §9): the form reveals no address. The password is hashed either way, so
-        # both answers take as long.
-        owner = accounts.user_by_email(form.email.data)
-        if owner is not None:
-            User().set_password(form.password.data)
-            if not owner.is_deleted:
-                notifications.send_address_taken(owner)
-            db.session.commit()
-            log.info("registration with a registered address: ip=%s", request.remote_addr)
-            return check_email_page("activation")
         try:
-            user = services.register_user(form.username.data, form.email.data, form.password.data)
+            accounts.register(form.username.data, form.email.data, form.password.data)
         except Invalid as error:
             db.session.rollback()
-            if services.find_user(form.username.data) is None and \
-                    accounts.user_by_email(form.email.data) is not None:
-                return check_email_page("activation")  # another registration won the race
             apply_field_errors(form, error)
         else:
-            notifications.send_activation(user)
             db.session.commit()
-            log.info("registered: user=%s ip=%s", user.username, request.remote_addr)
+            log.info("registered: user=%s ip=%s", services.normalize_username(
+                form.username.data), request.remote_addr)
             return check_email_page("activation")
     status = 422 if form.errors else 200
     return render_template("auth/register.html", form=form), status

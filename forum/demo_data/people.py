@@ -102,6 +102,7 @@ def plan_users(rng: random.Random, count: int, start: int, seed: int, first_id: 
             "email": f"{names[index].lower()}@example.com", "password_hash": hashed,
             "role": roles[index], "bio": rng.choice(phrases.BIOS) if rng.random() < 0.3 else "",
             "suspended": suspended, "joined_at": from_micros(joined[index]),
+            "email_verified_at": from_micros(joined[index]),  # demo members can log in
         })
     by_activity = [id_of[i] for i in range(2, count)]
     rng.shuffle(by_activity)

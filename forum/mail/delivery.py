@@ -157,7 +157,6 @@ def send_emails(ids: list[int]) -> None:
     from forum.mail.transport import file_name, open_transport
 
     transport = open_transport()
-    retries = []
     try:
         for delivery_id in ids:
             if not _claim(delivery_id):
@@ -185,16 +184,14 @@ def send_emails(ids: list[int]) -> None:
                 _finish(delivery_id, status="failed" if final else "queued",
                         last_error=repr(error)[:2000],
                         next_attempt_at=clock.now() + timedelta(seconds=delay))
-                if not final:
-                    retries.append((delivery_id, delay))
+                if not final:  # the sweep re-queues it should this process die right here
+                    enqueue("send_emails", [delivery_id], delay=delay)
                 continue
             _finish(delivery_id, status="sent", sent_at=clock.now(), last_error="")
             log.info("email %s (%s) sent via %s", delivery_id, kind, where)
     finally:
         transport.close()
         db.session.rollback()
-    for delivery_id, delay in retries:
-        enqueue("send_emails", [delivery_id], delay=delay)
 
 
 @job("sweep_emails", schedule=crontab(minute="*"))

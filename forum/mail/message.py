@@ -6,6 +6,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
 from flask import current_app
+from jinja2 import TemplateNotFound
 
 from forum import clock
 
@@ -42,11 +43,11 @@ def render(template_name: str, **context) -> tuple[str, str, str | None]:
     template = env.get_template(template_name)
     subject = "".join(template.blocks["subject"](template.new_context(context))).strip()
     text = template.render(context)
-    html = None
-    html_name = template_name.rsplit(".", 1)[0] + ".html"
-    if html_name in env.list_templates(filter_func=lambda name: name == html_name):
-        html = env.get_template(html_name).render(context)
-    return subject, text, html
+    try:
+        html_template = env.get_template(template_name.rsplit(".", 1)[0] + ".html")
+    except TemplateNotFound:
+        return subject, text, None
+    return subject, text, html_template.render(context)
 
 
 def address_of(email: str, name: str | None = None) -> str:
