@@ -8,6 +8,7 @@ import pytest
 from werkzeug.routing import AnyConverter, IntegerConverter
 
 from forum.limits import DEFAULT_RATE_LIMITS
+from forum.params import IdConverter
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 WRONG = {"username": "alice", "password": "not the password"}
@@ -115,7 +116,7 @@ def example_url(app, rule) -> str:
     """The rule's URL with a value of the right kind for each part (1 for ids)."""
     values = {}
     for name, converter in rule._converters.items():  # Werkzeug keeps them on the rule only
-        if isinstance(converter, IntegerConverter):
+        if isinstance(converter, IntegerConverter | IdConverter):
             values[name] = 1
         elif isinstance(converter, AnyConverter):
             values[name] = min(converter.items)

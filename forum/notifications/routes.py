@@ -26,8 +26,9 @@ def show_notification(notification_id: int):
                                                                    notification_id)))
 
 
-@bp.post("/notifications/<int(max=2147483647):notification_id>")
+@bp.post("/notifications/<id:notification_id>")
 @login_required
+@limits.notifications
 def open_notification(notification_id: int):
     """Follow a notification (the inbox's button) to what it is about, marking it read."""
     notification = services.mark_opened(current_user, notification_id)

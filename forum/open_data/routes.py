@@ -47,7 +47,7 @@ def dataset(slug: str):
     return response
 
 
-@bp.get("/predictions/<int(max=2147483647):prediction_id>/forecasts.csv")
+@bp.get("/predictions/<id:prediction_id>/forecasts.csv")
 def prediction_forecasts(prediction_id: int):
     """Every forecast ever made on one prediction, oldest first, as forecasts.csv's rows."""
     moderator = current_user.is_authenticated and current_user.is_moderator
