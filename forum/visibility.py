@@ -13,9 +13,8 @@ from sqlalchemy.orm import joinedload
 from forum.errors import NotFound
 from forum.extensions import db
 from forum.models import Comment, Notification, Prediction, Resolution
+from forum.params import MAX_ID
 from forum.permissions import may_see_hidden
-
-MAX_ID = 2**31 - 1  # the largest id an integer column holds; larger ones exist nowhere
 
 
 def shown_to(viewer):

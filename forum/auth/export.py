@@ -25,6 +25,7 @@ from forum.models import (
     User,
     Vote,
 )
+from forum.params import MAX_ID
 from forum.permissions import ensure_can_write
 
 KEEP_FOR = timedelta(days=1)
@@ -126,7 +127,7 @@ def request_export():
 @login_required
 @limits.data_download
 def download_export(export_id: int):
-    export = db.session.get(DataExport, export_id) if export_id < 2**31 else None
+    export = db.session.get(DataExport, export_id) if export_id <= MAX_ID else None
     if export is None or export.user_id != current_user.id or export.content is None \
             or export.expires_at <= clock.now():
         abort(404)
