@@ -14,15 +14,13 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
-from flask import current_app, has_request_context, url_for
-
 import forum
 from forum.dataset_files import CSV_FILES, csv_chunks, format_time
 from forum.open_data.tables import DatasetVersion, Snapshot
+from forum.site import absolute_url
 
 LICENSE = {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
            "title": "Creative Commons Attribution 4.0 International"}
-DEVELOPMENT_SITE_URL = "http://127.0.0.1:5000"
 SCORER_FILES = ("scoring.py", "dataset_files.py")
 _SCORER_PACKAGE = ('"""Forecast Forum\'s scorer, copied into an open dataset: run\n'
                    '`python -m forum.scoring .` in the dataset\'s folder (standard library '
@@ -96,17 +94,6 @@ class DatasetLinks:
     board: str
     dataset: str
     rules: str
-
-
-def absolute_url(endpoint: str, **values) -> str:
-    """An absolute link: from SITE_URL when it is configured (SPEC.md §5), else from the
-    request's own address, else the development address (a command outside any request)."""
-    base = current_app.config.get("SITE_URL")
-    if not base and has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    base = (base or DEVELOPMENT_SITE_URL).rstrip("/")
-    with current_app.test_request_context(base_url=base):
-        return url_for(endpoint, _external=True, **values)
 
 
 def dataset_links(article) -> DatasetLinks:

@@ -10,13 +10,14 @@ from flask_login import current_user
 from werkzeug.http import is_resource_modified
 
 from forum import clock
-from forum.board.queries import get_article, get_prediction
+from forum.board.queries import get_article
 from forum.dataset_files import FORECAST_COLUMNS, csv_chunks
 from forum.extensions import db
 from forum.open_data import bp
 from forum.open_data.package import code_version, dataset_links, package_files
 from forum.open_data.tables import Snapshot
 from forum.open_data.zipstream import zip_chunks
+from forum.visibility import load_prediction
 
 
 @bp.get("/articles/<slug>/dataset.zip")
@@ -50,8 +51,7 @@ def dataset(slug: str):
 @bp.get("/predictions/<id:prediction_id>/forecasts.csv")
 def prediction_forecasts(prediction_id: int):
     """Every forecast ever made on one prediction, oldest first, as forecasts.csv's rows."""
-    moderator = current_user.is_authenticated and current_user.is_moderator
-    prediction = get_prediction(prediction_id, include_hidden=moderator)
+    prediction = load_prediction(prediction_id, current_user)
     snapshot = Snapshot(db.engine)
     chunks = csv_chunks(FORECAST_COLUMNS, snapshot.forecasts(prediction_id=prediction.id))
     response = Response(_closing(chunks, snapshot), mimetype="text/csv",
