@@ -13,7 +13,6 @@ from forum.auth import bp
 from forum.extensions import db
 from forum.jobs import after_commit, job
 from forum.mail import email_kind, queue
-from forum.mail.links import external_url
 from forum.models import (
     Comment,
     DataExport,
@@ -27,6 +26,7 @@ from forum.models import (
 )
 from forum.params import MAX_ID
 from forum.permissions import ensure_can_write
+from forum.site import absolute_url
 
 KEEP_FOR = timedelta(days=1)
 
@@ -101,7 +101,7 @@ def build_export(export_id: int) -> None:
 
 @email_kind("export_ready", "auth/emails/export_ready.txt")
 def _export_ready(delivery, user):
-    return {"link": external_url("auth.settings", _anchor="data")}
+    return {"link": absolute_url("auth.settings", _anchor="data")}
 
 
 @bp.post("/settings/export")

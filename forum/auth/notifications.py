@@ -5,8 +5,8 @@ These are account mail, sent whatever the member's notification switches say: ac
 
 from forum import clock, tokens
 from forum.mail import email_kind, queue
-from forum.mail.links import external_url
 from forum.models import User
+from forum.site import absolute_url
 
 ACTIVATION_MAX_AGE = 7 * 24 * 3600
 RESET_MAX_AGE = 3600  # one hour (SPEC.md §9)
@@ -57,19 +57,19 @@ def send_email_change(user: User, new_email: str) -> None:
 def _activate(delivery, user):
     if user is None or user.is_verified:
         return None
-    return {"link": external_url("auth.activate", token=activation_token(user))}
+    return {"link": absolute_url("auth.activate", token=activation_token(user))}
 
 
 @email_kind("address_taken", "auth/emails/address_taken.txt")
 def _address_taken(delivery, user):
-    return {"login_link": external_url("auth.login"),
-            "reset_link": external_url("auth.reset_request")}
+    return {"login_link": absolute_url("auth.login"),
+            "reset_link": absolute_url("auth.reset_request")}
 
 
 @email_kind("reset_password", "auth/emails/reset_password.txt")
 def _reset_password(delivery, user):
     # Made when the email is sent, so the hour starts then.
-    return {"link": external_url("auth.reset_password", token=reset_token(user))}
+    return {"link": absolute_url("auth.reset_password", token=reset_token(user))}
 
 
 @email_kind("confirm_email", "auth/emails/confirm_email.txt")
@@ -78,10 +78,10 @@ def _confirm_email(delivery, user):
     if user is None or user.pending_email != new_email:
         return None  # a later request replaced it, or it was confirmed already
     return {"new_email": new_email,
-            "link": external_url("auth.confirm_email", token=email_change_token(user, new_email))}
+            "link": absolute_url("auth.confirm_email", token=email_change_token(user, new_email))}
 
 
 @email_kind("email_change_requested", "auth/emails/email_change_requested.txt")
 def _email_change_requested(delivery, user):
     return {"new_email": delivery.params.get("new", ""),
-            "reset_link": external_url("auth.reset_request")}
+            "reset_link": absolute_url("auth.reset_request")}

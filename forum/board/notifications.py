@@ -12,9 +12,9 @@ from forum import clock
 from forum.extensions import db
 from forum.lifecycle import OPEN
 from forum.mail import email_kind, queue_many
-from forum.mail.links import external_url
 from forum.models import Comment, Forecast, Prediction, User
 from forum.scoring import scheduled_close
+from forum.site import absolute_url
 
 CLOSING_WINDOW = timedelta(hours=48)
 
@@ -62,7 +62,7 @@ def _closing_reminder(delivery, user):
             "days_old": max((now - clock.as_utc(latest.created_at)).days, 0),
             "hours_left": max(int((closes - now).total_seconds() // 3600), 0),
             "closes": closes,
-            "link": external_url("board.show", prediction_id=prediction.id)}
+            "link": absolute_url("board.show", prediction_id=prediction.id)}
 
 
 # The daily digest of activity on a member's own predictions ----------------------------------
@@ -116,5 +116,5 @@ def _daily_digest(delivery, user):
         .group_by(Comment.prediction_id)).all())
     items = [{"prediction": p, "forecasters": forecasts.get(p.id, 0),
               "comments": comments.get(p.id, 0),
-              "link": external_url("board.show", prediction_id=p.id)} for p in predictions]
+              "link": absolute_url("board.show", prediction_id=p.id)} for p in predictions]
     return {"items": items}

@@ -3,8 +3,8 @@ switched reply emails off). In-app notices are made in services.py, as before.""
 
 from forum.extensions import db
 from forum.mail import email_kind, queue
-from forum.mail.links import external_url
 from forum.models import Comment, User
+from forum.site import absolute_url
 
 EXCERPT = 1000
 
@@ -31,5 +31,5 @@ def _reply(delivery, user):
         return None
     body = comment.body if len(comment.body) <= EXCERPT else comment.body[:EXCERPT] + "…"
     return {"comment": comment, "author": comment.author.username, "prediction": prediction,
-            "body": body, "link": external_url("board.show", prediction_id=prediction.id,
+            "body": body, "link": absolute_url("board.show", prediction_id=prediction.id,
                                                _anchor=f"comment-{comment.id}")}

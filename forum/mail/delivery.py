@@ -22,6 +22,7 @@ from forum import clock
 from forum.extensions import db
 from forum.jobs import after_commit, enqueue, job
 from forum.models import EmailDelivery, User
+from forum.site import absolute_url
 
 log = logging.getLogger("forum")
 
@@ -117,7 +118,6 @@ def compose(delivery: EmailDelivery):
     """The message for a delivery, or None when it should not be sent (the kind is switched
     off, the account is gone, or what it was about no longer exists)."""
     from forum.mail import KINDS
-    from forum.mail.links import external_url, site_url
     from forum.mail.message import build_message, render
 
     kind = KINDS.get(delivery.kind)
@@ -136,9 +136,9 @@ def compose(delivery: EmailDelivery):
     if kind.switch:
         from forum import tokens
 
-        unsubscribe_url = external_url("auth.unsubscribe", token=tokens.make(
+        unsubscribe_url = absolute_url("auth.unsubscribe", token=tokens.make(
             "unsubscribe", {"u": user.id, "k": kind.switch}))
-    subject, text, html = render(kind.template, user=user, site_url=site_url(),
+    subject, text, html = render(kind.template, user=user, site_url=current_app.config["SITE_URL"],
                                  unsubscribe_url=unsubscribe_url, **context)
     return build_message(address, subject, text, html, unsubscribe_url)
 

@@ -6,8 +6,8 @@ from sqlalchemy import and_, func, or_, select
 
 from forum.extensions import db
 from forum.mail import email_kind, queue_many
-from forum.mail.links import external_url
 from forum.models import Forecast, Prediction, Resolution, Score, User
+from forum.site import absolute_url
 
 
 def resolution_emails(prediction: Prediction, resolution: Resolution) -> int:
@@ -34,7 +34,7 @@ def _resolution(delivery, user):
             "outcome": resolution.outcome,
             "verdict": ("it is annulled, so it is not scored." if resolution.outcome == "annulled"
                         else f"it resolved {resolution.outcome.upper()}."),
-            "link": external_url("board.show", prediction_id=prediction.id,
+            "link": absolute_url("board.show", prediction_id=prediction.id,
                                  _anchor="resolution")}
 
 
@@ -70,6 +70,6 @@ def _moderator_digest(delivery, user):
     if not waiting:
         return None
     total = db.session.scalar(select(func.count(Prediction.id)).where(_waiting(today)))
-    return {"items": [{"prediction": p, "link": external_url("board.show", prediction_id=p.id)}
+    return {"items": [{"prediction": p, "link": absolute_url("board.show", prediction_id=p.id)}
                       for p in waiting], "total": total,
-            "queue_link": external_url("moderation.queue")}
+            "queue_link": absolute_url("moderation.queue")}
