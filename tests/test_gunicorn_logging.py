@@ -1,7 +1,7 @@
 """Security events reach the log under gunicorn (issue 10, item 11).
 
 The real app under a real gunicorn (as `make run` serves it, CSRF on), driven over HTTP:
-registration, a password change, a failed and a good login and a token grant each write one
+registration, activation, a password change, a failed and a good login and a token grant each write one
 INFO line with the user and the IP to gunicorn's error log, and no password or token does.
 """
 
@@ -15,12 +15,17 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from sqlalchemy import select
 
+from forum.auth.notifications import activation_token
+from forum.extensions import db
+from forum.models import User
 from tests.servers import GUNICORN, ROOT, free_port, wait_until_serving
 
 FIRST_PASSWORD = "first-Secret-4821"
 SECOND_PASSWORD = "second-Secret-9377"
 WRONG_PASSWORD = "wrong-Secret-5555"
+SERVER_SECRET_KEY = "logging-test-key"
 
 
 class Browser:
@@ -57,7 +62,7 @@ def gunicorn_log(app, tmp_path):
     error log in a file; yield the base URL and a function that stops it and reads the log."""
     log_path = tmp_path / "gunicorn.log"
     port = free_port()
-    env = {**os.environ, "SECRET_KEY": "logging-test-key", "FORUM_ENV": "development",
+    env = {**os.environ, "SECRET_KEY": SERVER_SECRET_KEY, "FORUM_ENV": "development",
            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "RATELIMIT_ENABLED": "false",
            "SITE_URL": f"http://127.0.0.1:{port}"}
     with open(log_path, "wb") as log_file:
@@ -80,12 +85,16 @@ def gunicorn_log(app, tmp_path):
             process.wait()
 
 
-def test_security_events_are_logged_under_gunicorn_without_secrets(gunicorn_log):
+def test_security_events_are_logged_under_gunicorn_without_secrets(app, gunicorn_log):
     base, stop_and_read = gunicorn_log
     member = Browser(base)
     assert member.submit("/register", {"username": "logtester", "email": "log@example.org",
                                        "password": FIRST_PASSWORD,
-                                       "confirm": FIRST_PASSWORD}) == 302
+                                       "confirm": FIRST_PASSWORD}) == 200
+    app.config["SECRET_KEY"] = SERVER_SECRET_KEY  # the link the server's worker would email
+    user = db.session.scalar(select(User).filter_by(username="logtester"))
+    assert member.submit(f"/activate/{activation_token(user)}", {}) == 302
+    assert member.submit("/login", {"username": "logtester", "password": FIRST_PASSWORD}) == 302
     assert member.submit("/settings", {"password-current_password": FIRST_PASSWORD,
                                        "password-new_password": SECOND_PASSWORD,
                                        "password-confirm": SECOND_PASSWORD,
@@ -105,6 +114,7 @@ def test_security_events_are_logged_under_gunicorn_without_secrets(gunicorn_log)
     log = stop_and_read()
     lines = log.splitlines()
     for event in ("registered: user=logtester ip=127.0.0.1",
+                  "activated: user=logtester ip=127.0.0.1",
                   "password changed: user=logtester ip=127.0.0.1",
                   "login failed: username='logtester' ip=127.0.0.1",
                   "token issued: user=logtester ip=127.0.0.1"):
@@ -112,6 +122,6 @@ def test_security_events_are_logged_under_gunicorn_without_secrets(gunicorn_log)
         assert len(matching) == 1, (event, log)  # one line each, not repeated by a parent
         assert "[INFO]" in matching[0] or "[WARNING]" in matching[0]
     logins = [line for line in lines if "login: user=logtester ip=127.0.0.1" in line]
-    assert len(logins) == 2, log  # registration logs in; then the login form
+    assert len(logins) == 2, log  # after activation, and the stranger's good try
     for secret in (FIRST_PASSWORD, SECOND_PASSWORD, WRONG_PASSWORD, token):
         assert secret not in log
