@@ -4,6 +4,7 @@ PYTHON ?= python3
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 WORKERS ?= 2
+TEST_WORKERS ?= auto
 # gunicorn restarts a worker silent this long: longer than every wait inside the app (a
 # PostgreSQL statement 10 s, a connection 3 s, SQLite's lock 30 s), which answer with the
 # 503 page first; only a worker stuck elsewhere is cut off.
@@ -39,8 +40,10 @@ dev: install
 	$(BIN)/forum seed
 	$(BIN)/forum run --debug --host $(HOST) --port $(PORT)
 
+# One pytest worker per core (pytest-xdist); each worker makes its own database, so runs and
+# workers never see each other's data. `make test TEST_WORKERS=0` runs in one process.
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
