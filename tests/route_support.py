@@ -8,6 +8,18 @@ from werkzeug.routing.converters import AnyConverter
 from forum.extensions import db
 
 SKIPPED_ENDPOINTS = {"static"}
+NOT_A_TOKEN = "not-a-real-token"
+
+
+def link_tokens(user) -> list[str]:
+    """A valid token of every kind an email links to (each route refuses the other kinds'),
+    for the user, and one that is nobody's: values for a walk's `<token>` arguments."""
+    from forum import tokens
+    from forum.auth.notifications import activation_token, email_change_token, reset_token
+
+    return [activation_token(user), reset_token(user),
+            email_change_token(user, f"new-{user.id}@example.org"),
+            tokens.make("unsubscribe", {"u": user.id, "k": "email_replies"}), NOT_A_TOKEN]
 
 
 def concrete_paths(app, methods: set[str], values) -> list[tuple[str, str, str]]:

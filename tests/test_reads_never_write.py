@@ -11,7 +11,13 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.models import Notification
 from tests.moderation_support import bearer, fast_passwords, login  # noqa: F401
-from tests.route_support import build_site, changed_tables, concrete_paths, table_snapshot
+from tests.route_support import (
+    build_site,
+    changed_tables,
+    concrete_paths,
+    link_tokens,
+    table_snapshot,
+)
 
 VIEWERS = ("anonymous", "reader", "author", "mod", "suspended")
 
@@ -38,6 +44,8 @@ def every_value(site):
             "user_id": [site["author"].id],
             "flag_id": [site["flag"].id],
             "token_id": [site["token_id"]],
+            "token": link_tokens(site["reader"]),
+            "export_id": [1],
         }[name]
 
     return values

@@ -14,7 +14,13 @@ from forum.models import ApiToken, LoginSession, Notification, User
 from forum.moderation.services import set_suspended
 from tests.factories import DEFAULT_PASSWORD, make_comment, make_prediction, make_user
 from tests.moderation_support import bearer, fast_passwords, login  # noqa: F401
-from tests.route_support import build_site, changed_tables, concrete_paths, table_snapshot
+from tests.route_support import (
+    build_site,
+    changed_tables,
+    concrete_paths,
+    link_tokens,
+    table_snapshot,
+)
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 REASON = "Posting the same link in every thread"
@@ -59,6 +65,8 @@ def write_values(site):
             "user_id": [site["author"].id, banned.id],
             "flag_id": [site["flag"].id],
             "token_id": [token],
+            "token": link_tokens(banned),
+            "export_id": [1],
             "username": [banned.username],
         }[name]
 

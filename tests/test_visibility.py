@@ -6,6 +6,8 @@ about it; it is absent from the board, search, feeds, profiles and leaderboards.
 below take every rule of the app's URL map, so a route added later is covered too."""
 
 import html
+import io
+import zipfile
 
 import pytest
 from sqlalchemy import func, select
@@ -14,6 +16,7 @@ from forum.extensions import db
 from forum.models import Comment, Flag, Forecast, Notification, Vote
 from tests.moderation_support import bearer, fast_passwords, login  # noqa: F401
 from tests.route_support import (
+    NOT_A_TOKEN,
     SECRETS,
     build_site,
     changed_tables,
@@ -48,6 +51,8 @@ def hidden_values(site):
             "user_id": [site["author"].id],
             "flag_id": [site["flag"].id],
             "token_id": [site["token_id"]],
+            "token": [NOT_A_TOKEN],
+            "export_id": [1],
         }[name]
 
     return values
@@ -61,8 +66,17 @@ def become(client, site, viewer: str) -> dict:
     return bearer(site[viewer])
 
 
+def response_text(response) -> str:
+    """What a response shows, as text; a zip (the open dataset) as the text of its files."""
+    data = response.get_data()
+    if response.mimetype == "application/zip":
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "\n".join(archive.read(name).decode() for name in archive.namelist())
+    return data.decode()
+
+
 def shows_no_secret(response) -> None:
-    body = html.unescape(response.get_data(as_text=True))
+    body = html.unescape(response_text(response))
     leaked = [secret for secret in SECRETS if secret in body]
     assert not leaked, f"{response.request.path} showed {leaked}"
 

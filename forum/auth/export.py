@@ -123,7 +123,7 @@ def request_export():
     return redirect(url_for("auth.settings") + "#data")
 
 
-@bp.get("/settings/export/<int:export_id>.json")
+@bp.get("/settings/export/<id:export_id>.json")
 @login_required
 @limits.data_download
 def download_export(export_id: int):
