@@ -3,6 +3,7 @@ TEST_DATABASE_URL names a server), migrated once with Alembic, emptied after eve
 
 import contextvars
 import os
+import uuid
 from contextlib import contextmanager
 
 import flask_migrate
@@ -16,6 +17,7 @@ from forum.app import create_app
 from forum.extensions import db
 from tests.databases import temporary_postgres_database
 from tests.factories import DEFAULT_PASSWORD, make_article, make_user
+from tests.servers import TEST_REDIS_URL, reachable_redis
 
 
 def _postgres_server() -> str | None:
@@ -164,3 +166,15 @@ def counting_queries():
 @pytest.fixture
 def count_queries(app):
     return counting_queries
+
+
+
+@pytest.fixture
+def redis_rate_limits():
+    """(URL, key prefix) for rate-limit counters in the test Redis; the keys go after."""
+    client = reachable_redis(TEST_REDIS_URL)
+    prefix = f"forum-test-{uuid.uuid4().hex[:10]}"
+    yield TEST_REDIS_URL, prefix
+    for key in client.scan_iter(f"*{prefix}*"):
+        client.delete(key)
+    client.close()

@@ -10,6 +10,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 
@@ -64,3 +66,21 @@ def gunicorn_servers(count: int, env: dict, workers: int = 1):
                 process.wait()
             if process.stderr:
                 process.stderr.close()
+
+
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def reachable_redis(url: str):
+    """A client of the Redis at `url`; the test is skipped when it is down, except in CI,
+    where Redis runs and its tests must."""
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        client.close()
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"Redis is not reachable at {url}")
+    return client

@@ -4,8 +4,6 @@ it in any field with a 422 naming the field (400 in a key), stores nothing, and 
 (issue 10, item 6). json.dumps would escape it, so these tests write the JSON by hand."""
 
 import json
-import os
-import uuid
 
 import pytest
 from sqlalchemy import func, select
@@ -128,28 +126,10 @@ def test_a_pair_of_surrogates_is_a_character_and_is_kept(client, world):
     assert response.get_json()["body"] == "A fine point \U0001f600"
 
 
-@pytest.fixture
-def redis_storage():
-    redis = pytest.importorskip("redis")
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-    client = redis.Redis.from_url(url)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"Redis is not reachable at {url}")
-    prefix = f"forum-test-{uuid.uuid4().hex[:10]}"
-    yield url, prefix
-    for key in client.scan_iter(f"*{prefix}*"):
-        client.delete(key)
-    client.close()
-
-
-def test_a_lone_surrogate_username_counts_against_a_redis_login_limit(make_app, redis_storage):
+def test_a_lone_surrogate_username_counts_against_a_redis_login_limit(make_app, redis_rate_limits):
     """The per-account limit keys Redis by the name a token request gives: a name Redis can't
     encode gets the answer every bad name gets, not a 500 from the limiter."""
-    url, prefix = redis_storage
+    url, prefix = redis_rate_limits
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=url,
                    RATELIMIT_KEY_PREFIX=prefix)
     with app.app_context():

@@ -4,7 +4,6 @@ SQLite file in the instance folder, and Redis when several machines serve."""
 
 import http.cookiejar
 import json
-import os
 import re
 import urllib.error
 import urllib.parse
@@ -15,25 +14,6 @@ import pytest
 
 from tests.factories import DEFAULT_PASSWORD, make_article, make_prediction, make_user
 from tests.servers import gunicorn_servers
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-@pytest.fixture
-def redis_url():
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-    prefix = f"forum-test-{uuid.uuid4().hex[:10]}"
-    yield REDIS_URL, prefix
-    for key in client.scan_iter(f"*{prefix}*"):
-        client.delete(key)
-    client.close()
 
 
 def post_json(url: str, body: dict, token: str | None = None) -> int:
@@ -117,9 +97,9 @@ def test_the_default_store_holds_the_forecast_limit_across_workers(app, default_
 
 @pytest.mark.slow
 def test_login_limit_holds_across_two_app_processes_sharing_redis(app, migrated_database,
-                                                                   redis_url):
+                                                                   redis_rate_limits):
     make_user("alice")
-    url, prefix = redis_url
+    url, prefix = redis_rate_limits
     env = {"DATABASE_URL": migrated_database, "RATELIMIT_ENABLED": "true",
            "RATELIMIT_STORAGE_URI": url, "RATELIMIT_KEY_PREFIX": prefix}
     wrong = {"username": "alice", "password": "not the password"}

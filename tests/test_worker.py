@@ -18,7 +18,7 @@ from forum.mail import queue
 from forum.models import EmailDelivery
 from tests.factories import make_user
 from tests.mail_support import SmtpServer
-from tests.servers import ROOT, free_port
+from tests.servers import ROOT, TEST_REDIS_URL, free_port, reachable_redis
 
 JOBS_REDIS_DB = 5  # this suite's own Redis database, apart from the rate-limit tests'
 
@@ -108,16 +108,8 @@ def test_a_worker_killed_with_jobs_queued_loses_nothing_when_it_restarts(
 
 @pytest.fixture
 def redis_jobs_url():
-    redis = pytest.importorskip("redis")
-    parts = urlsplit(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0"))
-    url = urlunsplit(parts._replace(path=f"/{JOBS_REDIS_DB}"))
-    client = redis.Redis.from_url(url)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"Redis is not reachable at {url}")
+    url = urlunsplit(urlsplit(TEST_REDIS_URL)._replace(path=f"/{JOBS_REDIS_DB}"))
+    client = reachable_redis(url)
     client.flushdb()
     yield url
     client.flushdb()
