@@ -126,7 +126,10 @@ def test_two_workers_on_one_redis_queue_send_every_email_once(make_app, migrated
     try:
         with app.app_context():
             users = [make_user(f"user{n}") for n in range(30)]
-            workers = [start_worker(env, tmp_path / f"worker{n}.log") for n in range(2)]
+            logs = [tmp_path / f"worker{n}.log" for n in range(2)]
+            workers = [start_worker(env, log) for log in logs]
+            wait_until(lambda: all("consumer started" in log.read_text() for log in logs),
+                       what="both workers consuming the queue")
             ids = [queue("reset_password", user=user) for user in users]
             db.session.commit()
             for delivery_id in ids:  # every job queued twice more, as a retried enqueue would
@@ -141,5 +144,7 @@ def test_two_workers_on_one_redis_queue_send_every_email_once(make_app, migrated
         for worker in workers:
             stop(worker)
         server.stop()
-    logs = [(tmp_path / f"worker{n}.log").read_text() for n in range(2)]
-    assert all("email" in text and "sent via" in text for text in logs), logs  # both worked
+    # Both consumed the one Redis queue while all 90 jobs were in it; how the jobs split
+    # between them is the scheduler's business (one may take every job), the sends never twice.
+    texts = [log.read_text() for log in logs]
+    assert all(redis_jobs_url in text and "Traceback" not in text for text in texts), texts
