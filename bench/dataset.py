@@ -20,7 +20,8 @@ def download_dataset(database_url: str, slug: str) -> Timing:
     """Start a one-worker server, warm it on the board, then stream the dataset once and ask
     again with its ETag (a 304 is expected)."""
     environment = {"DATABASE_URL": database_url, "FORUM_ENV": "production",
-                   "RATELIMIT_ENABLED": "false", "SECRET_KEY": secrets.token_hex(32)}
+                   "RATELIMIT_ENABLED": "false", "SECRET_KEY": secrets.token_hex(32),
+                   "SITE_URL": "http://127.0.0.1"}  # production refuses to start without it
     server = servers.start("dataset", "forum.app:create_app()", environment, workers=1)
     url = f"{server.base}/articles/{slug}/dataset.zip"
     try:
