@@ -125,24 +125,41 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Attach every feature's blueprint."""
-    from forum import (
-        api,
-        articles,
-        auth,
-        board,
-        comments,
-        leaderboard,
-        moderation,
-        notifications,
-        open_data,
-        users,
-    )
+    """Attach every feature's blueprint, once the modules whose views it holds are imported
+    (a feature's package only makes its blueprint, so no view module is imported back)."""
+    import forum.api.articles
+    import forum.api.auth
+    import forum.api.comments
+    import forum.api.leaderboard
+    import forum.api.openapi
+    import forum.api.predictions
+    import forum.api.resolution
+    import forum.api.tokens
+    import forum.api.users
+    import forum.articles.routes
+    import forum.auth.account
+    import forum.auth.export
+    import forum.auth.recovery
+    import forum.auth.routes
+    import forum.auth.suspension
+    import forum.board.feeds
+    import forum.board.routes
+    import forum.comments.routes
+    import forum.leaderboard.routes
+    import forum.leaderboard.scorecards
+    import forum.moderation.feeds
+    import forum.moderation.members
+    import forum.moderation.panel
+    import forum.moderation.routes
+    import forum.notifications.routes
+    import forum.open_data.routes
+    import forum.users.routes
     from forum.params import IdConverter
 
     app.url_map.converters["id"] = IdConverter  # `<id:…>`: ASCII digits, 1 to MAX_ID
-    for feature in (auth, articles, board, comments, moderation, notifications, leaderboard,
-                    users, api, open_data):
+    for feature in (forum.auth, forum.articles, forum.board, forum.comments, forum.moderation,
+                    forum.notifications, forum.leaderboard, forum.users, forum.api,
+                    forum.open_data):
         app.register_blueprint(feature.bp)
 
 
@@ -177,6 +194,6 @@ def register_jobs(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from forum.cli import register
+    from forum.commands import register
 
     register(app)

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("articles", __name__)
-
-from forum.articles import routes  # noqa: F401

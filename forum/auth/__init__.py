@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
-
-from forum.auth import account, export, recovery, routes, suspension  # noqa: F401

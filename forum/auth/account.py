@@ -4,58 +4,18 @@ import logging
 
 from flask import flash, redirect, request, url_for
 from flask_login import current_user, login_required, logout_user
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
 
 from forum import limits
 from forum.auth import accounts, bp
-from forum.auth.routes import apply_field_errors, settings_page
+from forum.auth.forms import ButtonForm, DeleteForm, EmailChangeForm, NotificationsForm
+from forum.auth.routes import apply_field_errors
+from forum.auth.settings_page import settings_page
 from forum.errors import Invalid
 from forum.extensions import db
 from forum.mail import SWITCHES
-from forum.mail.transport import development_mail_dir
 from forum.permissions import ensure_can_write
 
 log = logging.getLogger("forum")
-
-
-class EmailChangeForm(FlaskForm):
-    email = EmailField("New email address", validators=[
-        DataRequired("Enter the new address."), Length(max=254)])
-    password = PasswordField("Current password", validators=[
-        DataRequired("Enter your current password."), Length(max=200)])
-
-
-class NotificationsForm(FlaskForm):
-    email_replies = BooleanField(SWITCHES["email_replies"])
-    email_resolutions = BooleanField(SWITCHES["email_resolutions"])
-    email_reminders = BooleanField(SWITCHES["email_reminders"])
-    email_digest = BooleanField(SWITCHES["email_digest"])
-
-
-class DeleteForm(FlaskForm):
-    password = PasswordField("Your password", validators=[
-        DataRequired("Enter your password to delete the account."), Length(max=200)])
-
-
-class ButtonForm(FlaskForm):
-    pass
-
-
-def account_forms(forms: dict) -> dict:
-    """Blank forms for the page, unless the request's own (with errors) is given."""
-    from forum.auth.export import current_export
-
-    forms.setdefault("email_form", EmailChangeForm(prefix="email", formdata=None))
-    forms.setdefault("notifications_form", NotificationsForm(
-        prefix="notify", formdata=None,
-        **{name: getattr(current_user, name) for name in SWITCHES}))
-    forms.setdefault("delete_form", DeleteForm(prefix="delete", formdata=None))
-    forms["button_form"] = ButtonForm(formdata=None)
-    forms["export"] = current_export(current_user)
-    forms["mail_dir"] = development_mail_dir()
-    return forms
 
 
 @bp.post("/settings/email")

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 
 from forum import clock, limits
 from forum.auth import bp
+from forum.auth.forms import ButtonForm
 from forum.extensions import db
 from forum.jobs import after_commit, job
 from forum.mail import email_kind, queue
@@ -108,8 +109,6 @@ def _export_ready(delivery, user):
 @login_required
 @limits.data_export
 def request_export():
-    from forum.auth.account import ButtonForm
-
     ensure_can_write(current_user)
     if not ButtonForm().validate_on_submit():
         abort(400)

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationE
 
 from forum.auth import services
 from forum.auth.services import MAX_PASSWORD, MIN_PASSWORD, USERNAME_RULE
+from forum.mail import SWITCHES
 from forum.text import prose_problem
 
 PASSWORD_HINT = f"At least {MIN_PASSWORD} characters."
@@ -103,3 +104,26 @@ class PasswordForm(FlaskForm):
         validators=[DataRequired("Type the new password again."),
                     EqualTo("new_password", "The two passwords don't match.")],
     )
+
+
+class EmailChangeForm(FlaskForm):
+    email = EmailField("New email address", validators=[
+        DataRequired("Enter the new address."), Length(max=254)])
+    password = PasswordField("Current password", validators=[
+        DataRequired("Enter your current password."), Length(max=200)])
+
+
+class NotificationsForm(FlaskForm):
+    email_replies = BooleanField(SWITCHES["email_replies"])
+    email_resolutions = BooleanField(SWITCHES["email_resolutions"])
+    email_reminders = BooleanField(SWITCHES["email_reminders"])
+    email_digest = BooleanField(SWITCHES["email_digest"])
+
+
+class DeleteForm(FlaskForm):
+    password = PasswordField("Your password", validators=[
+        DataRequired("Enter your password to delete the account."), Length(max=200)])
+
+
+class ButtonForm(FlaskForm):
+    """A form that is only a button (and its CSRF token)."""

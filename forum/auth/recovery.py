@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from forum import limits, tokens
 from forum.auth import accounts, bp
+from forum.auth.forms import ButtonForm
 from forum.auth.services import MAX_PASSWORD, MIN_PASSWORD
 from forum.errors import Invalid, error_page
 from forum.extensions import csrf, db
@@ -38,10 +39,6 @@ class NewPasswordForm(FlaskForm):
     confirm = PasswordField("Confirm new password",
                             validators=[DataRequired("Type the new password again."),
                                         EqualTo("password", "The two passwords don't match.")])
-
-
-class ButtonForm(FlaskForm):
-    """A form that is only a button (and its CSRF token)."""
 
 
 def link_error(error: TokenError):

@@ -1,18 +1,18 @@
 """Register, log in, log out, settings."""
 
 import logging
-from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
 from forum import limits
 from forum.auth import accounts, bp, services
 from forum.auth.forms import PasswordForm, ProfileForm, RegisterForm, read_login_form
+from forum.auth.recovery import check_email_page
+from forum.auth.settings_page import settings_page
 from forum.errors import Invalid
 from forum.extensions import db, login_manager
-from forum.models import ApiToken
+from forum.http import safe_next
 
 log = logging.getLogger("forum")
 
@@ -20,14 +20,6 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = "Log in to do that."
 login_manager.login_message_category = "info"
 login_manager.user_loader(services.load_session_user)
-
-
-def safe_next(target: str | None) -> str | None:
-    """Follow `next` only to a path on this site (no scheme, host or protocol-relative URL)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc else None
 
 
 def apply_field_errors(form, error: Invalid) -> None:
@@ -38,12 +30,6 @@ def apply_field_errors(form, error: Invalid) -> None:
             field.errors = list(field.errors) + messages
         else:
             flash(" ".join(messages), "error")
-
-
-def check_email_page(what: str):
-    from forum.auth.recovery import check_email_page as page
-
-    return page(what)
 
 
 def log_in(user, remember: bool) -> None:
@@ -173,21 +159,6 @@ def settings():
     if profile.errors or password.errors:
         status = 422
     return settings_page(status, profile=profile, password=password)
-
-
-def settings_page(status: int = 200, **forms):
-    """The settings page; a form given here (with its errors) replaces the blank one."""
-    from forum.auth.account import account_forms
-
-    forms.setdefault("profile", ProfileForm(prefix="profile", bio=current_user.bio,
-                                            formdata=None))
-    forms.setdefault("password", PasswordForm(prefix="password", formdata=None))
-    tokens = db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == current_user.id)
-        .order_by(ApiToken.created_at.desc())
-    ).all()
-    return render_template("auth/settings.html", tokens=tokens,
-                           **account_forms(forms)), status
 
 
 @bp.post("/settings/tokens/<id:token_id>/revoke")

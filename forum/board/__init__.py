@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("board", __name__)
-
-from forum.board import feeds, routes  # noqa: F401

@@ -5,12 +5,11 @@ section, and everything on a prediction's page."""
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
 from forum import clock
-from forum.auth.routes import safe_next
 from forum.board import queries
 from forum.board.citations import Citation, cite_id, group_citations, mark_citations
 from forum.board.crowd_cache import PageForecasts, crowd_histories, page_forecasts, thin
@@ -232,14 +231,3 @@ def render_prediction(prediction: Prediction, status_code: int = 200, **state):
     """The prediction page, also re-shown with a form's errors (422) by the write views."""
     context = prediction_page(prediction, current_user, **state)
     return render_template("board/show.html", **context), status_code
-
-
-def login_first(back: str):
-    """Send an anonymous writer to log in, then back to the page the form was on."""
-    flash("Log in to do that.", "info")
-    return redirect(url_for("auth.login", next=back), code=303)
-
-
-def back_to(fallback: str) -> str:
-    """Where a plain form's `next` field says to return, if it is a path on this site."""
-    return safe_next(request.form.get("next")) or fallback

@@ -5,6 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from forum import limits
+from forum.articles.pages import render_article_page
 from forum.articles.services import featured_article
 from forum.board import bp, queries, services
 from forum.board.forms import (
@@ -16,16 +17,11 @@ from forum.board.forms import (
     read_form_vote,
     show_errors,
 )
-from forum.board.pages import (
-    back_to,
-    can_edit,
-    login_first,
-    render_prediction,
-    rows_for,
-)
+from forum.board.pages import can_edit, render_prediction, rows_for
 from forum.board.validation import read_prediction, read_prediction_edit, read_probability
 from forum.errors import Conflict, Invalid
 from forum.extensions import db
+from forum.http import back_to, login_first
 from forum.lifecycle import accepts_forecasts, status_of
 from forum.pagination import read_page_args
 from forum.params import read_id
@@ -87,8 +83,6 @@ def new(slug: str):
         if form.source.data == "board":
             return render_template("board/new.html", article=article, form=form,
                                    shortcuts=date_shortcuts()), 422
-        from forum.articles.routes import render_article_page
-
         return render_article_page(article, form=form), 422
     db.session.commit()
     flash("Your prediction is posted. Others can now forecast, vote and comment on it.",

@@ -11,11 +11,7 @@ from forum.errors import Invalid
 from forum.lifecycle import latest_resolution_date
 from forum.markdown import collapse_whitespace
 from forum.params import DATE_MESSAGE, read_date, read_decimal
-from forum.text import (
-    has_control_characters,  # noqa: F401  (also imported from here)
-    line_problem,
-    prose_problem,
-)
+from forum.text import line_problem, prose_problem
 
 TITLE_LENGTH = (10, 200)
 CRITERIA_LENGTH = (10, 5000)

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("comments", __name__)
-
-from forum.comments import routes  # noqa: F401

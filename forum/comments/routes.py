@@ -5,15 +5,13 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from forum import limits
-from forum.board import (
-    pages,  # a module import: the board and comments import each other
-    queries,
-)
+from forum.board import pages, queries
 from forum.board import services as board_services
 from forum.board.forms import read_form_vote
 from forum.comments import bp, services
 from forum.errors import Invalid, NotFound
 from forum.extensions import db
+from forum.http import back_to, login_first
 from forum.visibility import load_comment
 
 COMMENT_ID = "<id:comment_id>"
@@ -39,7 +37,7 @@ def create(prediction_id: int):
     """A new comment, or a reply when the form names a `parent_id`."""
     prediction = queries.get_prediction(prediction_id, current_user)
     if not current_user.is_authenticated:
-        return pages.login_first(url_for("board.show", prediction_id=prediction.id,
+        return login_first(url_for("board.show", prediction_id=prediction.id,
                                    _anchor="comments"))
     raw_body, raw_parent = request.form.get("body", ""), request.form.get("parent_id", "")
     target = f"reply-{raw_parent}" if raw_parent else "new"
@@ -60,7 +58,7 @@ def create(prediction_id: int):
 def edit(comment_id: int):
     comment, prediction = _comment_and_prediction(comment_id)
     if not current_user.is_authenticated:
-        return pages.login_first(_comment_url(comment, prediction))
+        return login_first(_comment_url(comment, prediction))
     raw_body = request.form.get("body", "")
     try:
         services.edit_comment(comment, current_user, services.read_body(raw_body))
@@ -77,7 +75,7 @@ def edit(comment_id: int):
 def delete(comment_id: int):
     comment, prediction = _comment_and_prediction(comment_id)
     if not current_user.is_authenticated:
-        return pages.login_first(_comment_url(comment, prediction))
+        return login_first(_comment_url(comment, prediction))
     services.delete_comment(comment, current_user)
     db.session.commit()
     flash("Your comment is deleted; replies to it keep their place.", "success")
@@ -90,9 +88,9 @@ def vote(comment_id: int):
     comment, prediction = _comment_and_prediction(comment_id)
     if prediction.hidden:
         raise NotFound("This prediction was removed by a moderator.")
-    back = pages.back_to(_comment_url(comment, prediction))
+    back = back_to(_comment_url(comment, prediction))
     if not current_user.is_authenticated:
-        return pages.login_first(back)
+        return login_first(back)
     board_services.vote_on_comment(current_user, comment, read_form_vote(request.form.get("value")))
     db.session.commit()
     return redirect(back, code=303)

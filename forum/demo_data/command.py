@@ -1,4 +1,4 @@
-"""The `forum demo-data` command (SPEC.md §6), registered by forum.cli."""
+"""The `forum demo-data` command (SPEC.md §6), registered by forum.commands."""
 
 import time
 

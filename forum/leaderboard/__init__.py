@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("leaderboard", __name__)
-
-from forum.leaderboard import routes, scorecards  # noqa: F401

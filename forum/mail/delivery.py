@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from forum import clock
 from forum.extensions import db
 from forum.jobs import after_commit, enqueue, job
+from forum.mail.kinds import KINDS
 from forum.models import EmailDelivery, User
 from forum.site import absolute_url
 
@@ -49,8 +50,6 @@ def queue(kind: str, *, user: User | None = None, recipient: str | None = None,
           dedupe_key: str | None = None, params: dict | None = None) -> int | None:
     """Record an email to send once this transaction commits; returns its id, or None when
     one with the same `dedupe_key` exists already (it is never sent twice)."""
-    from forum.mail import KINDS
-
     if kind not in KINDS:
         raise ValueError(f"unknown email kind {kind!r}")
     statement = _insert(EmailDelivery).values(
@@ -69,8 +68,6 @@ def queue_many(kind: str, who, dedupe_prefix: str, params: dict | None = None) -
     """Record one email per user matching `who` (a condition on User) in one INSERT …
     SELECT, leaving out deleted accounts and those who switched the kind off; a single
     dispatch job queues their sends after the commit. Returns how many were recorded."""
-    from forum.mail import KINDS
-
     switch = KINDS[kind].switch
     now = clock.now()
     when = literal(now, EmailDelivery.created_at.type)
@@ -117,7 +114,6 @@ def _finish(delivery_id: int, **values) -> None:
 def compose(delivery: EmailDelivery):
     """The message for a delivery, or None when it should not be sent (the kind is switched
     off, the account is gone, or what it was about no longer exists)."""
-    from forum.mail import KINDS
     from forum.mail.message import build_message, render
 
     kind = KINDS.get(delivery.kind)

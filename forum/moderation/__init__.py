@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("moderation", __name__)
-
-from forum.moderation import feeds, panel, routes  # noqa: F401

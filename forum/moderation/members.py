@@ -4,13 +4,13 @@ from flask import flash, render_template, request, url_for
 from flask_login import current_user
 
 from forum import limits
-from forum.auth.routes import safe_next
 from forum.errors import Invalid
 from forum.extensions import db
+from forum.http import next_or, redirect_back
 from forum.models import ROLES
 from forum.moderation import bp, queries, services
+from forum.moderation.access import ID, moderator_page
 from forum.moderation.audit import ACTIONS
-from forum.moderation.routes import ID, back, moderator_page
 from forum.pagination import read_page_args
 from forum.permissions import ensure_admin
 from forum.text import line_problem
@@ -55,11 +55,11 @@ def suspension(user_id: int, action: str):
             flash(f"{target.username} is {state}." if changed else
                   f"Nothing changed: {target.username} was already {state}.",
                   "success" if changed else "info")
-            return back(default)
+            return redirect_back(default)
     return render_template(
         "moderation/action.html", action=action, target_type="user", target=target,
         form_action=request.path, reason=request.form.get("reason", ""), error=error,
-        next=safe_next(request.values.get("next")) or default,
+        next=next_or(default),
     ), 422 if error else 200
 
 
@@ -82,13 +82,13 @@ def role(user_id: int):
             flash(f"{target.username} is now {target.role}." if changed else
                   f"Nothing changed: {target.username} was already {chosen}.",
                   "success" if changed else "info")
-            return back(default)
+            return redirect_back(default)
     return render_template(
         "moderation/action.html", action="role", target_type="user", target=target,
         form_action=request.path, reason=request.form.get("reason", ""), roles=ROLES,
         chosen=chosen, error=" ".join(errors.get("reason", [])),
         role_error=" ".join(errors.get("role", [])),
-        next=safe_next(request.values.get("next")) or default,
+        next=next_or(default),
     ), 422 if errors else 200
 
 

@@ -4,45 +4,24 @@ Every action is a POST that redirects back to where it came from (`next`: the qu
 prediction's page), so a moderator can clear the queue without leaving it. When an input is
 wrong, the action's own page is shown with the error beside the field and what was typed."""
 
-from functools import wraps
-
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from forum import limits
-from forum.auth.routes import safe_next
 from forum.board.queries import get_prediction
 from forum.errors import Conflict, Invalid, NotFound
-from forum.extensions import db, login_manager
+from forum.extensions import db
+from forum.http import next_or, redirect_back
 from forum.models import Comment
 from forum.moderation import bp, flags, queries, services
+from forum.moderation.access import ID, moderator_page
 from forum.moderation.resolutions import OUTCOMES, read_resolution, resolve_prediction
 from forum.pagination import read_page_args
-from forum.permissions import ensure_can_write, ensure_moderator, resolve_refusal
-
-ID = "<id:{}>"  # a URL part for an id (forum.params.IdConverter); others are 404
-
-
-def moderator_page(view):
-    """Log in first (anonymous visitors are sent to the login page); 403 for anyone else."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        ensure_moderator(current_user)
-        return view(*args, **kwargs)
-
-    return wrapped
+from forum.permissions import ensure_can_write, resolve_refusal
 
 
 def prediction_page(prediction_id: int, anchor: str | None = None) -> str:
     return url_for("board.show", prediction_id=prediction_id, _anchor=anchor)
-
-
-def back(default: str):
-    """Redirect to the form's `next` (a path on this site) or the default."""
-    return redirect(safe_next(request.form.get("next")) or default)
 
 
 @bp.get("/moderation")
@@ -71,11 +50,11 @@ def resolve(prediction_id: int):
         else:
             db.session.commit()
             flash(_resolved_message(prediction, resolution), "success")
-            return back(prediction_page(prediction.id, "resolution"))
+            return redirect_back(prediction_page(prediction.id, "resolution"))
     return render_template(
         "moderation/resolve.html", prediction=prediction, values=values,
         errors=errors, correction=prediction.status != "open", refusal=refusal,
-        next=safe_next(request.values.get("next")) or "",
+        next=next_or(""),
     ), 403 if refusal else 422 if errors else 200
 
 
@@ -110,11 +89,11 @@ def hide(target_type: str, target_id: int, action: str):
                 flash(f"The {target_type} is {done}. The reason is in the audit log.", "success")
             else:
                 flash(f"The {target_type} was already {done}.", "info")
-            return back(default)
+            return redirect_back(default)
     return render_template(
         "moderation/action.html", action=action, target_type=target_type, target=target,
         form_action=request.path, reason=request.form.get("reason", ""), error=error,
-        next=safe_next(request.values.get("next")) or default,
+        next=next_or(default),
     ), 422 if error else 200
 
 
@@ -138,14 +117,14 @@ def handle_flag(flag_id: int):
     except Invalid as invalid:
         messages = [m for ms in (invalid.fields or {}).values() for m in ms]
         flash(" ".join(messages) or invalid.message, "error")
-        return back(url_for("moderation.queue"))
+        return redirect_back(url_for("moderation.queue"))
     except Conflict as conflict:
         flash(conflict.message, "info")
-        return back(url_for("moderation.queue"))
+        return redirect_back(url_for("moderation.queue"))
     db.session.commit()
     done = "dismissed" if decision == "dismiss" else "handled"
     flash(f"{closed} report{'s' if closed != 1 else ''} {done}.", "success")
-    return back(url_for("moderation.queue"))
+    return redirect_back(url_for("moderation.queue"))
 
 
 @bp.route("/report/<any(prediction, comment, resolution):target_type>/" + ID.format("target_id"),
@@ -167,17 +146,14 @@ def report(target_type: str, target_id: int):
             errors = invalid.fields or {}
         except Conflict as conflict:
             flash(conflict.message, "info")
-            return back(default)
+            return redirect_back(default)
         else:
             db.session.commit()
             flash(f"Thanks: the {target_type} is reported and a moderator will look at it.",
                   "success")
-            return back(default)
+            return redirect_back(default)
     return render_template(
         "moderation/report.html", target=target, values=values, errors=errors,
-        reasons=flags.REASONS, next=safe_next(request.values.get("next")) or default,
+        reasons=flags.REASONS, next=next_or(default),
         prediction=get_prediction(target.prediction_id, current_user),
     ), 422 if errors else 200
-
-
-from forum.moderation import members  # noqa: F401  (the member and audit pages)

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("notifications", __name__)
-
-from forum.notifications import routes  # noqa: F401

@@ -4,5 +4,3 @@ streamed zip and written by `forum export`, and one prediction's forecasts as CS
 from flask import Blueprint
 
 bp = Blueprint("open_data", __name__)
-
-from forum.open_data import routes  # noqa: F401

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("users", __name__)
-
-from forum.users import routes  # noqa: F401
