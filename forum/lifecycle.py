@@ -31,9 +31,15 @@ def accepts_forecasts(prediction, now: datetime | None = None) -> bool:
     return status_of(prediction.status, prediction.resolution_date, now) == OPEN
 
 
-def accepts_votes(prediction, now: datetime | None = None) -> bool:
-    """Votes are accepted until the prediction is resolved or annulled."""
-    return prediction.status == OPEN and not prediction.hidden
+def accepts_votes(prediction) -> bool:
+    """Votes are accepted until the prediction is resolved or annulled (a closed one, past
+    its date and awaiting resolution, still takes them)."""
+    return prediction.status == OPEN
+
+
+def votes_clause(model):
+    """SQL: the prediction accepts votes (accepts_votes), for the vote's guarded UPDATE."""
+    return model.status == OPEN
 
 
 class unindexed(ColumnElement):

@@ -2,9 +2,13 @@
 `may_*`) and an `ensure_*` that services call, raising the error a page or the API shows.
 
 Visibility (who may read hidden content) is enforced where predictions and comments are
-loaded: forum.visibility, which uses `may_see_hidden` below."""
+loaded: forum.visibility, which uses `may_see_hidden` below. When a prediction takes
+forecasts and votes is forum.lifecycle's (`accepts_forecasts`, `accepts_votes`)."""
 
-from forum.errors import Conflict, Forbidden
+from sqlalchemy import and_
+
+from forum.errors import Conflict, Forbidden, NotFound
+from forum.lifecycle import accepts_forecasts, accepts_votes, open_clause
 
 SUSPENDED_MESSAGE = ("Your account is suspended: you can read, but not post, vote, comment or "
                      "change your account.")
@@ -92,6 +96,73 @@ def can_change(user, content, kind: str) -> bool:
 
 
 def ensure_can_change(user, content, kind: str) -> None:
-    if (refusal := change_refusal(user, content, kind)) is not None:
+    _raise(change_refusal(user, content, kind))
+
+
+EDITABLE_FORECASTERS = 1  # the author's own first forecast
+EDIT_CLOSED_MESSAGE = ("Others have forecast on this prediction, or it is no longer open, so it "
+                       "can't be edited any more. You can explain in a comment instead.")
+
+
+def edit_refusal(user, prediction) -> tuple[type, str] | None:
+    """Why this user may not edit this prediction; None when they may. Only its author, while
+    it is open, not hidden, and nobody else has forecast on it."""
+    if (refusal := change_refusal(user, prediction, "prediction")) is not None:
+        return refusal
+    if not accepts_forecasts(prediction) or prediction.forecaster_count > EDITABLE_FORECASTERS:
+        return Conflict, EDIT_CLOSED_MESSAGE
+    return None
+
+
+def editable_clause(model, today):
+    """SQL: the row still meets the rule of `edit_refusal` beyond its author (open, not
+    hidden, no other forecaster), for the edit's guarded UPDATE."""
+    return and_(open_clause(model, today), model.forecaster_count <= EDITABLE_FORECASTERS, model.hidden.is_(False))
+
+
+def can_edit_prediction(user, prediction) -> bool:
+    return edit_refusal(user, prediction) is None
+
+
+def ensure_can_edit_prediction(user, prediction) -> None:
+    _raise(edit_refusal(user, prediction))
+
+
+REMOVED_PREDICTION_MESSAGE = "This prediction was removed by a moderator."
+
+
+def vote_refusal(user, prediction, comment=None) -> tuple[type, str] | None:
+    """Why this user may not vote on this prediction, or on this comment of it; None when they
+    may. Nobody votes on their own text. A prediction takes votes until it is resolved or
+    annulled (forum.lifecycle.accepts_votes), a comment while it is neither deleted nor
+    hidden. A prediction a moderator hid takes no votes, and neither do its comments, from
+    anyone (moderators included: its counts stay as they were for the review)."""
+    if not can_write(user):
+        return Forbidden, SUSPENDED_MESSAGE if _authenticated(user) else "Log in to do that."
+    if prediction.hidden:
+        return NotFound, REMOVED_PREDICTION_MESSAGE
+    target = prediction if comment is None else comment
+    kind = "prediction" if comment is None else "comment"
+    if target.author_id == user.id:
+        return Forbidden, f"You can't vote on your own {kind}."
+    if comment is None and not accepts_votes(prediction):
+        return Conflict, "Voting has ended: this prediction is resolved."
+    if comment is not None and (comment.hidden or comment.deleted):
+        return Conflict, "This comment was removed, so it can't be voted on."
+    return None
+
+
+def vote_refusal_message(user, prediction, comment=None) -> str | None:
+    """For templates: why the vote buttons are off, or None when they are on."""
+    refusal = vote_refusal(user, prediction, comment)
+    return None if refusal is None else refusal[1]
+
+
+def ensure_can_vote(user, prediction, comment=None) -> None:
+    _raise(vote_refusal(user, prediction, comment))
+
+
+def _raise(refusal: tuple[type, str] | None) -> None:
+    if refusal is not None:
         error, message = refusal
         raise error(message)

@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from forum.extensions import db
@@ -154,3 +154,37 @@ def test_two_identical_votes_at_the_same_moment_leave_one_vote(app, prediction):
     assert statuses == [303, 303]
     assert vote_count() == 1
     assert counters(prediction_id) == (1, 1, 0)
+
+
+def test_a_hidden_predictions_comments_take_no_vote_from_anyone_by_page_or_api(client, prediction):
+    """One rule for pages and the API (forum.permissions.vote_refusal): a moderator, who can
+    read the hidden prediction, may not vote on it or on its comments either."""
+    from tests.api_support import bearer
+
+    moderator = make_user("mod", role="moderator")
+    comment = make_comment(prediction, make_user("carol"), "Under a claim about to be hidden.")
+    prediction.hidden = True
+    db.session.commit()
+    headers = bearer(moderator)
+    assert client.put(f"/api/v1/comments/{comment.id}/vote", json={"value": 1},
+                      headers=headers).status_code == 404
+    assert client.put(f"/api/v1/predictions/{prediction.id}/vote", json={"value": 1},
+                      headers=headers).status_code == 404
+    client.post("/login", data={"username": "mod", **LOGIN})
+    assert client.post(f"/comments/{comment.id}/vote", data={"value": "1"}).status_code == 404
+    assert client.post(f"/predictions/{prediction.id}/vote",
+                       data={"value": "1"}).status_code == 404
+    page = client.get(f"/predictions/{prediction.id}")
+    assert page.status_code == 200  # the moderator reads it, with the vote buttons off
+    assert 'class="vote"' not in page.text
+    assert page.text.count("This prediction was removed by a moderator") >= 2
+    assert vote_count() == 0
+
+
+def test_the_vote_buttons_say_why_they_are_off(client, prediction, bob):
+    db.session.execute(update(Prediction).where(Prediction.id == prediction.id)
+                       .values(status="resolved"))
+    db.session.commit()
+    page = client.get(f"/predictions/{prediction.id}").text
+    assert 'title="Voting has ended: this prediction is resolved"' in page
+    assert client.post(f"/predictions/{prediction.id}/vote", data={"value": "1"}).status_code == 409

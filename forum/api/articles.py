@@ -4,8 +4,8 @@ from flask import jsonify
 from sqlalchemy import select
 
 from forum.api import bp
+from forum.articles.services import get_article
 from forum.clock import isoformat_z
-from forum.errors import NotFound
 from forum.extensions import db
 from forum.models import Article
 
@@ -16,13 +16,6 @@ def article_summary(article: Article) -> dict:
             "prediction_count": article.prediction_count}
 
 
-def get_article_or_404(slug: str) -> Article:
-    article = db.session.scalar(select(Article).where(Article.slug == slug))
-    if article is None:
-        raise NotFound(f"No article with slug {slug!r}.")
-    return article
-
-
 @bp.get("/articles")
 def list_articles():
     articles = db.session.scalars(select(Article).order_by(Article.published_at.desc())).all()
@@ -31,6 +24,6 @@ def list_articles():
 
 @bp.get("/articles/<slug>")
 def show_article(slug: str):
-    article = get_article_or_404(slug)
+    article = get_article(slug)
     return jsonify({**article_summary(article), "body_html": article.body_html,
                     "prompt": article.prompt})

@@ -7,6 +7,7 @@ from forum import limits
 from forum.api import bp
 from forum.api.auth import json_body, member_required
 from forum.api.serializers import forecast_payload, prediction_payload, prediction_payloads
+from forum.articles.services import get_article
 from forum.board import queries, services
 from forum.board.validation import read_prediction, read_probability
 from forum.errors import Invalid
@@ -49,7 +50,7 @@ def read_list_query(args) -> tuple[str, str, str, int, int]:
 
 @bp.get("/articles/<slug>/predictions")
 def list_predictions(slug: str):
-    article = queries.get_article(slug)
+    article = get_article(slug)
     status, sort, query, page, per_page = read_list_query(request.args)
     found = queries.list_predictions(article, status=status, sort=sort, query=query, page=page,
                                      per_page=per_page)
@@ -61,7 +62,7 @@ def list_predictions(slug: str):
 @member_required
 @limits.post_prediction
 def create_prediction(slug: str):
-    article = queries.get_article(slug)
+    article = get_article(slug)
     data = json_body()
     errors: dict[str, list[str]] = {}
     json_probability(data, errors)

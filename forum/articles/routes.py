@@ -1,13 +1,10 @@
 """The article page: the front door, with the predictions board under its prompt."""
 
-from flask import abort, render_template
-from sqlalchemy import select
+from flask import render_template
 
 from forum.articles import bp
 from forum.articles.pages import render_article_page
-from forum.articles.services import featured_article
-from forum.extensions import db
-from forum.models import Article
+from forum.articles.services import featured_article, get_article
 
 
 @bp.get("/")
@@ -20,7 +17,4 @@ def home():
 
 @bp.get("/articles/<slug>")
 def show(slug: str):
-    article = db.session.scalar(select(Article).where(Article.slug == slug))
-    if article is None:
-        abort(404)
-    return render_article_page(article)
+    return render_article_page(get_article(slug))

@@ -8,6 +8,7 @@ import yaml
 from sqlalchemy import select
 
 from forum import clock
+from forum.errors import NotFound
 from forum.extensions import db
 from forum.markdown import plain_text, render_article
 from forum.models import Article
@@ -62,7 +63,7 @@ def import_article(path: Path | str) -> tuple[Article, bool]:
     except (OSError, UnicodeDecodeError) as error:
         raise ArticleFileError(f"{path}: can't be read ({error}).") from None
     parsed = parse_article(text, str(path))
-    article = db.session.scalar(select(Article).where(Article.slug == parsed.slug))
+    article = find_article(parsed.slug)
     created = article is None
     if created:
         article = Article(slug=parsed.slug)
@@ -77,6 +78,22 @@ def import_article(path: Path | str) -> tuple[Article, bool]:
 def bundled_articles() -> list[Path]:
     """The article files shipped in the project's content folder."""
     return sorted(CONTENT_DIR.glob("*.md"))
+
+
+def find_article(slug: str) -> Article | None:
+    """The article with this slug, or None; a string that can't be a slug (a NUL byte, say)
+    names no article and never reaches the database."""
+    if not isinstance(slug, str) or not SLUG_PATTERN.fullmatch(slug):
+        return None
+    return db.session.scalar(select(Article).where(Article.slug == slug))
+
+
+def get_article(slug: str) -> Article:
+    """The article with this slug; NotFound (a 404 page or JSON error) when there is none."""
+    article = find_article(slug)
+    if article is None:
+        raise NotFound(f"No article with slug {slug!r}.")
+    return article
 
 
 def featured_article() -> Article | None:

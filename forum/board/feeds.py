@@ -7,7 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from forum import clock
-from forum.board import bp, queries
+from forum.articles.services import get_article
+from forum.board import bp
 from forum.extensions import db
 from forum.models import Prediction
 from forum.site import absolute_url, site_hostname
@@ -31,7 +32,7 @@ def _tag_uri(path: str, moment) -> str:
 
 @bp.get("/articles/<slug>/predictions.atom")
 def feed(slug: str):
-    article = queries.get_article(slug)
+    article = get_article(slug)
     predictions = db.session.scalars(
         select(Prediction).options(joinedload(Prediction.author))
         .where(Prediction.article_id == article.id, Prediction.hidden.is_(False))

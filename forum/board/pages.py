@@ -21,7 +21,7 @@ from forum.lifecycle import ANNULLED, CLOSED, OPEN, RESOLVED, status_of
 from forum.models import Article, Prediction
 from forum.page_cache import current_generation
 from forum.params import read_id
-from forum.permissions import can_change
+from forum.permissions import can_edit_prediction
 from forum.scoring import crowd_history, scheduled_close
 from forum.templating import human_date, percent
 from forum.worker_cache import worker_cache
@@ -168,7 +168,7 @@ def prediction_page(prediction: Prediction, user, *, show_all: bool = False,
         "chart": _chart(prediction, status, forecasts, now, user_id),
         "thread": shown, "comments_hidden": len(comments) - shown_count, "votes": votes,
         "revisions": queries.revisions_of(prediction.id),
-        "editable": can_edit(prediction, user, status), "forecast_form": forecast_form,
+        "editable": can_edit_prediction(user, prediction), "forecast_form": forecast_form,
         "comment_state": comment_state, "show_all": show_all, "reply_to": reply_to,
         "quote_anchor": cite_id(prediction.quote) if prediction.quote else None,
         "comment_total": sum(1 for comment in comments if not comment.deleted
@@ -183,12 +183,6 @@ def _ids(nodes) -> list[int]:
 def _holds(nodes, comment_id: int) -> bool:
     return any(node.comment.id == comment_id or _holds(node.replies, comment_id)
                for node in nodes)
-
-
-def can_edit(prediction: Prediction, user, status: str) -> bool:
-    """The author may edit while it is open, not hidden, and nobody else has forecast."""
-    return (can_change(user, prediction, "prediction") and status == OPEN
-            and prediction.forecaster_count <= 1)
 
 
 def _percent_text(probability: float) -> str:
@@ -224,7 +218,7 @@ def _chart(prediction: Prediction, status: str, forecasts: ForecastView, now: da
     )
 
 
-__all__ = ["Citation", "Row", "article_board", "can_edit", "prediction_page", "rows_for"]
+__all__ = ["Citation", "Row", "article_board", "prediction_page", "rows_for"]
 
 
 def render_prediction(prediction: Prediction, status_code: int = 200, **state):

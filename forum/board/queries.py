@@ -8,7 +8,7 @@ from sqlalchemy import case, func, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
 from forum import clock
-from forum.errors import Invalid, NotFound
+from forum.errors import Invalid
 from forum.extensions import db
 from forum.lifecycle import STATUSES, open_clause, status_clause
 from forum.models import Article, Forecast, Prediction, PredictionRevision, User, Vote
@@ -60,10 +60,6 @@ def read_list_args(args) -> tuple[str, str, str]:
     return status, sort, query
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def list_predictions(article: Article, *, status="all", sort="hot", query="", page=1,
                      per_page=20, viewer=None) -> Page:
     """A page of the article's predictions visible to the viewer (the public's by default),
@@ -72,9 +68,9 @@ def list_predictions(article: Article, *, status="all", sort="hot", query="", pa
     if (clause := status_clause(Prediction, status, clock.today())) is not None:
         conditions.append(clause)
     if query:
-        pattern = f"%{_escape_like(query)}%"
-        conditions.append(or_(Prediction.title.ilike(pattern, escape="\\"),
-                              Prediction.criteria.ilike(pattern, escape="\\")))
+        # autoescape: a % or _ in the search is the character itself, not a wildcard
+        conditions.append(or_(Prediction.title.icontains(query, autoescape=True),
+                              Prediction.criteria.icontains(query, autoescape=True)))
     total = db.session.scalar(select(func.count(Prediction.id)).where(*conditions))
     # A deferred join: the page's ids come from the board index alone (skipping `offset`
     # index entries, not joined table rows), then only those rows are loaded; page 500
@@ -94,14 +90,6 @@ def get_prediction(prediction_id: int, viewer) -> Prediction:
     """One prediction with its author and article; NotFound when missing or hidden from the
     viewer (forum.visibility decides)."""
     return load_prediction(prediction_id, viewer)
-
-
-def get_article(slug: str) -> Article:
-    article = None if "\x00" in slug else db.session.scalar(
-        select(Article).where(Article.slug == slug))
-    if article is None:
-        raise NotFound(f"No article with slug {slug!r}.")
-    return article
 
 
 def forecasts_of(prediction_id: int) -> list[Forecast]:

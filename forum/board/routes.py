@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from forum import limits
 from forum.articles.pages import render_article_page
-from forum.articles.services import featured_article
+from forum.articles.services import featured_article, get_article
 from forum.board import bp, queries, services
 from forum.board.forms import (
     EditPredictionForm,
@@ -17,15 +17,15 @@ from forum.board.forms import (
     read_form_vote,
     show_errors,
 )
-from forum.board.pages import can_edit, render_prediction, rows_for
+from forum.board.pages import render_prediction, rows_for
 from forum.board.validation import read_prediction, read_prediction_edit, read_probability
 from forum.errors import Conflict, Invalid
 from forum.extensions import db
 from forum.http import back_to, login_first
-from forum.lifecycle import accepts_forecasts, status_of
+from forum.lifecycle import accepts_forecasts
 from forum.pagination import read_page_args
 from forum.params import read_id
-from forum.permissions import ensure_can_change
+from forum.permissions import ensure_can_edit_prediction
 from forum.templating import percent
 
 PREDICTION_ID = "<id:prediction_id>"
@@ -42,7 +42,7 @@ def featured():
 
 @bp.get("/articles/<slug>/predictions")
 def index(slug: str):
-    article = queries.get_article(slug)
+    article = get_article(slug)
     status, sort, query = queries.read_list_args(request.args)
     page, per_page = read_page_args(request.args, default_per_page=20, max_per_page=50)
     listing = queries.list_predictions(article, status=status, sort=sort, query=query,
@@ -58,7 +58,7 @@ def index(slug: str):
 @bp.get("/articles/<slug>/predictions/new")
 def compose(slug: str):
     """The posting form on its own page, for deep links and readers without JavaScript."""
-    article = queries.get_article(slug)
+    article = get_article(slug)
     if not current_user.is_authenticated:
         return login_first(request.full_path)
     form = PredictionForm(formdata=None, source="board", quote=request.args.get("quote", ""))
@@ -69,7 +69,7 @@ def compose(slug: str):
 @bp.post("/articles/<slug>/predictions")
 @limits.post_prediction
 def new(slug: str):
-    article = queries.get_article(slug)
+    article = get_article(slug)
     if not current_user.is_authenticated:
         return login_first(url_for("articles.show", slug=slug, _anchor="share"))
     form = PredictionForm()
@@ -108,11 +108,7 @@ def show(prediction_id: int):
 @limits.edit
 def edit(prediction_id: int):
     prediction = queries.get_prediction(prediction_id, current_user)
-    ensure_can_change(current_user, prediction, "prediction")  # the author; not if hidden
-    status = status_of(prediction.status, prediction.resolution_date)
-    if not can_edit(prediction, current_user, status):
-        raise Conflict("Others have forecast on this prediction, or it is no longer open, so it "
-                       "can't be edited any more. You can explain in a comment instead.")
+    ensure_can_edit_prediction(current_user, prediction)
     form = EditPredictionForm(obj=prediction)
     if request.method == "POST":
         try:

@@ -13,13 +13,20 @@ from sqlalchemy.exc import IntegrityError
 
 from forum import clock
 from forum.board.validation import PredictionDraft
-from forum.errors import Conflict, Forbidden, Invalid, NotFound
+from forum.errors import Conflict, Invalid, NotFound
 from forum.extensions import db
-from forum.lifecycle import OPEN
+from forum.lifecycle import OPEN, open_clause, votes_clause
 from forum.markdown import render_user_markdown
 from forum.models import Article, Comment, Forecast, Prediction, PredictionRevision, User, Vote
-from forum.permissions import ensure_can_change, ensure_can_write
+from forum.permissions import (
+    EDIT_CLOSED_MESSAGE,
+    editable_clause,
+    ensure_can_edit_prediction,
+    ensure_can_vote,
+    ensure_can_write,
+)
 from forum.scoring import ForecastPoint, crowd_median
+from forum.visibility import prediction_visible
 
 
 def hot_rank(score: int, forecasters: int, created_at: datetime) -> float:
@@ -52,7 +59,7 @@ def create_prediction(article: Article, author: User, draft: PredictionDraft) ->
 def edit_prediction(prediction: Prediction, editor: User, draft: PredictionDraft) -> bool:
     """The author changes claim, criteria or date while nobody else has forecast; the previous
     text is kept as a revision. Returns False when nothing changed."""
-    ensure_can_change(editor, prediction, "prediction")
+    ensure_can_edit_prediction(editor, prediction)
     new = (draft.title, draft.criteria, draft.resolution_date)
     old = (prediction.title, prediction.criteria, prediction.resolution_date)
     if new == old:
@@ -63,9 +70,7 @@ def edit_prediction(prediction: Prediction, editor: User, draft: PredictionDraft
     )
     changed = db.session.execute(
         update(Prediction)
-        .where(Prediction.id == prediction.id, Prediction.status == OPEN,
-               Prediction.forecaster_count <= 1, Prediction.resolution_date >= clock.today(),
-               Prediction.hidden.is_(False))
+        .where(Prediction.id == prediction.id, editable_clause(Prediction, clock.today()))
         .values(title=draft.title, criteria=draft.criteria,
                 criteria_html=render_user_markdown(draft.criteria),
                 resolution_date=draft.resolution_date)
@@ -73,9 +78,8 @@ def edit_prediction(prediction: Prediction, editor: User, draft: PredictionDraft
     ).rowcount
     if not changed:
         db.session.refresh(prediction)
-        ensure_can_change(editor, prediction, "prediction")  # hidden meanwhile: frozen
-        raise Conflict("Others have forecast on this prediction, or it is no longer open, "
-                       "so it can't be edited any more.")
+        ensure_can_edit_prediction(editor, prediction)  # what changed meanwhile, said
+        raise Conflict(EDIT_CLOSED_MESSAGE)
     db.session.add(revision)
     db.session.refresh(prediction)
     return True
@@ -89,8 +93,7 @@ def add_forecast(prediction: Prediction, user: User, probability: float) -> Fore
     now = clock.now()
     accepted = db.session.execute(
         update(Prediction)
-        .where(Prediction.id == prediction.id, Prediction.status == OPEN,
-               Prediction.resolution_date >= now.date())
+        .where(Prediction.id == prediction.id, open_clause(Prediction, now.date()))
         .values(forecast_count=Prediction.forecast_count + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -149,13 +152,10 @@ def read_vote_value(value) -> int:
 
 def vote_on_prediction(user: User, prediction: Prediction, value: int) -> Tally:
     """Set, change or remove the user's vote on a prediction."""
-    ensure_can_write(user)
-    if prediction.hidden:
-        raise NotFound("This prediction was removed by a moderator.")
-    if prediction.author_id == user.id:
-        raise Forbidden("You can't vote on your own prediction.")
-    if prediction.status != OPEN or not _lock(Prediction, prediction.id, Prediction.status == OPEN):
-        raise Conflict("Voting has ended: this prediction is resolved.")
+    ensure_can_vote(user, prediction)
+    if not _lock(Prediction, prediction.id, votes_clause(Prediction)):
+        db.session.refresh(prediction)
+        ensure_can_vote(user, prediction)  # resolved or hidden meanwhile
     db.session.refresh(prediction)
     tally = _set_vote(user, Vote.prediction_id, prediction.id, value)
     db.session.execute(
@@ -170,13 +170,14 @@ def vote_on_prediction(user: User, prediction: Prediction, value: int) -> Tally:
 
 
 def vote_on_comment(user: User, comment: Comment, value: int) -> Tally:
-    """Set, change or remove the user's vote on a comment."""
-    ensure_can_write(user)
-    if comment.author_id == user.id:
-        raise Forbidden("You can't vote on your own comment.")
-    if comment.hidden or comment.deleted:
-        raise Conflict("This comment was removed, so it can't be voted on.")
-    _lock(Comment, comment.id)
+    """Set, change or remove the user's vote on a comment (not on a hidden prediction's)."""
+    if not prediction_visible(prediction := db.session.get(Prediction, comment.prediction_id),
+                              user):
+        raise NotFound("No such comment.")
+    ensure_can_vote(user, prediction, comment)
+    if not _lock(Comment, comment.id, Comment.hidden.is_(False), Comment.deleted.is_(False)):
+        db.session.refresh(comment)
+        ensure_can_vote(user, prediction, comment)  # removed meanwhile
     tally = _set_vote(user, Vote.comment_id, comment.id, value)
     db.session.execute(
         update(Comment).where(Comment.id == comment.id)

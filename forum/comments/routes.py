@@ -9,7 +9,7 @@ from forum.board import pages, queries
 from forum.board import services as board_services
 from forum.board.forms import read_form_vote
 from forum.comments import bp, services
-from forum.errors import Invalid, NotFound
+from forum.errors import Invalid
 from forum.extensions import db
 from forum.http import back_to, login_first
 from forum.visibility import load_comment
@@ -86,8 +86,6 @@ def delete(comment_id: int):
 @limits.vote
 def vote(comment_id: int):
     comment, prediction = _comment_and_prediction(comment_id)
-    if prediction.hidden:
-        raise NotFound("This prediction was removed by a moderator.")
     back = back_to(_comment_url(comment, prediction))
     if not current_user.is_authenticated:
         return login_first(back)

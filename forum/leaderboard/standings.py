@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, literal_column, or_, select
 
 from forum import clock
-from forum.articles.services import SLUG_PATTERN
-from forum.errors import Invalid, NotFound
+from forum.articles.services import get_article
+from forum.errors import Invalid
 from forum.extensions import db
 from forum.models import Article, Score, User
 from forum.pagination import Page, read_page_args
@@ -94,12 +94,7 @@ def find_article(slug: str | None) -> Article | None:
     """The article a leaderboard is filtered to; NotFound for an unknown slug."""
     if slug is None:
         return None
-    article = None
-    if SLUG_PATTERN.fullmatch(slug):  # anything else (a NUL byte, say) names no article
-        article = db.session.scalar(select(Article).where(Article.slug == slug))
-    if article is None:
-        raise NotFound(f"No article with slug {slug!r}.")
-    return article
+    return get_article(slug)
 
 
 def period_start(period: str, now: datetime | None = None) -> datetime | None:

@@ -6,7 +6,7 @@ from flask import Response
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from forum.board.queries import get_article
+from forum.articles.services import get_article
 from forum.clock import isoformat_z
 from forum.extensions import db
 from forum.models import Prediction, Resolution

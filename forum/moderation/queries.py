@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from forum import clock
 from forum.extensions import db
+from forum.lifecycle import CLOSED, status_clause
 from forum.models import AuditEntry, Comment, Flag, Prediction, Resolution, User
 from forum.moderation.flags import DISPUTE
 from forum.pagination import Page
@@ -16,17 +17,13 @@ from forum.pagination import Page
 REPORTS_SHOWN = 200  # open flags loaded for the queue, oldest first
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def awaiting_resolution(page: int = 1, per_page: int = 20) -> Page:
     """Closed predictions (past their date, no resolution), the longest waiting first."""
-    closed = (Prediction.status == "open", Prediction.resolution_date < clock.today())
-    total = db.session.scalar(select(func.count(Prediction.id)).where(*closed))
+    closed = status_clause(Prediction, CLOSED, clock.today())
+    total = db.session.scalar(select(func.count(Prediction.id)).where(closed))
     items = db.session.scalars(
         select(Prediction).options(joinedload(Prediction.author), joinedload(Prediction.article))
-        .where(*closed)
+        .where(closed)
         .order_by(Prediction.resolution_date, Prediction.created_at, Prediction.id)
         .limit(per_page).offset((page - 1) * per_page)
     ).all()
@@ -128,8 +125,8 @@ def members(query: str = "", page: int = 1, per_page: int = 25) -> Page:
     """Members whose name contains `query`, alphabetically."""
     conditions = []
     if query:
-        pattern = f"%{_escape_like(query.strip().casefold())}%"
-        conditions.append(User.username_key.like(pattern, escape="\\"))
+        # autoescape: a % or _ in the search is the character itself, not a wildcard
+        conditions.append(User.username_key.contains(query.strip().casefold(), autoescape=True))
     total = db.session.scalar(select(func.count(User.id)).where(*conditions))
     items = db.session.scalars(
         select(User).where(*conditions).order_by(User.username_key)

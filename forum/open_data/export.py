@@ -2,11 +2,9 @@
 
 from pathlib import Path
 
-from sqlalchemy import select
-
 from forum import clock
+from forum.articles.services import find_article
 from forum.extensions import db
-from forum.models import Article
 from forum.open_data.package import code_version, dataset_links, package_files, write_package
 from forum.open_data.tables import Snapshot
 
@@ -17,7 +15,7 @@ class ExportError(Exception):
 
 def export_dataset(slug: str, folder: Path) -> list[str]:
     """Write the package's files into `folder` (made if needed); returns their names."""
-    article = db.session.scalar(select(Article).where(Article.slug == slug))
+    article = find_article(slug)
     if article is None:
         raise ExportError(f"no article with slug {slug!r}.")
     if folder.exists() and not folder.is_dir():

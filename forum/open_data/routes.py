@@ -10,7 +10,7 @@ from flask_login import current_user
 from werkzeug.http import is_resource_modified
 
 from forum import clock
-from forum.board.queries import get_article
+from forum.articles.services import get_article
 from forum.dataset_files import FORECAST_COLUMNS, csv_chunks
 from forum.extensions import db
 from forum.open_data import bp

@@ -4,17 +4,22 @@ from types import SimpleNamespace
 
 import pytest
 
-from forum.errors import Conflict, Forbidden
+from forum.errors import Conflict, Forbidden, NotFound
 from forum.permissions import (
     OWN_RESOLUTION_MESSAGE,
     SUSPENDED_MESSAGE,
     can_change,
+    can_edit_prediction,
     can_resolve,
     can_write,
+    edit_refusal,
     ensure_can_change,
+    ensure_can_edit_prediction,
     ensure_can_resolve,
     may_see_hidden,
     resolve_refusal,
+    vote_refusal,
+    vote_refusal_message,
 )
 
 ANONYMOUS = SimpleNamespace(is_authenticated=False)
@@ -89,3 +94,67 @@ def test_who_may_change_a_comment_or_prediction(user, item, error):
             ensure_can_change(user, item, "comment")
         if error is Conflict:
             assert "hid this comment" in raised.value.message
+
+
+def prediction(author_id=1, status="open", hidden=False, forecasters=1, days_left=30):
+    from datetime import timedelta
+
+    from forum import clock
+
+    return SimpleNamespace(author_id=author_id, status=status, hidden=hidden,
+                           forecaster_count=forecasters,
+                           resolution_date=clock.today() + timedelta(days=days_left))
+
+
+def comment(author_id=3, hidden=False, deleted=False):
+    return SimpleNamespace(author_id=author_id, hidden=hidden, deleted=deleted)
+
+
+@pytest.mark.parametrize(("user", "item", "error"), [
+    (person(1), prediction(), None),
+    (person(1), prediction(forecasters=2), Conflict),          # someone else forecast
+    (person(1), prediction(days_left=-1), Conflict),            # closed: past its date
+    (person(1), prediction(status="resolved"), Conflict),
+    (person(1), prediction(hidden=True), Conflict),             # frozen for the review
+    (person(2), prediction(), Forbidden),                       # not the author
+    (person(2, "admin"), prediction(), Forbidden),              # not even an admin
+    (person(1, suspended=True), prediction(), Forbidden),
+    (ANONYMOUS, prediction(), Forbidden),
+])
+def test_who_may_edit_a_prediction(user, item, error):
+    assert can_edit_prediction(user, item) is (error is None)
+    assert (edit_refusal(user, item) or (None,))[0] is error
+    if error is None:
+        ensure_can_edit_prediction(user, item)
+    else:
+        with pytest.raises(error):
+            ensure_can_edit_prediction(user, item)
+
+
+@pytest.mark.parametrize(("user", "item", "error"), [
+    (person(2), prediction(), None),
+    (person(2), prediction(days_left=-1), None),                # closed still takes votes
+    (person(2), prediction(status="resolved"), Conflict),
+    (person(2), prediction(status="annulled"), Conflict),
+    (person(1), prediction(), Forbidden),                       # their own
+    (person(2, "moderator"), prediction(hidden=True), NotFound),  # moderators included
+    (person(2, suspended=True), prediction(), Forbidden),
+    (ANONYMOUS, prediction(), Forbidden),
+])
+def test_who_may_vote_on_a_prediction(user, item, error):
+    assert (vote_refusal(user, item) or (None,))[0] is error
+
+
+@pytest.mark.parametrize(("user", "item", "on", "error"), [
+    (person(2), prediction(), comment(), None),
+    (person(2), prediction(status="resolved"), comment(), None),  # talk outlives the vote
+    (person(3), prediction(), comment(), Forbidden),              # their own comment
+    (person(1), prediction(), comment(), None),                   # the prediction's author
+    (person(2), prediction(), comment(hidden=True), Conflict),
+    (person(2), prediction(), comment(deleted=True), Conflict),
+    (person(2, "moderator"), prediction(hidden=True), comment(), NotFound),
+    (person(2, "admin"), prediction(hidden=True), comment(), NotFound),
+])
+def test_who_may_vote_on_a_comment(user, item, on, error):
+    assert (vote_refusal(user, item, on) or (None,))[0] is error
+    assert (vote_refusal_message(user, item, on) is None) is (error is None)
