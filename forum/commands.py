@@ -63,11 +63,19 @@ def users_group():
     """Manage members and roles."""
 
 
+def role_name(_context, _parameter, role: str) -> str:
+    """A role named on the command line; any other word is a one-line error (SPEC.md §6)."""
+    if role not in ROLES:
+        fail(f"unknown role {role!r}; choose one of {', '.join(ROLES)}.")
+    return role
+
+
 @users_group.command("create")
 @click.argument("username")
 @click.option("--email", required=True, help="The member's email address.")
 @click.option("--password", help="Prompted for, hidden, when not given.")
-@click.option("--role", type=click.Choice(ROLES), default="member", show_default=True)
+@click.option("--role", default="member", show_default=True, callback=role_name,
+              help=f"One of {', '.join(ROLES)}.")
 @with_appcontext
 def create_user_command(username: str, email: str, password: str | None, role: str):
     """Create a member (or moderator, or admin)."""
@@ -87,20 +95,20 @@ def create_user_command(username: str, email: str, password: str | None, role: s
 
 @users_group.command("set-role")
 @click.argument("username")
-@click.argument("role")
+@click.argument("role", callback=role_name)
 @with_appcontext
 def set_role_command(username: str, role: str):
-    """Give a member the role member, moderator or admin."""
+    """Give a member the role member, moderator or admin (written to the audit log)."""
     from forum.auth.services import find_user
+    from forum.moderation.services import set_role_from_console
 
-    if role not in ROLES:
-        fail(f"unknown role {role!r}; choose one of {', '.join(ROLES)}.")
     user = find_user(username)
     if user is None:
         fail(f"no user named {username!r}.")
-    user.role = role
+    changed = set_role_from_console(user, role)
     db.session.commit()
-    click.echo(f"{user.username} is now {role}.")
+    click.echo(f"{user.username} is now {role}." if changed else
+               f"{user.username} is already {role}.")
 
 
 @click.group("scores")

@@ -7,11 +7,9 @@ so it is right at any instant without a job that might not run.
 from datetime import date, datetime
 
 from sqlalchemy import and_
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.visitors import InternalTraversal
 
 from forum import clock
+from forum.db_hints import open_date
 from forum.scoring import scheduled_close
 
 OPEN, CLOSED, RESOLVED, ANNULLED = "open", "closed", "resolved", "annulled"
@@ -42,36 +40,10 @@ def votes_clause(model):
     return model.status == OPEN
 
 
-class unindexed(ColumnElement):
-    """A column that SQLite must not choose an index for: it renders as `+column` there
-    (SQLite's documented way to disqualify a term from indexing), as the column elsewhere."""
-
-    inherit_cache = True
-    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]  # noqa: RUF012
-
-    def __init__(self, column):
-        self.column = column
-        self.type = column.type
-
-
-@compiles(unindexed)
-def _compile_unindexed(element, compiler, **kw):
-    return compiler.process(element.column, **kw)
-
-
-@compiles(unindexed, "sqlite")
-def _compile_unindexed_sqlite(element, compiler, **kw):
-    return "+" + compiler.process(element.column, **kw)
-
-
 def open_clause(model, today: date):
-    """SQL: the prediction is open (stored open and its resolution date not yet past).
-
-    Nearly every open prediction's date is in the future, yet SQLite's planner prefers the
-    (status, resolution_date) range and then sorts every open row (180 ms on 20,000
-    predictions) over walking the board's (article, hidden, status, sort) index and
-    stopping after one page (0.1 ms); the date test is therefore kept off the indexes."""
-    return and_(model.status == OPEN, unindexed(model.resolution_date) >= today)
+    """SQL: the prediction is open (stored open and its resolution date not yet past); the
+    date test is kept off SQLite's indexes (forum.db_hints.open_date says why)."""
+    return and_(model.status == OPEN, open_date(model.resolution_date) >= today)
 
 
 def status_clause(model, status: str, today: date):

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from forum.extensions import db
-from forum.models import User
+from forum.models import AuditEntry, User
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,9 +90,8 @@ def test_users_create_refuses_a_short_password_and_a_bad_username(runner):
 def test_users_create_refuses_an_unknown_role(runner):
     result = runner.invoke(args=["users", "create", "bob", "--email", "bob@example.com",
                                  "--password", DEFAULT_PASSWORD, "--role", "king"])
-    assert result.exit_code == 2
-    assert "Invalid value for '--role'" in result.output
-    assert "'king' is not one of 'member', 'moderator', 'admin'" in result.output
+    assert result.exit_code == 1
+    assert result.output == "Error: unknown role 'king'; choose one of member, moderator, admin.\n"
     assert find("bob") is None
 
 
@@ -104,11 +103,19 @@ def test_users_create_needs_an_email(runner):
 
 # users set-role -------------------------------------------------------------------------
 
-def test_users_set_role_changes_the_role(runner, alice):
+def test_users_set_role_changes_the_role_and_writes_the_audit_log(runner, alice):
     result = runner.invoke(args=["users", "set-role", "ALICE", "moderator"])
     assert result.exit_code == 0, result.output
     assert result.output == "alice is now moderator.\n"
     assert find("alice").role == "moderator"
+    entry = db.session.scalar(select(AuditEntry))
+    assert (entry.actor_id, entry.action, entry.target_type, entry.target_id) == \
+        (None, "role", "user", alice.id)
+    assert entry.details == {"username": "alice", "previous": "member", "role": "moderator"}
+    assert "command line" in entry.reason
+    again = runner.invoke(args=["users", "set-role", "alice", "moderator"])
+    assert again.output == "alice is already moderator.\n"
+    assert db.session.scalar(select(func.count(AuditEntry.id))) == 1
 
 
 def test_users_set_role_refuses_an_unknown_user(runner):
@@ -188,3 +195,13 @@ def test_the_console_script_refuses_production_without_a_secret_key(script_env):
     assert result.returncode == 1
     assert result.stderr.strip() == (
         "Error: FORUM_ENV=production needs SECRET_KEY set in the environment.")
+
+
+def test_a_role_set_on_the_command_line_shows_in_the_audit_log(runner, client, alice):
+    make_user("root", role="admin")
+    assert runner.invoke(args=["users", "set-role", "alice", "moderator"]).exit_code == 0
+    client.post("/login", data={"username": "root", "password": DEFAULT_PASSWORD})
+    page = client.get("/moderation/audit")
+    assert page.status_code == 200
+    assert ": member → moderator" in " ".join(page.text.split())
+    assert "Set on the server&#39;s command line (forum users set-role)." in page.text

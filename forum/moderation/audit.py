@@ -18,10 +18,10 @@ ACTIONS = {
 }
 
 
-def record(actor: User, action: str, target_type: str, target_id: int, reason: str = "",
+def record(actor: User | None, action: str, target_type: str, target_id: int, reason: str = "",
            **details) -> AuditEntry:
-    """Append an audit entry in the caller's transaction."""
-    entry = AuditEntry(actor_id=actor.id, action=action, target_type=target_type,
+    """Append an audit entry in the caller's transaction (no actor: the server's operator)."""
+    entry = AuditEntry(actor_id=actor.id if actor is not None else None, action=action, target_type=target_type,
                        target_id=target_id, reason=reason, details=details)
     db.session.add(entry)
     return entry

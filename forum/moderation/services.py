@@ -121,14 +121,32 @@ def set_suspended(target: User, actor: User, reason: str, suspended: bool) -> bo
     return True
 
 
+CONSOLE_ROLE_REASON = "Set on the server's command line (forum users set-role)."
+
+
 def set_role(target: User, admin: User, role: str, reason: str) -> bool:
     """An admin grants or revokes a role; False when the member already has it."""
     ensure_admin(admin)
-    if role not in ROLES:
-        raise Invalid({"role": [f"Choose one of: {', '.join(ROLES)}."]})
+    _check_role(role)
     reason = read_reason(reason)
     if target.id == admin.id:
         raise Forbidden("You can't change your own role; ask another admin.")
+    return _change_role(target, role, admin, reason)
+
+
+def set_role_from_console(target: User, role: str) -> bool:
+    """The operator of the server gives a role (`forum users set-role`): no account acts, so
+    the audit entry has no actor and says where the change came from."""
+    _check_role(role)
+    return _change_role(target, role, None, CONSOLE_ROLE_REASON)
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise Invalid({"role": [f"Choose one of: {', '.join(ROLES)}."]})
+
+
+def _change_role(target: User, role: str, actor: User | None, reason: str) -> bool:
     previous = target.role
     changed = db.session.execute(
         update(User).where(User.id == target.id, User.role != role)
@@ -136,7 +154,7 @@ def set_role(target: User, admin: User, role: str, reason: str) -> bool:
     ).rowcount
     if not changed:
         return False
-    audit.record(admin, "role", "user", target.id, reason, username=target.username,
+    audit.record(actor, "role", "user", target.id, reason, username=target.username,
                  previous=previous, role=role)
     db.session.refresh(target)
     return True

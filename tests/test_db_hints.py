@@ -1,0 +1,116 @@
+"""Each query-planner workaround of forum/db_hints.py, checked with EXPLAIN on the statement
+the code really runs: on SQLite the hint keeps the planner off the index it would wrongly
+pick (and without the hint it does pick it); on PostgreSQL the hint is the bare column, so
+every index stays available."""
+
+import re
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from forum import clock
+from forum.board.queries import list_predictions
+from forum.extensions import db
+from forum.leaderboard.standings import score_filter, standings
+from forum.models import Score
+from tests.factories import make_article, make_prediction, make_user
+
+
+@contextmanager
+def statements_run():
+    """The (SQL, parameters) of every statement run inside the block."""
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def dialect() -> str:
+    return db.engine.dialect.name
+
+
+def plan(statement: str, parameters, *, index_only: bool = False) -> str:
+    """The query plan as one string; `index_only`: PostgreSQL may not scan tables whole, so
+    the plan shows whether an index can serve the statement at all."""
+    with db.engine.connect() as connection:
+        if dialect() == "sqlite":
+            rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            return "\n".join(row[-1] for row in rows)
+        with connection.begin():
+            if index_only:
+                connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            rows = connection.exec_driver_sql("EXPLAIN " + statement, parameters)
+            return "\n".join(row[0] for row in rows)
+
+
+def the_statement(seen, *fragments: str):
+    matching = [(sql, params) for sql, params in seen if all(f in sql for f in fragments)]
+    assert matching, f"no statement with {fragments}"
+    return matching[0]
+
+
+@pytest.fixture
+def board(article):
+    alice = make_user("alice")
+    for number in range(6):
+        make_prediction(article, alice, title=f"Claim number {number} about the summit")
+    return article
+
+
+def test_the_open_filter_leaves_the_board_index_to_the_planner(board):
+    with statements_run() as seen:
+        page = list_predictions(board, status="open", sort="hot", per_page=2)
+    assert page.total == 6 and len(page.items) == 2
+    sql, parameters = the_statement(seen, "resolution_date", "hot_rank DESC", "LIMIT")
+    if dialect() == "sqlite":
+        assert "+predictions.resolution_date >=" in sql
+        hinted = plan(sql, parameters)  # walks the sort's index, stops after the page
+        assert "USING INDEX ix_predictions_board_status_hot (article_id=? AND hidden=? AND " \
+            "status=?)" in hinted
+        assert "resolution_date>" not in hinted
+        bare = plan(sql.replace("+predictions.resolution_date", "predictions.resolution_date"),
+                    parameters)
+        # what the hint prevents: a range on the date, then every open row sorted
+        assert "resolution_date>?)\nUSE TEMP B-TREE FOR ORDER BY" in bare
+    else:
+        assert "+predictions" not in sql and "predictions.resolution_date >=" in sql
+        assert re.search(r"Index (Only )?Scan (Backward )?(using|on) ix_predictions_board_",
+                         plan(sql, parameters, index_only=True))
+
+
+def test_the_leaderboard_groups_without_walking_the_member_index(app):
+    article = make_article()
+    members = [make_user(f"member{n}") for n in range(3)]
+    author = make_user("author")
+    for number in range(4):
+        prediction = make_prediction(article, author, title=f"Resolved claim number {number}")
+        for rank, member in enumerate(members):
+            db.session.add(Score(
+                user_id=member.id, prediction_id=prediction.id, article_id=article.id,
+                outcome=True, brier=0.1 * (rank + 1), crowd_brier=0.2, coverage=1.0,
+                relative_brier=0.1 * rank - 0.1, final_probability=0.7,
+                resolved_at=clock.now()))
+    db.session.commit()
+    with statements_run() as seen:
+        rows = standings(score_filter())
+    assert [row.username for row in rows] == ["member0", "member1", "member2"]
+    sql, parameters = the_statement(seen, "GROUP BY")
+    if dialect() == "sqlite":
+        assert "GROUP BY +scores.user_id" in sql
+        hinted = plan(sql, parameters)
+        assert "USE TEMP B-TREE FOR GROUP BY" in hinted
+        assert "ix_scores_user_" not in hinted
+        bare = plan(sql.replace("+scores.user_id", "scores.user_id"), parameters)
+        assert "ix_scores_user_" in bare  # what the hint prevents
+    else:
+        assert "+scores" not in sql and "GROUP BY scores.user_id" in sql
+        postgres = plan(sql, parameters, index_only=True)
+        assert "Group Key: scores.user_id" in postgres
+        assert re.search(r"Index (Only )?Scan (using|on) ix_scores_", postgres)
