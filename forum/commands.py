@@ -22,19 +22,27 @@ def fail(message: str) -> None:
 @with_appcontext
 def seed_command():
     """Import the bundled article(s); running it again changes nothing."""
-    from forum.articles.services import ArticleFileError, bundled_articles, import_article
+    from forum.articles.services import bundled_articles
 
     files = bundled_articles()
     if not files:
         fail("the content folder has no article files.")
     for path in files:
-        try:
-            article, created = import_article(path)
-        except ArticleFileError as error:
-            db.session.rollback()
-            fail(str(error))
-        db.session.commit()
+        article, created = import_or_fail(path)
         click.echo(f"{'Imported' if created else 'Up to date'}: {article.slug}")
+
+
+def import_or_fail(path):
+    """Import one article file and commit; a bad file is a one-line error, nothing stored."""
+    from forum.articles.services import ArticleFileError, import_article
+
+    try:
+        article, created = import_article(path)
+    except ArticleFileError as error:
+        db.session.rollback()
+        fail(str(error))
+    db.session.commit()
+    return article, created
 
 
 @click.group("articles")
@@ -47,14 +55,7 @@ def articles_group():
 @with_appcontext
 def import_article_command(path: str):
     """Import or update an article from a Markdown file with YAML front matter."""
-    from forum.articles.services import ArticleFileError, import_article
-
-    try:
-        article, created = import_article(path)
-    except ArticleFileError as error:
-        db.session.rollback()
-        fail(str(error))
-    db.session.commit()
+    article, created = import_or_fail(path)
     click.echo(f"{'Imported' if created else 'Updated'} article {article.slug!r}: {article.title}")
 
 

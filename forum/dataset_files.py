@@ -167,6 +167,16 @@ class _Table:
                     self.fail(f"{len(row)} fields where the header has {self._width}")
                 yield {column: row[index] for column, index in self._index.items()}
 
+    def rows_by_id(self, kind: str) -> Iterator[tuple[int, dict[str, str]]]:
+        """Each data row with its `id`; an id seen before is an error naming the kind."""
+        seen: set[int] = set()
+        for row in self.rows():
+            row_id = self.integer(row, "id")
+            if row_id in seen:
+                self.fail(f"{kind} {row_id} appears twice")
+            seen.add(row_id)
+            yield row_id, row
+
     def fail(self, message: str):
         raise DatasetError(f"{self.name}, line {self.line}: {message}.")
 
@@ -244,12 +254,7 @@ def _read_predictions(folder: Path) -> dict[int, _Prediction]:
 def _read_resolutions(folder: Path, predictions: dict[int, _Prediction]) -> None:
     table = _Table(folder, "resolutions.csv",
                    ("id", "prediction_id", "outcome", "outcome_time", "in_force"))
-    seen: set[int] = set()
-    for row in table.rows():
-        entry = table.integer(row, "id")
-        if entry in seen:
-            table.fail(f"resolution {entry} appears twice")
-        seen.add(entry)
+    for _entry, row in table.rows_by_id("resolution"):
         prediction = _known(table, predictions, table.integer(row, "prediction_id"))
         outcome = table.choice(row, "outcome", ("yes", "no", "annulled"))
         moment = table.time(row, "outcome_time")
@@ -272,12 +277,7 @@ def _read_resolutions(folder: Path, predictions: dict[int, _Prediction]) -> None
 def _read_forecasts(folder: Path, predictions: dict[int, _Prediction]) -> None:
     table = _Table(folder, "forecasts.csv",
                    ("id", "prediction_id", "username", "probability", "created_at"))
-    seen: set[int] = set()
-    for row in table.rows():
-        forecast = table.integer(row, "id")
-        if forecast in seen:
-            table.fail(f"forecast {forecast} appears twice")
-        seen.add(forecast)
+    for forecast, row in table.rows_by_id("forecast"):
         prediction = _known(table, predictions, table.integer(row, "prediction_id"))
         username = row["username"]
         if not username:

@@ -49,24 +49,24 @@ def load_prediction(prediction_id: int, viewer) -> Prediction:
 def load_comment(comment_id: int, viewer) -> tuple[Comment, Prediction]:
     """A comment and its prediction; NotFound when either is missing or the prediction is
     hidden from the viewer (the comment itself may be hidden: it shows as removed)."""
-    comment = _get(Comment, comment_id)
-    if comment is None:
-        raise NotFound("No such comment.")
-    try:
-        return comment, load_prediction(comment.prediction_id, viewer)
-    except NotFound:
-        raise NotFound("No such comment.") from None
+    return _with_prediction(Comment, comment_id, viewer, "No such comment.")
 
 
 def load_resolution(resolution_id: int, viewer) -> tuple[Resolution, Prediction]:
     """An entry of a resolution log and its prediction; NotFound as for comments."""
-    resolution = _get(Resolution, resolution_id)
-    if resolution is None:
-        raise NotFound("No such resolution.")
+    return _with_prediction(Resolution, resolution_id, viewer, "No such resolution.")
+
+
+def _with_prediction(model, row_id: int, viewer, missing: str):
+    """A row hanging on a prediction, and the prediction; one message for both misses, so a
+    hidden prediction's rows look exactly like rows that never existed."""
+    row = _get(model, row_id)
+    if row is None:
+        raise NotFound(missing)
     try:
-        return resolution, load_prediction(resolution.prediction_id, viewer)
+        return row, load_prediction(row.prediction_id, viewer)
     except NotFound:
-        raise NotFound("No such resolution.") from None
+        raise NotFound(missing) from None
 
 
 def notifications_shown_to(viewer):
