@@ -20,7 +20,7 @@ _TEMPLATES = [
 
 def template_of(path: str) -> str | None:
     """The documented path template a concrete API path matches, or None."""
-    path = path.split("?")[0]
+    path = path.split("?", maxsplit=1)[0]
     return next((template for pattern, template in _TEMPLATES if pattern.match(path)), None)
 
 

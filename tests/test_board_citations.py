@@ -93,7 +93,7 @@ def test_the_crowd_chart_is_an_accessible_step_line_without_inline_styles():
     assert '<title id="c1-title">Crowd for &#34;A &lt;claim&gt;&#34;</title>' in svg
     assert '<desc id="c1-desc">Desc &amp; more</desc>' in svg
     assert "style" not in svg
-    path = svg.split('class="chart-line" d="')[1].split('"')[0]
+    path = svg.split('class="chart-line" d="')[1].split('"', maxsplit=1)[0]
     assert path.startswith("M") and path.count("V") == 2  # two changes, drawn as steps
     assert svg.count('class="chart-mine"') == 1 and 'class="chart-rule"' in svg
     assert ">resolved yes</text>" in svg
