@@ -99,7 +99,7 @@ def instance_secret_key(path: Path) -> str:
             if key:
                 return key
             time.sleep(0.02)
-        raise RuntimeError(f"{path} exists but is empty; delete it and start again.")
+        raise RuntimeError(f"{path} exists but is empty; delete it and start again.") from None
     key = os.urandom(32).hex()
     with os.fdopen(fd, "w") as handle:
         handle.write(key)

@@ -14,6 +14,7 @@ again with code spans left as typed. Articles, imported by an admin, keep markdo
 whose tokens give each heading its id.
 """
 
+import contextlib
 import html
 import re
 import unicodedata
@@ -89,10 +90,8 @@ def _interpret(source: str) -> str | None:
     body, within a step budget; else the compiled parser's with code spans left as typed."""
     html_or_none = _compiled(_USER_PARSER, source)
     if html_or_none is None and len(source) <= FALLBACK_MAX_LENGTH:
-        try:
+        with contextlib.suppress(_OverBudget):  # over budget: the parser without code spans
             html_or_none = _metered_parser(FALLBACK_PARSE_STEPS).render(source)
-        except _OverBudget:
-            pass
     if html_or_none is None:
         html_or_none = _compiled(_USER_PARSER_NO_CODE_SPANS, source)
     return html_or_none

@@ -218,7 +218,7 @@ def _recompute_batch(connection, predictions: dict[int, _Resolved],
         if values is None:
             deletes.append(row[0])
         elif tuple(row[3:]) != values:
-            updates.append({"_id": row[0], **dict(zip(VALUE_COLUMNS, values))})
+            updates.append({"_id": row[0], **dict(zip(VALUE_COLUMNS, values, strict=True))})
     inserts = [(prediction_id, user_id, *values)
                for (prediction_id, user_id), values in wanted.items()]
     _write(connection, inserts, updates, deletes)

@@ -52,7 +52,7 @@ def gunicorn_servers(count: int, env: dict, workers: int = 1):
             )
             processes.append(process)
             urls.append(f"http://127.0.0.1:{port}")
-        for url, process in zip(urls, processes):
+        for url, process in zip(urls, processes, strict=True):
             wait_until_serving(url, process)
         yield urls
     finally:

@@ -66,7 +66,7 @@ def test_unknown_and_overlapping_quotes_are_left_for_the_list():
     missing = Citation("not in the article", [(1, "a")])
     longer = Citation("one item two items", [(2, "b"), (3, "c")])
     inner = Citation("two items", [(4, "d")])
-    marked = mark_citations(body, group_citations([]) + [longer, inner, missing], href)
+    marked = mark_citations(body, [*group_citations([]), longer, inner, missing], href)
     assert longer.marked and not inner.marked and not missing.marked
     assert str(marked).count('class="cite-marker"') == 1
 

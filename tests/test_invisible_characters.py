@@ -57,7 +57,7 @@ def state(world) -> tuple:
                     (Prediction, PredictionRevision, Comment, Resolution, Flag, AuditEntry, User))
     prediction = db.session.get(Prediction, world["prediction"])
     bio = db.session.scalar(select(User.bio).where(User.username == "alice"))
-    return counted + (prediction.title, prediction.hidden, bio)
+    return (*counted, prediction.title, prediction.hidden, bio)
 
 
 def sentence(char: str) -> str:

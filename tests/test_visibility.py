@@ -126,7 +126,7 @@ def test_no_write_route_reaches_hidden_content(app, client, site, viewer):
     body = {"body": "Still here?", "value": 1, "probability": 0.5, "reason": "spam",
             "title": "A new title that is long enough", "outcome": "no", "note": "No."}
     before = table_snapshot()
-    for method, endpoint, path in paths:
+    for method, _endpoint, path in paths:
         if path.startswith("/api/"):
             response = client.open(path, method=method, json=body, headers=headers)
             allowed = {404, 401} if viewer == "anonymous" else {404, 403}

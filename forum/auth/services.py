@@ -1,5 +1,6 @@
 """Account rules: usernames, passwords, login sessions and API tokens."""
 
+import functools
 import re
 import secrets
 import unicodedata
@@ -19,8 +20,6 @@ USERNAME_RULE = "3–30 characters: letters A–Z, digits, '_' or '-'."
 DELETED_PREFIX = "deleted-"  # deleted accounts are renamed deleted-<n>
 MIN_PASSWORD = 10
 MAX_PASSWORD = 200
-# Checked against when a username is unknown, so both answers take as long.
-_DUMMY_HASH: str | None = None
 
 
 def normalize_username(raw: str) -> str:
@@ -103,13 +102,13 @@ def authenticate(username: str, password: str) -> User | None:
     return user if user.check_password(password or "") else None
 
 
+@functools.cache
 def _dummy_hash() -> str:
-    global _DUMMY_HASH
-    if _DUMMY_HASH is None:
-        probe = User()
-        probe.set_password(secrets.token_hex(8))
-        _DUMMY_HASH = probe.password_hash
-    return _DUMMY_HASH
+    """A hash of a random password, made once per process, to check against when no account
+    has the name, so an unknown name takes as long as a wrong password."""
+    probe = User()
+    probe.set_password(secrets.token_hex(8))
+    return probe.password_hash
 
 
 def start_session(user: User, user_agent: str = "") -> str:

@@ -1,6 +1,7 @@
 """The one place a message is sent, to where MAIL_URL says: SMTP (plain, STARTTLS or implicit
 TLS), or, with MAIL_URL unset, an `.eml` file in `instance/mail/` whose path is logged."""
 
+import contextlib
 import functools
 import logging
 import smtplib
@@ -104,10 +105,8 @@ class SmtpTransport:
 
     def close(self) -> None:
         if self.connection is not None:
-            try:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
                 self.connection.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
             self.connection = None
 
 

@@ -65,10 +65,11 @@ def import_graph(modules: dict[str, Path]) -> dict[str, set[str]]:
                     named.append(names[-1])
                 names = named
             for name in names:
-                while name and name not in modules:
-                    name = name.rpartition(".")[0]
-                if name and name != module:
-                    targets.add(name)
+                known = name
+                while known and known not in modules:
+                    known = known.rpartition(".")[0]
+                if known and known != module:
+                    targets.add(known)
         graph[module] = targets
     return graph
 
