@@ -38,7 +38,11 @@ def _order(sort: str):
         return (still_open, Prediction.resolution_date.asc(), Prediction.id.asc())
     if sort == "forecasts":
         return (Prediction.forecast_count.desc(), Prediction.id.desc())
-    return (Prediction.hot_rank.desc(), Prediction.id.desc())
+    # hot: open ones first, then those awaiting resolution, then the resolved and annulled;
+    # within each group by the stored rank (SPEC.md §7).
+    group = case((open_clause(Prediction, clock.today()), 0), (Prediction.status == "open", 1),
+                 else_=2)
+    return (group, Prediction.hot_rank.desc(), Prediction.id.desc())
 
 
 def read_list_args(args) -> tuple[str, str, str]:
@@ -151,6 +155,7 @@ class ForecastRow:
     username: str
     probability: float
     created_at: datetime
+    reason: str | None = None
 
     @property
     def point(self) -> ForecastPoint:
@@ -163,12 +168,25 @@ def forecast_rows(prediction_id: int, user_id: int | None = None) -> list[Foreca
     mine = () if user_id is None else (Forecast.user_id == user_id,)
     rows = db.session.execute(
         select(Forecast.id, Forecast.user_id, User.username, Forecast.probability,
-               Forecast.created_at)
+               Forecast.created_at, Forecast.reason)
         .join(User, User.id == Forecast.user_id)
         .where(Forecast.prediction_id == prediction_id, *mine)
         .order_by(Forecast.created_at, Forecast.id)
     ).all()
     return [ForecastRow(*row) for row in rows]
+
+
+def my_standing(user, prediction_ids) -> dict[int, float]:
+    """The viewer's standing (latest) forecast on each of the given predictions (one query)."""
+    ids = list(prediction_ids)
+    if not getattr(user, "is_authenticated", False) or not ids:
+        return {}
+    rows = db.session.execute(
+        select(Forecast.prediction_id, Forecast.probability)
+        .where(Forecast.user_id == user.id, Forecast.prediction_id.in_(ids))
+        .order_by(Forecast.created_at, Forecast.id)
+    ).all()
+    return {prediction_id: probability for prediction_id, probability in rows}  # latest wins
 
 
 def forecast_points_by_prediction(prediction_ids) -> dict[int, list[ForecastPoint]]:
