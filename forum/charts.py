@@ -207,7 +207,8 @@ def sparkline(history: Sequence[tuple[datetime, float]], *, start: datetime,
     )
 
 
-DIST_HEIGHT = 170
+DIST_WIDTH, DIST_HEIGHT = 360, 170  # it sits in the narrow column beside the page too
+DIST_SIDE = 18
 DIST_BINS = 10
 
 
@@ -226,20 +227,21 @@ def distribution_chart(values: Sequence[float], *, chart_id: str, title: str,
     title, description = xml_text(title), xml_text(description)
     counts = distribution_bins(values)
     tallest = max(counts) or 1
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, DIST_HEIGHT - TOP - BOTTOM - 18
-    top = TOP + 18  # room for the counts above the tallest bar
+    left = DIST_SIDE
+    plot_w, plot_h = DIST_WIDTH - 2 * DIST_SIDE, DIST_HEIGHT - TOP - BOTTOM - 22
+    top = TOP + 22  # room for the counts above the tallest bar
     bar_w = plot_w / DIST_BINS
     out = [
-        (f'<svg class="chart distribution-chart" viewBox="0 0 {WIDTH} {DIST_HEIGHT}" '
+        (f'<svg class="chart distribution-chart" viewBox="0 0 {DIST_WIDTH} {DIST_HEIGHT}" '
          f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
          f'xmlns="http://www.w3.org/2000/svg">'),
         Markup('<title id="{}-title">{}</title>').format(chart_id, title),
         Markup('<desc id="{}-desc">{}</desc>').format(chart_id, description),
-        (f'<line class="chart-axis" x1="{LEFT}" x2="{LEFT + plot_w}" y1="{top + plot_h}" '
+        (f'<line class="chart-axis" x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" '
          f'y2="{top + plot_h}"/>'),
     ]
     for index, count in enumerate(counts):
-        x = round(LEFT + index * bar_w + 2, 1)
+        x = round(left + index * bar_w + 2, 1)
         height = round(plot_h * count / tallest, 1)
         if count:
             out.append(f'<rect class="chart-bar" x="{x}" y="{round(top + plot_h - height, 1)}" '
@@ -247,13 +249,13 @@ def distribution_chart(values: Sequence[float], *, chart_id: str, title: str,
             out.append(f'<text class="chart-label chart-count" x="{round(x + bar_w / 2 - 2, 1)}"'
                        f' y="{round(top + plot_h - height - 5, 1)}" '
                        f'text-anchor="middle">{count}</text>')
-    for tick in (0, 0.25, 0.5, 0.75, 1):
-        x = round(LEFT + tick * plot_w, 1)
+    for tick in (0, 0.5, 1):
+        x = round(left + tick * plot_w, 1)
         anchor = "start" if tick == 0 else ("end" if tick == 1 else "middle")
         out.append(f'<text class="chart-label" x="{x}" y="{top + plot_h + 24}" '
                    f'text-anchor="{anchor}">{round(tick * 100)} %</text>')
     if median is not None:
-        x = round(LEFT + median * plot_w, 1)
+        x = round(left + median * plot_w, 1)
         out.append(f'<line class="chart-rule" x1="{x}" x2="{x}" y1="{TOP}" '
                    f'y2="{top + plot_h}"/>')
     out.append("</svg>")
