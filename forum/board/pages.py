@@ -74,7 +74,7 @@ def rows_for(predictions: list[Prediction], user) -> list[Row]:
     for prediction in predictions:
         status = status_of(prediction.status, prediction.resolution_date, now)
         kept = figures[prediction.id]
-        _, end = _chart_span(prediction, status, now, kept.history)
+        end, _ = _chart_span(prediction, status, now, kept.history)  # the line's end
         line = sparkline(kept.history, start=prediction.created_at, end=end)
         rows.append(Row(prediction, status, line, votes.get(("prediction", prediction.id), 0),
                         kept.author_standing, mine.get(prediction.id)))
