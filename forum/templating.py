@@ -1,6 +1,7 @@
 """Template filters and globals: dates as people say them, percentages, fingerprinted static URLs."""
 
 import hashlib
+import math
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -69,17 +70,36 @@ def relative_time(value: date | datetime | None, now: datetime | None = None) ->
 
 
 def _say_span(seconds: float) -> str:
-    span = abs(seconds)
-    if span < 60:
+    label = duration(seconds)
+    if label is None:
         return "just now"
+    return f"in {label}" if seconds > 0 else f"{label} ago"
+
+
+def duration(seconds: float) -> str | None:
+    """A span in its largest whole unit: '5 minutes', '3 months'; None under a minute."""
+    span = abs(seconds)
     units = [(365 * 86400, "year"), (30 * 86400, "month"), (7 * 86400, "week"),
              (86400, "day"), (3600, "hour"), (60, "minute")]
     for size, name in units:
         if span >= size:
             count = int(span // size)
-            label = f"{count} {name}{'s' if count != 1 else ''}"
-            return f"in {label}" if seconds > 0 else f"{label} ago"
-    return "just now"
+            return f"{count} {name}{'s' if count != 1 else ''}"
+    return None
+
+
+def precise_percent(value: float | None) -> str:
+    """A share as a percentage that never rounds a small one to nothing: 0.5 -> '50 %',
+    0.1234 -> '12.3 %', 0.0000377 -> '0.0038 %' (two significant digits below 1 %)."""
+    if value is None:
+        return "–"
+    number = value * 100
+    if number == 0:
+        return "0 %"
+    if number >= 1:
+        return percent(value) if number >= 10 else f"{number:.2f}".rstrip("0").rstrip(".") + " %"
+    digits = 1 - math.floor(math.log10(number))
+    return f"{number:.{digits}f} %"
 
 
 def percent(value: float | None) -> str:
@@ -121,11 +141,12 @@ def register(app: Flask) -> None:
     """Make the helpers available in every template."""
     app.jinja_env.filters.update(
         human_date=human_date, utc_time=utc_time, relative_time=relative_time,
-        percent=percent, brier=brier,
+        percent=percent, brier=brier, precise_percent=precise_percent,
     )
     app.jinja_env.globals.update(
         static_url=static_url, nav_url=nav_url, absolute_url=absolute_url, unread_notifications=unread_notifications,
         isoformat_z=clock.isoformat_z, vote_refusal=vote_refusal_message, can_change=can_change,
+        duration=duration,
     )
     app.after_request(mark_fingerprinted_static_immutable)
     app.jinja_env.trim_blocks = True

@@ -87,8 +87,7 @@ def test_the_crowd_chart_is_an_accessible_step_line_without_inline_styles():
         title='Crowd for "A <claim>"', description="Desc & more",
         author=Point(START, 0.3, "alice: 30 %"),
         mine=[Point(START + timedelta(days=2), 0.7, "you")],
-        rule=Point(START + timedelta(days=9), 0, "resolved yes"),
-        start_label="1 Jan 2026", end_label="now"))
+        rule=Point(START + timedelta(days=9), 0, "resolved yes")))
     assert svg.startswith('<svg class="chart crowd-chart"') and 'role="img"' in svg
     assert '<title id="c1-title">Crowd for &#34;A &lt;claim&gt;&#34;</title>' in svg
     assert '<desc id="c1-desc">Desc &amp; more</desc>' in svg

@@ -41,7 +41,7 @@ def test_member_forecasts_and_the_crowd_moves(client, prediction, bob):
     assert stored.crowd_median == pytest.approx(0.5)
     page = client.get(f"/predictions/{prediction.id}").get_data(as_text=True)
     assert "Your forecast of 70 % is in." in page
-    assert "crowd 50 %" in page and "2 forecasters" in page
+    assert 'data-crowd-median>50 %<' in page and "2 forecasters" in page
     assert input_value(page, "probability") == "70"  # the form starts from your standing forecast
 
 
@@ -148,15 +148,24 @@ def test_the_author_can_update_their_own_probability(client, prediction):
     assert (stored.forecast_count, stored.forecaster_count) == (2, 1)
 
 
-def test_every_forecast_is_listed_and_a_long_list_is_capped_with_show_all(client, prediction,
-                                                                         bob):
+def test_every_forecast_is_in_a_collapsed_paged_log_with_superseded_rows_marked(client,
+                                                                                prediction, bob):
     carol = make_user("carol")
     for index in range(105):
         make_forecast(prediction, carol, 0.01 + (index % 90) / 100)
-    page = client.get(f"/predictions/{prediction.id}").get_data(as_text=True)
-    table = page.split('class="data-table forecast-table"')[1].split("</table>")[0]
-    assert table.count("<tr") == 101  # the header and the newest 100
-    assert "Show all 106 forecasts" in page
-    full = client.get(f"/predictions/{prediction.id}?forecasts=all").get_data(as_text=True)
-    assert full.split('class="data-table forecast-table"')[1].split("</table>")[0] \
-        .count("<tr") == 107
+
+    def log(query=""):
+        page = client.get(f"/predictions/{prediction.id}{query}").get_data(as_text=True)
+        table = page.split('class="data-table forecast-table"')[1].split("</table>")[0]
+        return page, table.split("<tbody>")[1].split("<tr")[1:]
+
+    page, rows = log()
+    assert len(rows) == 50 and "Page 1 of 3" in page
+    assert '<details class="forecast-log">' in page  # collapsed until a page is asked for
+    assert "is-standing" in rows[0] and "superseded" not in rows[0]  # carol's newest
+    assert all("is-superseded" in row and ">superseded<" in row for row in rows[1:])
+    page, rows = log("?forecasts_page=3")
+    assert len(rows) == 6 and '<details class="forecast-log" open>' in page
+    assert "is-standing" in rows[-1] and "alice" in rows[-1]  # the author's only forecast
+    assert "Page 3 of 3" in log("?forecasts_page=9")[0]  # past the end: the last page
+    assert client.get(f"/predictions/{prediction.id}?forecasts_page=x").status_code == 422

@@ -2,7 +2,13 @@
 field that drifts fails the tests) and the request bodies (their limits come from the same
 constants the validators use)."""
 
-from forum.board.validation import CRITERIA_LENGTH, PROBABILITY_RANGE, QUOTE_MAX, TITLE_LENGTH
+from forum.board.validation import (
+    CRITERIA_LENGTH,
+    PROBABILITY_RANGE,
+    QUOTE_MAX,
+    REASON_MAX,
+    TITLE_LENGTH,
+)
 from forum.comments.services import BODY_LENGTH
 from forum.errors import ERROR_CODES
 from forum.lifecycle import STATUSES
@@ -51,6 +57,8 @@ OBJECTS = {
     "Probability": {"type": "number", "minimum": LOW, "maximum": HIGH},
     "Brier": {"type": "number", "minimum": 0, "maximum": 1,
               "description": "A Brier score on the 0–1 scale: 0 is perfect, 1 the worst."},
+    "Reason": {"type": "string", "minLength": 1, "maxLength": REASON_MAX, "description":
+               "Why the forecaster gave this probability; present only when they said."},
     "Username": {"type": "string", "minLength": 3, "maxLength": 30,
                  "pattern": "^[A-Za-z0-9_-]+$"},
     "Error": strict({"error": strict({
@@ -95,7 +103,8 @@ OBJECTS = {
     }, optional=("my_vote",)),
     "PredictionPage": page_of("Prediction"),
     "Forecast": strict({"id": ref("Id"), "username": ref("Username"),
-                        "probability": ref("Probability"), "created_at": ref("Timestamp")}),
+                        "probability": ref("Probability"), "created_at": ref("Timestamp"),
+                        "reason": ref("Reason")}, optional=("reason",)),
     "ForecastList": items_of("Forecast"),
     "Comment": strict({
         "id": ref("Id"), "parent_id": nullable(ref("Id")), "author": ref("Username"),
@@ -165,7 +174,9 @@ REQUESTS = {
                            "A passage of the article (whitespace is collapsed)."}),
     }},
     "NewForecast": {"type": "object", "required": ["probability"],
-                    "properties": {"probability": ref("Probability")}},
+                    "properties": {"probability": ref("Probability"), "reason": nullable({
+                        "type": "string", "maxLength": REASON_MAX, "description":
+                        "Optional: why, in a line; shown in the discussion."})}},
     "Vote": {"type": "object", "required": ["value"], "properties": {
         "value": {"type": "integer", "enum": [1, -1, 0], "description": "0 removes the vote."}}},
     "NewComment": {"type": "object", "required": ["body"], "properties": {

@@ -9,7 +9,7 @@ from forum.api.auth import json_body, member_required
 from forum.api.serializers import forecast_payload, prediction_payload, prediction_payloads
 from forum.articles.services import get_article
 from forum.board import queries, services
-from forum.board.validation import read_prediction, read_probability
+from forum.board.validation import read_prediction, read_probability, read_reason
 from forum.errors import Invalid
 from forum.extensions import db
 from forum.pagination import read_page_args
@@ -96,10 +96,12 @@ def list_forecasts(prediction_id: int):
 def create_forecast(prediction_id: int):
     prediction = visible_prediction(prediction_id)
     errors: dict[str, list[str]] = {}
-    probability = json_probability(json_body(), errors)
+    data = json_body()
+    probability = json_probability(data, errors)
+    reason = read_reason(data.get("reason"), errors)
     if errors:
         raise Invalid(errors)
-    forecast = services.add_forecast(prediction, current_user, probability)
+    forecast = services.add_forecast(prediction, current_user, probability, reason)
     db.session.commit()
     return jsonify(forecast_payload(forecast)), 201
 

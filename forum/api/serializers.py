@@ -90,12 +90,17 @@ def prediction_url(prediction_id: int) -> str:
 
 
 def forecast_payload(forecast: Forecast) -> dict:
-    return {
+    """A forecast; `reason` only when its forecaster gave one (SPEC.md §7's four fields
+    otherwise)."""
+    payload = {
         "id": forecast.id,
         "username": forecast.user.username,
         "probability": forecast.probability,
         "created_at": isoformat_z(forecast.created_at),
     }
+    if forecast.reason:
+        payload["reason"] = forecast.reason
+    return payload
 
 
 def comment_payload(comment: Comment) -> dict:

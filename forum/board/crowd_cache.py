@@ -6,8 +6,8 @@ creation time and forecast count: every new forecast changes the count, so the n
 recomputes; an unchanged prediction costs no forecast query at all.
 
 - The board's sparklines are 96 pixels wide: their history is thinned to a few points per pixel.
-- The prediction page keeps its whole history (the chart and its data table) and the newest
-  forecasts it lists; the viewer's own forecasts are read apart, in one small query.
+- The prediction page keeps every forecast (its log is paged from memory) and what is derived
+  from them: the crowd's history, the standing forecasts; the viewer's own are read apart.
 """
 
 from dataclasses import dataclass
@@ -18,7 +18,8 @@ from flask import render_template
 from markupsafe import Markup
 
 from forum.board import queries
-from forum.scoring import crowd_history
+from forum.lifecycle import RESOLVED
+from forum.scoring import crowd_history, scheduled_close
 from forum.worker_cache import worker_cache
 
 POINTS_KEPT = 192  # two per pixel of the widest sparkline
@@ -28,8 +29,22 @@ PAGE_POINTS_KEPT = 200_000  # history steps and rows over every kept prediction 
 History = list[tuple[datetime, float]]
 
 
+def counted_until(prediction) -> datetime | None:
+    """T_end of a resolved prediction: only forecasts made before it count (SCORING.md), for
+    its crowd median, its chart and everyone's standing forecast; None while nothing is cut."""
+    if prediction.status != RESOLVED or prediction.outcome_time is None:
+        return None
+    return min(prediction.outcome_time, scheduled_close(prediction.resolution_date))
+
+
+def _counts(point, until: datetime | None) -> bool:
+    return until is None or point.created_at < until
+
+
 def _key(prediction) -> tuple:
-    return prediction.id, prediction.created_at, prediction.forecast_count
+    # The outcome time too: a correction that moves it changes which forecasts count.
+    return (prediction.id, prediction.created_at, prediction.forecast_count, prediction.status,
+            prediction.outcome_time)
 
 
 def thin(history: History, keep: int = POINTS_KEPT) -> History:
@@ -43,33 +58,80 @@ def thin(history: History, keep: int = POINTS_KEPT) -> History:
     return kept
 
 
-def crowd_histories(predictions) -> dict[int, History]:
-    """The thinned crowd history of each prediction; one query for those not yet kept."""
+@dataclass(frozen=True)
+class RowCrowd:
+    """What a board row shows beyond the stored counters: the thinned crowd history (only
+    what counts) and the author's current standing forecast."""
+
+    history: History
+    author_standing: float | None
+
+
+def crowd_histories(predictions) -> dict[int, RowCrowd]:
+    """Each prediction's row figures; one query for those not yet kept."""
     cache = worker_cache("crowd_histories", SPARKLINES_KEPT)
-    found: dict[int, History] = {}
+    found: dict[int, RowCrowd] = {}
     missing = []
     for prediction in predictions:
-        history = cache.get(_key(prediction))
-        if history is None:
+        kept = cache.get(_key(prediction))
+        if kept is None:
             missing.append(prediction)
         else:
-            found[prediction.id] = history
+            found[prediction.id] = kept
     if missing:
         points = queries.forecast_points_by_prediction(prediction.id for prediction in missing)
         for prediction in missing:
-            history = thin(crowd_history(points.get(prediction.id, [])))
-            cache.put(_key(prediction), history)
-            found[prediction.id] = history
+            until = counted_until(prediction)
+            counted = [point for point in points.get(prediction.id, [])
+                       if _counts(point, until)]
+            own = [point for point in counted if point.user == prediction.author_id]
+            latest = max(own, key=lambda point: (point.created_at, point.id), default=None)
+            kept = RowCrowd(thin(crowd_history(counted)),
+                            latest.probability if latest else None)
+            cache.put(_key(prediction), kept)
+            found[prediction.id] = kept
     return found
 
 
 @dataclass
 class PageForecasts:
-    """What the prediction page shows of everyone's forecasts."""
+    """Everyone's forecasts on a prediction, as its page shows them."""
 
-    history: History
-    newest: list  # ForecastRow, newest first, at most the page's `newest` count
-    total: int
+    rows: list  # ForecastRow, oldest first: every forecast ever made
+    until: datetime | None  # only forecasts before it count (a resolved prediction's T_end)
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    @cached_property
+    def counted(self) -> list:
+        return [row for row in self.rows if _counts(row, self.until)]
+
+    @cached_property
+    def late(self) -> list:
+        """Forecasts made at or after the outcome time: kept and shown, never scored."""
+        return [row for row in self.rows if not _counts(row, self.until)]
+
+    @cached_property
+    def history(self) -> History:
+        """The crowd median after each change, from the counted forecasts only."""
+        return crowd_history(row.point for row in self.counted)
+
+    @cached_property
+    def standing(self) -> dict:
+        """Each forecaster's standing (latest counted) forecast, by user id."""
+        return {row.user_id: row for row in self.counted}  # oldest first: the latest wins
+
+    @cached_property
+    def latest_ids(self) -> frozenset:
+        """The id of each forecaster's latest forecast: every other row is superseded."""
+        return frozenset(row.id for row in {row.user_id: row for row in self.rows}.values())
+
+    @cached_property
+    def reasons(self) -> list:
+        """The forecasts that carry a reason, newest first."""
+        return [row for row in reversed(self.rows) if row.reason]
 
     @cached_property
     def table_rows(self) -> Markup:
@@ -77,14 +139,12 @@ class PageForecasts:
         return Markup(render_template("board/_history_rows.html", history=self.history))
 
 
-def page_forecasts(prediction, newest: int) -> PageForecasts:
-    """The prediction page's crowd history and newest forecasts (one query when not kept)."""
+def page_forecasts(prediction) -> PageForecasts:
+    """The prediction page's forecasts (one query when not kept)."""
     cache = worker_cache("page_forecasts", PAGE_POINTS_KEPT)
-    key = (*_key(prediction), newest)
+    key = _key(prediction)
     found = cache.get(key)
     if found is None:
-        rows = queries.forecast_rows(prediction.id)
-        found = PageForecasts(history=crowd_history(row.point for row in rows),
-                              newest=rows[::-1][:newest], total=len(rows))
-        cache.put(key, found, weight=len(found.history) + len(found.newest))
+        found = PageForecasts(queries.forecast_rows(prediction.id), counted_until(prediction))
+        cache.put(key, found, weight=2 * len(found.rows))
     return found

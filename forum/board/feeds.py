@@ -66,7 +66,7 @@ def _entry(root, prediction: Prediction) -> None:
     _add(entry, "published", clock.isoformat_z(prediction.created_at))
     _add(entry, "updated", clock.isoformat_z(prediction.created_at))
     _add(_add(entry, "author"), "name", prediction.author.username)
-    summary = (f"{prediction.author.username} gives it {percent(prediction.author_probability)}; "
+    summary = (f"{prediction.author.username} posted it at {percent(prediction.author_probability)}; "
                f"resolves on {human_date(prediction.resolution_date)}.")
     _add(entry, "summary", summary, type="text")
     _add(entry, "content", prediction.criteria_html, type="html")

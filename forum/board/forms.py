@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 
 from forum import clock
+from forum.board.validation import REASON_MAX
 from forum.errors import Invalid
 from forum.params import read_decimal
 
@@ -52,6 +53,9 @@ class ForecastForm(FlaskForm):
     """Your probability on someone's prediction."""
 
     probability = ProbabilityField("Your probability")
+    reason = StringField("Why? (optional)", description=(
+        f"A line on what moved you, at most {REASON_MAX} characters: it appears in the "
+        "discussion."), render_kw={"maxlength": REASON_MAX})
 
 
 def form_probability(form_data) -> str:

@@ -2,7 +2,7 @@
 is: the rows of a list with their sparklines and the viewer's votes, the article's board
 section, and everything on a prediction's page."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import render_template, url_for
@@ -12,22 +12,37 @@ from markupsafe import Markup
 from forum import clock
 from forum.board import queries
 from forum.board.citations import Citation, cite_id, group_citations, mark_citations
-from forum.board.crowd_cache import PageForecasts, crowd_histories, page_forecasts, thin
+from forum.board.crowd_cache import (
+    PageForecasts,
+    counted_until,
+    crowd_histories,
+    page_forecasts,
+    thin,
+)
 from forum.board.forms import ForecastForm, PredictionForm, date_shortcuts
-from forum.charts import Point, crowd_chart, describe_history, sparkline
+from forum.charts import (
+    Point,
+    crowd_chart,
+    describe_history,
+    distribution_bins,
+    distribution_chart,
+    sparkline,
+)
 from forum.comments.services import build_thread, comments_of, first_threads, thread_size
 from forum.errors import NotFound
 from forum.lifecycle import ANNULLED, CLOSED, OPEN, RESOLVED, status_of
 from forum.models import Article, Prediction
 from forum.page_cache import current_generation
+from forum.pagination import Page
 from forum.params import read_id
 from forum.permissions import can_edit_prediction
-from forum.scoring import crowd_history, scheduled_close
+from forum.scoring import median, scheduled_close
 from forum.templating import human_date, percent
 from forum.worker_cache import worker_cache
 
 TOP_ON_ARTICLE = 5
-FORECASTS_SHOWN = 100
+FORECASTS_SHOWN = 50  # rows per page of the forecast log
+REASONS_SHOWN = 50  # the newest reasons given with forecasts, in the discussion
 MARKED_ARTICLE_SECONDS = 3600
 CHART_POINTS = 1000  # about two steps per pixel of the chart; the table keeps every change
 COMMENTS_SHOWN = 50  # beyond this a discussion opens with its oldest threads and a link
@@ -35,37 +50,55 @@ COMMENTS_SHOWN = 50  # beyond this a discussion opens with its oldest threads an
 
 @dataclass
 class Row:
-    """One prediction in a list, with what its row needs beyond the stored counters."""
+    """One prediction in a list, with what its row needs beyond the stored counters: the
+    author's current standing forecast, and the viewer's own when they have one."""
 
     prediction: Prediction
     status: str
     sparkline: Markup
     my_vote: int = 0
+    author_standing: float | None = None
+    my_standing: float | None = None
 
 
 def rows_for(predictions: list[Prediction], user) -> list[Row]:
-    """Rows for a list of predictions: at most two queries (the forecasts of sparklines not
-    yet kept, the viewer's votes) in all."""
+    """Rows for a list of predictions: at most three queries (the forecasts of rows not yet
+    kept, the viewer's votes and forecasts) in all."""
     ids = [prediction.id for prediction in predictions]
-    histories = crowd_histories(predictions)
+    figures = crowd_histories(predictions)
     votes = queries.my_votes(user, prediction_ids=ids)
+    mine = queries.my_standing(user, ids)
     now = clock.now()
     rows = []
     for prediction in predictions:
         status = status_of(prediction.status, prediction.resolution_date, now)
-        history = histories[prediction.id]
-        line = sparkline(history, start=prediction.created_at, end=_chart_end(prediction, status,
-                                                                              now))
-        rows.append(Row(prediction, status, line, votes.get(("prediction", prediction.id), 0)))
+        kept = figures[prediction.id]
+        end, _ = _chart_span(prediction, status, now, kept.history)  # the line's end
+        line = sparkline(kept.history, start=prediction.created_at, end=end)
+        rows.append(Row(prediction, status, line, votes.get(("prediction", prediction.id), 0),
+                        kept.author_standing, mine.get(prediction.id)))
     return rows
 
 
-def _chart_end(prediction: Prediction, status: str, now: datetime) -> datetime:
-    if status in (RESOLVED, ANNULLED) and prediction.outcome_time:
-        return min(prediction.outcome_time, now)
+def _chart_span(prediction: Prediction, status: str, now: datetime, history,
+                late=()) -> tuple[datetime, datetime]:
+    """Where the crowd's line stops, and where the time axis ends.
+
+    Resolved: the line stops at T_end (what counts, so its last point is the headline
+    median) and the axis runs on to the outcome time and any forecast made after it.
+    Annulled: nothing is scored, every forecast counts, up to the last one. Closed: the
+    scheduled close. Open: now."""
+    if status == RESOLVED and prediction.outcome_time:
+        until = counted_until(prediction)
+        last = max((row.created_at for row in late), default=until)
+        return until, max(until, min(prediction.outcome_time, now), last)
+    if status == ANNULLED and prediction.outcome_time:
+        end = max(min(prediction.outcome_time, now), history[-1][0] if history else now)
+        return end, end
     if status == CLOSED:
-        return min(scheduled_close(prediction.resolution_date), now)
-    return now
+        end = min(scheduled_close(prediction.resolution_date), now)
+        return end, end
+    return now, now
 
 
 def article_board(article: Article, user, *, form: PredictionForm | None = None,
@@ -111,32 +144,106 @@ def _marked_article(article: Article) -> tuple[Markup, list[Citation]]:
 
 @dataclass
 class ForecastView:
-    """The prediction page's forecasts: the crowd's history for the chart, the viewer's own,
-    and a capped list for reading."""
+    """The prediction page's forecasts: everyone's (kept per worker), one page of the log,
+    the viewer's own, and the figures the header shows."""
 
-    mine: list
-    shown: list
-    total: int
-    history: list = field(default_factory=list)
-    table_rows: Markup = field(default_factory=Markup)
+    kept: PageForecasts
+    mine: list  # the viewer's forecasts, newest first
+    log: Page  # one page of every forecast, newest first
+    author_id: int
+
+    @property
+    def total(self) -> int:
+        return self.kept.total
+
+    @property
+    def history(self) -> list:
+        return self.kept.history
+
+    @property
+    def table_rows(self) -> Markup:
+        return self.kept.table_rows
+
+    @property
+    def standing(self) -> dict:
+        """Each forecaster's standing forecast (on a resolved prediction: the last counted)."""
+        return self.kept.standing
+
+    @property
+    def late(self) -> list:
+        return self.kept.late
+
+    def superseded(self, row) -> bool:
+        return row.id not in self.kept.latest_ids
+
+    def not_scored(self, row) -> bool:
+        return self.kept.until is not None and row.created_at >= self.kept.until
+
+    @property
+    def author_standing(self):
+        return self.kept.standing.get(self.author_id)
+
+    @property
+    def my_standing(self):
+        return self.mine[0] if self.mine else None
+
+    @property
+    def reasons(self) -> list:
+        return self.kept.reasons[:REASONS_SHOWN]
+
+    @property
+    def reason_total(self) -> int:
+        return len(self.kept.reasons)
+
+    @property
+    def spread_values(self) -> list[float]:
+        return [row.probability for row in self.kept.standing.values()]
+
+    @property
+    def spread(self) -> Markup:
+        values = self.spread_values
+        return distribution_chart(values, chart_id="spread",
+                                  title="How the standing forecasts spread",
+                                  description=describe_spread(values), median=median(values))
+
+    @property
+    def spread_text(self) -> str:
+        return describe_spread(self.spread_values)
+
+    @property
+    def spread_bins(self) -> list[tuple[int, int, int]]:
+        counts = distribution_bins(self.spread_values)
+        return [(index * 10, index * 10 + 10, count) for index, count in enumerate(counts)]
 
 
-def prediction_page(prediction: Prediction, user, *, show_all: bool = False,
+def describe_spread(values) -> str:
+    """A sentence for the distribution: how many, the median, the middle half, the range."""
+    values = sorted(values)
+    if not values:
+        return "Nobody has a standing forecast."
+    if len(values) == 1:
+        return f"One standing forecast: {percent(values[0])}."
+    low_half, high_half = values[:len(values) // 2], values[(len(values) + 1) // 2:]
+    return (f"{len(values)} standing forecasts, from {percent(values[0])} to "
+            f"{percent(values[-1])}; median {percent(median(values))}, the middle half from "
+            f"{percent(median(low_half))} to {percent(median(high_half))}.")
+
+
+def prediction_page(prediction: Prediction, user, *, forecasts_page: int = 1,
                     forecast_form: ForecastForm | None = None, comment_state=None,
                     reply_to: int | None = None, all_comments: bool = False) -> dict:
     """Everything the prediction page shows, in a fixed number of queries."""
     now = clock.now()
     status = status_of(prediction.status, prediction.resolution_date, now)
     user_id = user.id if getattr(user, "is_authenticated", False) else None
-    if show_all:
-        rows = queries.forecast_rows(prediction.id)
-        kept = PageForecasts(history=crowd_history(row.point for row in rows),
-                             newest=rows[::-1], total=len(rows))
-    else:
-        kept = page_forecasts(prediction, FORECASTS_SHOWN)
+    kept = page_forecasts(prediction)
+    pages = max(1, -(-kept.total // FORECASTS_SHOWN))
+    forecasts_page = min(forecasts_page, pages)
+    newest = len(kept.rows) - (forecasts_page - 1) * FORECASTS_SHOWN
+    log = Page(items=kept.rows[max(newest - FORECASTS_SHOWN, 0):newest][::-1],
+               page=forecasts_page, per_page=FORECASTS_SHOWN, total=kept.total)
     mine = queries.forecast_rows(prediction.id, user_id) if user_id is not None else []
-    forecasts = ForecastView(mine=mine[::-1], total=kept.total, shown=kept.newest,
-                             history=kept.history, table_rows=kept.table_rows)
+    forecasts = ForecastView(kept=kept, mine=mine[::-1], log=log, author_id=prediction.author_id)
     comments = comments_of(prediction.id)
     comment_state = dict(comment_state or {})
     open_for_reply = {str(comment.id): comment.id for comment in comments
@@ -169,7 +276,7 @@ def prediction_page(prediction: Prediction, user, *, show_all: bool = False,
         "thread": shown, "comments_hidden": len(comments) - shown_count, "votes": votes,
         "revisions": queries.revisions_of(prediction.id),
         "editable": can_edit_prediction(user, prediction), "forecast_form": forecast_form,
-        "comment_state": comment_state, "show_all": show_all, "reply_to": reply_to,
+        "comment_state": comment_state, "reply_to": reply_to,
         "quote_anchor": cite_id(prediction.quote) if prediction.quote else None,
         "comment_total": sum(1 for comment in comments if not comment.deleted
                              and not comment.hidden),
@@ -192,7 +299,10 @@ def _percent_text(probability: float) -> str:
 
 def _chart(prediction: Prediction, status: str, forecasts: ForecastView, now: datetime,
            user_id: int | None) -> Markup:
-    end = _chart_end(prediction, status, now)
+    late = [Point(row.created_at, row.probability,
+                  f"{row.username}: {percent(row.probability)} on {human_date(row.created_at)}, "
+                  "after the outcome was known: not scored") for row in forecasts.late]
+    line_end, end = _chart_span(prediction, status, now, forecasts.history, forecasts.late)
     rule = None
     if status in (RESOLVED, ANNULLED) and prediction.outcome_time:
         label = "annulled" if status == ANNULLED else f"resolved {prediction.outcome}"
@@ -204,17 +314,17 @@ def _chart(prediction: Prediction, status: str, forecasts: ForecastView, now: da
                    f"{percent(prediction.author_probability)}")
     mine = [Point(row.created_at, row.probability,
                   f"Your forecast: {percent(row.probability)} on {human_date(row.created_at)}")
-            for row in forecasts.mine]
+            for row in forecasts.mine if not forecasts.not_scored(row)]
     return crowd_chart(
         thin(forecasts.history, CHART_POINTS), start=prediction.created_at, end=end,
-        chart_id=f"chart-{prediction.id}",
+        line_end=line_end, late=late, chart_id=f"chart-{prediction.id}",
         title=f"Crowd median over time for “{prediction.title}”",
         description=describe_history(forecasts.history) + " The diamond marks the author's "
         f"first forecast ({percent(prediction.author_probability)})."
-        + (" Dots mark your forecasts." if mine else ""),
+        + (" Dots mark your forecasts." if mine else "")
+        + (f" Rings after the outcome mark {len(late)} forecast{'s' if len(late) != 1 else ''} "
+           "made once it was known, not scored and not part of the crowd." if late else ""),
         author=author, mine=mine, rule=rule,
-        start_label=human_date(prediction.created_at),
-        end_label="now" if end == now else human_date(end),
     )
 
 

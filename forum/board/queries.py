@@ -4,13 +4,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, or_, select, union_all
+from sqlalchemy import case, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
 from forum import clock
 from forum.errors import Invalid
 from forum.extensions import db
-from forum.lifecycle import STATUSES, open_clause, status_clause
+from forum.lifecycle import CLOSED, OPEN, STATUSES, open_clause, status_clause
 from forum.models import Article, Forecast, Prediction, PredictionRevision, User, Vote
 from forum.pagination import Page
 from forum.scoring import ForecastPoint
@@ -38,7 +38,7 @@ def _order(sort: str):
         return (still_open, Prediction.resolution_date.asc(), Prediction.id.asc())
     if sort == "forecasts":
         return (Prediction.forecast_count.desc(), Prediction.id.desc())
-    return (Prediction.hot_rank.desc(), Prediction.id.desc())
+    return (Prediction.hot_rank.desc(), Prediction.id.desc())  # within a group: see _hot_page
 
 
 def read_list_args(args) -> tuple[str, str, str]:
@@ -71,6 +71,8 @@ def list_predictions(article: Article, *, status="all", sort="hot", query="", pa
         # autoescape: a % or _ in the search is the character itself, not a wildcard
         conditions.append(or_(Prediction.title.icontains(query, autoescape=True),
                               Prediction.criteria.icontains(query, autoescape=True)))
+    if sort == "hot" and status == "all":
+        return _hot_page(conditions, page, per_page)
     total = db.session.scalar(select(func.count(Prediction.id)).where(*conditions))
     # A deferred join: the page's ids come from the board index alone (skipping `offset`
     # index entries, not joined table rows), then only those rows are loaded; page 500
@@ -84,6 +86,45 @@ def list_predictions(article: Article, *, status="all", sort="hot", query="", pa
         .where(Prediction.id.in_(page_ids)).order_by(*_order(sort))
     ).all()
     return Page(items=list(items), page=page, per_page=per_page, total=total)
+
+
+def _hot_page(conditions: list, page: int, per_page: int) -> Page:
+    """Hot over every status: the open predictions first, then those awaiting resolution, then
+    the resolved and annulled, each group by the stored rank (SPEC.md §7).
+
+    One ORDER BY over a group expression would sort every row of the article (290 ms on
+    20,000 predictions against 28 ms); instead the groups are counted in one statement, and
+    the page's ids read from each group it overlaps through the board's indexes, in one
+    more (three queries in all, however large the board)."""
+    today = clock.today()
+    groups = (open_clause(Prediction, today), status_clause(Prediction, CLOSED, today),
+              Prediction.status != OPEN)
+    counts = db.session.execute(
+        select(*(func.coalesce(func.sum(case((group, 1), else_=0)), 0) for group in groups))
+        .where(*conditions)
+    ).one()
+    start, arms = (page - 1) * per_page, []
+    for index, (group, count) in enumerate(zip(groups, counts, strict=True)):
+        skip, take = max(start, 0), min(count - max(start, 0), per_page - sum(
+            arm[2] for arm in arms))
+        start -= count
+        arms.append((index, group, max(take, 0), skip))
+    ranked = union_all(*(
+        select(inner.c.id, inner.c.hot_rank, literal(index).label("grp")).select_from(inner)
+        for index, inner in (
+            (index, select(Prediction.id, Prediction.hot_rank).where(*conditions, group)
+             .order_by(*_order("hot")).limit(take).offset(skip).subquery())
+            for index, group, take, skip in arms)
+    ))
+    rows = sorted(db.session.execute(ranked).all(),
+                  key=lambda row: (row.grp, -row.hot_rank, -row.id))
+    order = {row.id: position for position, row in enumerate(rows)}
+    items = db.session.scalars(
+        select(Prediction).options(joinedload(Prediction.author), joinedload(Prediction.article))
+        .where(Prediction.id.in_(list(order) or [-1]))
+    ).all()
+    return Page(items=sorted(items, key=lambda item: order[item.id]), page=page,
+                per_page=per_page, total=sum(counts))
 
 
 def get_prediction(prediction_id: int, viewer) -> Prediction:
@@ -139,6 +180,7 @@ class ForecastRow:
     username: str
     probability: float
     created_at: datetime
+    reason: str | None = None
 
     @property
     def point(self) -> ForecastPoint:
@@ -151,12 +193,25 @@ def forecast_rows(prediction_id: int, user_id: int | None = None) -> list[Foreca
     mine = () if user_id is None else (Forecast.user_id == user_id,)
     rows = db.session.execute(
         select(Forecast.id, Forecast.user_id, User.username, Forecast.probability,
-               Forecast.created_at)
+               Forecast.created_at, Forecast.reason)
         .join(User, User.id == Forecast.user_id)
         .where(Forecast.prediction_id == prediction_id, *mine)
         .order_by(Forecast.created_at, Forecast.id)
     ).all()
     return [ForecastRow(*row) for row in rows]
+
+
+def my_standing(user, prediction_ids) -> dict[int, float]:
+    """The viewer's standing (latest) forecast on each of the given predictions (one query)."""
+    ids = list(prediction_ids)
+    if not getattr(user, "is_authenticated", False) or not ids:
+        return {}
+    rows = db.session.execute(
+        select(Forecast.prediction_id, Forecast.probability)
+        .where(Forecast.user_id == user.id, Forecast.prediction_id.in_(ids))
+        .order_by(Forecast.created_at, Forecast.id)
+    ).all()
+    return {prediction_id: probability for prediction_id, probability in rows}  # latest wins
 
 
 def forecast_points_by_prediction(prediction_ids) -> dict[int, list[ForecastPoint]]:

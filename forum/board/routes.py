@@ -18,7 +18,12 @@ from forum.board.forms import (
     show_errors,
 )
 from forum.board.pages import render_prediction, rows_for
-from forum.board.validation import read_prediction, read_prediction_edit, read_probability
+from forum.board.validation import (
+    read_prediction,
+    read_prediction_edit,
+    read_probability,
+    read_reason,
+)
 from forum.errors import Conflict, Invalid
 from forum.extensions import db
 from forum.http import back_to, login_first
@@ -27,6 +32,7 @@ from forum.pagination import read_page_args
 from forum.params import read_id
 from forum.permissions import ensure_can_edit_prediction
 from forum.templating import percent
+from forum.users.profiles import read_section_page
 
 PREDICTION_ID = "<id:prediction_id>"
 
@@ -98,7 +104,8 @@ def new(slug: str):
 @bp.get("/predictions/" + PREDICTION_ID)
 def show(prediction_id: int):
     prediction = queries.get_prediction(prediction_id, current_user)
-    return render_prediction(prediction, show_all=request.args.get("forecasts") == "all",
+    return render_prediction(prediction,
+                             forecasts_page=read_section_page(request.args, "forecasts_page"),
                              reply_to=read_id(request.args.get("reply_to")),
                              all_comments=request.args.get("comments") == "all")
 
@@ -140,11 +147,12 @@ def forecast(prediction_id: int):
         raise Conflict("This prediction is closed to new forecasts.")
     errors: dict[str, list[str]] = {}
     probability = read_probability(form_probability(request.form), errors, percent=True)
+    reason = read_reason(request.form.get("reason"), errors)
     if errors:
         form = ForecastForm()
         show_errors(form, Invalid(errors))
         return render_prediction(prediction, 422, forecast_form=form)
-    services.add_forecast(prediction, current_user, probability)
+    services.add_forecast(prediction, current_user, probability, reason)
     db.session.commit()
     flash(f"Your forecast of {percent(probability)} is in. You can update it while the "
           "prediction is open.", "success")

@@ -85,8 +85,10 @@ def edit_prediction(prediction: Prediction, editor: User, draft: PredictionDraft
     return True
 
 
-def add_forecast(prediction: Prediction, user: User, probability: float) -> Forecast:
-    """Add the user's newest forecast (history is kept); only while the prediction is open."""
+def add_forecast(prediction: Prediction, user: User, probability: float,
+                 reason: str | None = None) -> Forecast:
+    """Add the user's newest forecast (history is kept), with an optional reason that the
+    discussion shows; only while the prediction is open."""
     ensure_can_write(user)
     if prediction.hidden:
         raise NotFound("This prediction was removed by a moderator.")
@@ -100,7 +102,7 @@ def add_forecast(prediction: Prediction, user: User, probability: float) -> Fore
     if not accepted:
         raise Conflict("This prediction is closed to new forecasts.")
     forecast = Forecast(prediction_id=prediction.id, user_id=user.id, probability=probability,
-                        created_at=now)
+                        created_at=now, reason=reason)
     db.session.add(forecast)
     db.session.flush()
     refresh_crowd(prediction)

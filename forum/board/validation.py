@@ -17,6 +17,7 @@ TITLE_LENGTH = (10, 200)
 CRITERIA_LENGTH = (10, 5000)
 QUOTE_MAX = 1000
 QUOTE_MIN = 3
+REASON_MAX = 280
 PROBABILITY_RANGE = (0.01, 0.99)
 @dataclass(frozen=True)
 class PredictionDraft:
@@ -65,6 +66,24 @@ def read_probability(value, errors: dict, name: str = "probability", percent: bo
                         else "The probability must be from 0.01 to 0.99."]
         return None
     return round(min(max(number, low), high), 6)
+
+
+def read_reason(value, errors: dict, name: str = "reason") -> str | None:
+    """A forecast's optional reason: one line of at most REASON_MAX characters, the same
+    character rules as a title (forum.text); empty means none."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        errors[name] = ["Give the reason as text, or leave it out."]
+        return None
+    if problem := line_problem(value):  # before split(), which would hide U+0085
+        errors[name] = [problem]
+        return None
+    value = " ".join(value.split())
+    if len(value) > REASON_MAX:
+        errors[name] = [f"Keep the reason to {REASON_MAX} characters (you have {len(value)})."]
+        return None
+    return value
 
 
 def read_resolution_date(value, errors: dict, name: str = "resolution_date") -> date | None:

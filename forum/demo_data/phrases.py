@@ -133,6 +133,25 @@ RESOLUTION_NOTES = {
 }
 CORRECTION_NOTE = "Corrected: the first resolution misread the source."
 HIDE_REASONS = ("Off-topic.", "Personal attack.", "Spam link.")
+FORECAST_REASONS = (
+    "Satellite images show renewed activity at the site.",
+    "The last three announcements all slipped by months.",
+    "Base rate: this has happened twice in twenty years.",
+    "Talks resumed this week, so I'm moving down a little.",
+    "Markets barely reacted; the news is priced in.",
+    "The criteria are strict; a partial step won't count.",
+    "Following the crowd until better sources appear.",
+    "Reuters reports preparations, but no date yet.",
+)
+REASON_EVERY = 9  # about one forecast in nine says why
+
+
+def forecast_reason(forecast_id: int) -> str | None:
+    """A short reason for some forecasts, fixed by the forecast's id (no random draw, so the
+    rest of the data is the same as without reasons)."""
+    if forecast_id % REASON_EVERY:
+        return None
+    return FORECAST_REASONS[(forecast_id // REASON_EVERY) % len(FORECAST_REASONS)]
 
 
 def usernames(rng: random.Random, count: int) -> list[str]:

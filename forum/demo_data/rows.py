@@ -115,7 +115,8 @@ def forecast_rows(board: Board) -> Iterator[dict]:
     for index in rows.order:
         yield {"id": rows.ids[index], "prediction_id": board.prediction_id(rows.owner[index]),
                "user_id": rows.user[index], "probability": rows.value[index],
-               "created_at": from_micros(rows.time[index])}
+               "created_at": from_micros(rows.time[index]),
+               "reason": phrases.forecast_reason(rows.ids[index])}
 
 
 def comment_rows(board: Board) -> Iterator[dict]:

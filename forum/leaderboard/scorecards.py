@@ -3,6 +3,7 @@ scores (templates/scores/_prediction_scores.html) and an article's scorecard
 (templates/scores/_article_scorecard.html). Each costs a fixed number of queries."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func, or_, select
 
@@ -10,7 +11,8 @@ from forum.extensions import db
 from forum.leaderboard import bp
 from forum.leaderboard.standings import Standing, bytewise, score_filter, standings
 from forum.models import Article, Prediction, Resolution, Score, User
-from forum.scoring import CalibrationBin
+from forum.moderation.resolutions import t_end
+from forum.scoring import CalibrationBin, scheduled_close
 from forum.users.charts import calibration_svg
 from forum.users.profiles import calibration_of
 from forum.worker_cache import worker_cache
@@ -44,6 +46,20 @@ class PredictionScores:
     mine: ScoreLine | None
     crowd_final: float | None  # the crowd median when forecasts closed
     crowd_brier: float | None  # the crowd median's Brier over the whole time it existed
+    lasted: timedelta = timedelta(0)  # T_end − T0: how long forecasts counted
+    planned: timedelta = timedelta(0)  # T_close − T0: its scheduled life
+
+    @property
+    def weight(self) -> float:
+        """(T_end − T0) / (T_close − T0): the most coverage anyone can have on it, so the
+        share its relative scores carry (SCORING.md); 1 unless it resolved early."""
+        if self.planned <= timedelta(0):
+            return 1.0
+        return min(self.lasted / self.planned, 1.0)
+
+    @property
+    def early(self) -> bool:
+        return self.weight < 1
 
     @property
     def mine_hidden(self) -> bool:
@@ -82,6 +98,8 @@ def prediction_scores(prediction: Prediction, viewer=None) -> PredictionScores |
         shown=[line for line in lines if line.rank <= SHOWN_FORECASTERS], mine=mine,
         crowd_final=prediction.crowd_median,  # counted before T_end once resolved (SPEC §7)
         crowd_brier=author.crowd_brier if author else None,
+        lasted=t_end(prediction) - prediction.created_at,
+        planned=scheduled_close(prediction.resolution_date) - prediction.created_at,
     )
 
 

@@ -97,6 +97,7 @@ class Forecast(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     probability: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+    reason: Mapped[str | None] = mapped_column(String(280))  # optional, shown in the discussion
 
     user: Mapped[User] = relationship()
     prediction: Mapped[Prediction] = relationship()
