@@ -5,10 +5,10 @@ import logging
 from flask import flash, redirect, request, url_for
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField
+from wtforms import BooleanField, EmailField, PasswordField, StringField, ValidationError
 from wtforms.validators import DataRequired, Length
 
-from forum import limits
+from forum import clock, limits
 from forum.auth import accounts, bp
 from forum.auth.routes import apply_field_errors, settings_page
 from forum.errors import Invalid
@@ -16,6 +16,7 @@ from forum.extensions import db
 from forum.mail import SWITCHES
 from forum.mail.transport import development_mail_dir
 from forum.permissions import ensure_can_write
+from forum.timezones import canonical_zone, zone_names, zone_problem
 
 log = logging.getLogger("forum")
 
@@ -32,6 +33,16 @@ class NotificationsForm(FlaskForm):
     email_resolutions = BooleanField(SWITCHES["email_resolutions"])
     email_reminders = BooleanField(SWITCHES["email_reminders"])
     email_digest = BooleanField(SWITCHES["email_digest"])
+
+
+class TimeZoneForm(FlaskForm):
+    time_zone = StringField("Time zone", description=(
+        "Dates and times on every page are shown in this zone. An IANA name such as "
+        "Europe/Paris, America/New_York or Asia/Tokyo; UTC by default."))
+
+    def validate_time_zone(self, field) -> None:
+        if problem := zone_problem(field.data):
+            raise ValidationError(problem)
 
 
 class DeleteForm(FlaskForm):
@@ -51,6 +62,9 @@ def account_forms(forms: dict) -> dict:
     forms.setdefault("notifications_form", NotificationsForm(
         prefix="notify", formdata=None,
         **{name: getattr(current_user, name) for name in SWITCHES}))
+    forms.setdefault("zone_form", TimeZoneForm(prefix="zone", formdata=None,
+                                               time_zone=current_user.time_zone))
+    forms["zone_names"], forms["zone_now"] = zone_names(), clock.now()
     forms.setdefault("delete_form", DeleteForm(prefix="delete", formdata=None))
     forms["button_form"] = ButtonForm(formdata=None)
     forms["export"] = current_export(current_user)
@@ -107,6 +121,20 @@ def notification_settings():
     db.session.commit()
     flash("Your email settings are saved.", "success")
     return redirect(url_for("auth.settings") + "#emails")
+
+
+@bp.post("/settings/time-zone")
+@login_required
+@limits.account_settings
+def time_zone_settings():
+    ensure_can_write(current_user)  # a suspended member changes nothing
+    form = TimeZoneForm(prefix="zone")
+    if not form.validate_on_submit():
+        return settings_page(422, zone_form=form)
+    current_user.time_zone = canonical_zone(form.time_zone.data)
+    db.session.commit()
+    flash(f"Dates and times are now shown in {current_user.time_zone}.", "success")
+    return redirect(url_for("auth.settings") + "#time-zone")
 
 
 @bp.post("/settings/delete")

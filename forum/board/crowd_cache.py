@@ -10,9 +10,8 @@ recomputes; an unchanged prediction costs no forecast query at all.
   forecasts it lists; the viewer's own forecasts are read apart, in one small query.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 
 from flask import render_template
 from markupsafe import Markup
@@ -70,11 +69,16 @@ class PageForecasts:
     history: History
     newest: list  # ForecastRow, newest first, at most the page's `newest` count
     total: int
+    _rows_by_zone: dict = field(default_factory=dict, repr=False)
 
-    @cached_property
-    def table_rows(self) -> Markup:
-        """The chart's data table (hundreds of rows), rendered once per kept history."""
-        return Markup(render_template("board/_history_rows.html", history=self.history))
+    def table_rows(self, zone_name: str) -> Markup:
+        """The chart's data table (hundreds of rows) with times in a zone, rendered once per
+        kept history and zone: one member's zone never reaches another's page."""
+        rows = self._rows_by_zone.get(zone_name)
+        if rows is None:
+            rows = Markup(render_template("board/_history_rows.html", history=self.history))
+            self._rows_by_zone[zone_name] = rows
+        return rows
 
 
 def page_forecasts(prediction, newest: int) -> PageForecasts:

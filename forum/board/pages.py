@@ -25,6 +25,7 @@ from forum.params import read_id
 from forum.permissions import can_change
 from forum.scoring import crowd_history, scheduled_close
 from forum.templating import human_date, percent
+from forum.timezones import viewer_zone_name
 from forum.worker_cache import worker_cache
 
 TOP_ON_ARTICLE = 5
@@ -137,7 +138,8 @@ def prediction_page(prediction: Prediction, user, *, show_all: bool = False,
         kept = page_forecasts(prediction, FORECASTS_SHOWN)
     mine = queries.forecast_rows(prediction.id, user_id) if user_id is not None else []
     forecasts = ForecastView(mine=mine[::-1], total=kept.total, shown=kept.newest,
-                             history=kept.history, table_rows=kept.table_rows)
+                             history=kept.history,
+                             table_rows=kept.table_rows(viewer_zone_name()))
     comments = comments_of(prediction.id)
     comment_state = dict(comment_state or {})
     open_for_reply = {str(comment.id): comment.id for comment in comments
