@@ -199,7 +199,7 @@ def test_the_phone_header_is_one_line_with_a_menu_that_works_without_javascript(
 
 SPLIT_WORDS = """(selector) => [...document.querySelectorAll(selector)].filter((cell) => {
   const range = document.createRange();
-  range.selectNodeContents(cell.firstChild);
+  range.selectNodeContents(cell.querySelector(".user-link"));
   return range.getClientRects().length > 1;
 }).map((cell) => cell.textContent.trim())"""
 
