@@ -61,16 +61,19 @@ def viewer_zone() -> tzinfo:
     return zone(viewer_zone_name())
 
 
-def local(value: datetime) -> datetime:
-    """An instant in the viewer's zone (a naive datetime is UTC, as the database stores it)."""
+def local(value: datetime, zone_name: str | None = None) -> datetime:
+    """An instant in a zone, by default the viewer's (a naive datetime is UTC, as the database
+    stores it)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(viewer_zone())
+    return value.astimezone(zone(zone_name) if zone_name else viewer_zone())
 
 
-def exact_time(value: datetime | None) -> str:
-    """'2027-06-30 16:05 Europe/Paris': an instant to the minute, always with its zone."""
+def exact_time(value: datetime | None, zone_name: str | None = None) -> str:
+    """'2027-06-30 16:05 Europe/Paris': an instant to the minute, always with its zone (the
+    viewer's, or the one named: an email speaks its recipient's)."""
     if value is None:
         return ""
-    return f"{local(value):%Y-%m-%d %H:%M} {viewer_zone_name()}"
+    name = (canonical_zone(zone_name) or DEFAULT_ZONE) if zone_name else viewer_zone_name()
+    return f"{local(value, name):%Y-%m-%d %H:%M} {name}"
 

@@ -174,3 +174,23 @@ def test_the_data_export_includes_the_zone(app):
     user.time_zone = "Europe/Berlin"
     db.session.commit()
     assert collect(user)["account"]["time_zone"] == "Europe/Berlin"
+
+
+def test_a_reminder_email_gives_the_closing_time_in_the_recipients_zone(make_app):
+    from tests.mail_support import composed
+
+    app = make_app()
+    with app.app_context():
+        author = make_user("alice")
+        bob = make_user("bob", time_zone="Asia/Kolkata")  # UTC+05:30 all year
+        prediction = make_prediction(make_article(), author, days_ahead=1,
+                                     created_at=datetime(2026, 1, 1, tzinfo=UTC))
+        make_forecast(prediction, bob, 0.6, created_at=datetime(2026, 1, 2, tzinfo=UTC))
+        assert app.test_cli_runner().invoke(args=["reminders", "send"]).exit_code == 0
+        bodies = [composed("closing_reminder", index).get_content()
+                  for index in range(2)]
+        closes = prediction.resolution_date.isoformat()
+        to_bob = next(body for body in bodies if "60 %" in body)
+        assert re.search(r"\(\d{4}-\d\d-\d\d 05:30 Asia/Kolkata\)", to_bob), to_bob
+        to_alice = next(body for body in bodies if "35 %" in body)
+        assert "00:00 UTC)" in to_alice and closes not in to_alice  # the day after, in UTC
