@@ -195,6 +195,11 @@ def test_the_phone_header_is_one_line_with_a_menu_that_works_without_javascript(
         expect(nav.locator("summary")).to_be_hidden()
         expect(nav.get_by_role("link", name="Leaderboard")).to_be_visible()
         assert page.evaluate(HEADER)["height"] < 70
+        for width in (768, 992):  # a tablet (the menu), and just wide enough for the links
+            page.set_viewport_size({"width": width, "height": 800})
+            measured = page.evaluate(OVERFLOW)
+            assert measured["scroll"] <= measured["width"], measured
+            screenshot(page, f"layout-header-{ROLE[who]}")
 
 
 SPLIT_WORDS = """(selector) => [...document.querySelectorAll(selector)].filter((cell) => {
