@@ -8,11 +8,14 @@ from pathlib import Path
 
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.routing import BuildError
 
 from forum import clock
 from forum.permissions import can_change, vote_refusal_message
+from forum.scoring import scheduled_close
 from forum.site import absolute_url
+from forum.timezones import exact_time, local
 
 
 @lru_cache(maxsize=256)
@@ -39,16 +42,16 @@ def nav_url(endpoint: str, **values) -> str | None:
 
 
 def human_date(value: date | datetime | None) -> str:
-    """'30 Jun 2027'."""
+    """'30 Jun 2027': a date as it is, an instant as its day in the viewer's time zone."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = clock.as_utc(value)
+        value = local(value)
     return f"{value.day} {value:%b %Y}"
 
 
 def utc_time(value: datetime | None) -> str:
-    """'2027-06-30 14:05 UTC', for tooltips."""
+    """'2027-06-30 14:05 UTC' whoever reads it (tables headed UTC); pages show `exact_time`."""
     return "" if value is None else f"{clock.as_utc(value):%Y-%m-%d %H:%M} UTC"
 
 
@@ -102,6 +105,25 @@ def precise_percent(value: float | None) -> str:
     return f"{number:.{digits}f} %"
 
 
+TIME_STYLES = {"date": human_date, "relative": relative_time, "exact": exact_time}
+
+
+def time_tag(value: date | datetime | None, style: str = "date") -> Markup:
+    """Every date or time a page shows, as one `<time>` element: its machine-readable value,
+    the text in `style` ("date": '30 Jun 2027', "relative": '2 days ago', "exact": '2027-06-30
+    16:05 Europe/Paris') and, for an instant, the exact time in the viewer's zone as a tooltip.
+    A date (a resolution date) is a UTC day; its tooltip says when forecasts on it close."""
+    if value is None:
+        return Markup("")
+    if isinstance(value, datetime):
+        machine, title = clock.isoformat_z(value), exact_time(value)
+    else:
+        machine = value.isoformat()
+        title = f"Forecasts close {exact_time(scheduled_close(value))} (the end of {machine} UTC)"
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        machine, title, TIME_STYLES[style](value))
+
+
 def percent(value: float | None) -> str:
     """0.35 -> '35 %', 0.425 -> '42.5 %', None -> '–'."""
     if value is None:
@@ -140,13 +162,14 @@ def mark_fingerprinted_static_immutable(response):
 def register(app: Flask) -> None:
     """Make the helpers available in every template."""
     app.jinja_env.filters.update(
-        human_date=human_date, utc_time=utc_time, relative_time=relative_time,
+        human_date=human_date, utc_time=utc_time, exact_time=exact_time, time_tag=time_tag,
+        relative_time=relative_time,
         percent=percent, brier=brier, precise_percent=precise_percent,
     )
     app.jinja_env.globals.update(
         static_url=static_url, nav_url=nav_url, absolute_url=absolute_url, unread_notifications=unread_notifications,
         isoformat_z=clock.isoformat_z, vote_refusal=vote_refusal_message, can_change=can_change,
-        duration=duration,
+        duration=duration, time_tag=time_tag,
     )
     app.after_request(mark_fingerprinted_static_immutable)
     app.jinja_env.trim_blocks = True

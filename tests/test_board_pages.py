@@ -144,7 +144,8 @@ def test_a_row_shows_everything_at_a_glance(client, article, alice):
     assert 'class="sparkline"' in row
     assert 'class="badge badge-open"' in row
     date = prediction.resolution_date
-    assert f'<time datetime="{date.isoformat()}" title="Resolves at the end of' in row
+    assert f'<time datetime="{date.isoformat()}" title="Forecasts close ' in row
+    assert f'(the end of {date.isoformat()} UTC)' in row
     assert 'class="vote-score"' in row
 
 

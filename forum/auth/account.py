@@ -7,13 +7,20 @@ from flask_login import current_user, login_required, logout_user
 
 from forum import limits
 from forum.auth import accounts, bp
-from forum.auth.forms import ButtonForm, DeleteForm, EmailChangeForm, NotificationsForm
+from forum.auth.forms import (
+    ButtonForm,
+    DeleteForm,
+    EmailChangeForm,
+    NotificationsForm,
+    TimeZoneForm,
+)
 from forum.auth.routes import apply_field_errors
 from forum.auth.settings_page import settings_page
 from forum.errors import Invalid
 from forum.extensions import db
 from forum.mail import SWITCHES
 from forum.permissions import ensure_can_write
+from forum.timezones import canonical_zone
 
 log = logging.getLogger("forum")
 
@@ -67,6 +74,20 @@ def notification_settings():
     db.session.commit()
     flash("Your email settings are saved.", "success")
     return redirect(url_for("auth.settings") + "#emails")
+
+
+@bp.post("/settings/time-zone")
+@login_required
+@limits.account_settings
+def time_zone_settings():
+    ensure_can_write(current_user)  # a suspended member changes nothing
+    form = TimeZoneForm(prefix="zone")
+    if not form.validate_on_submit():
+        return settings_page(422, zone_form=form)
+    current_user.time_zone = canonical_zone(form.time_zone.data)
+    db.session.commit()
+    flash(f"Dates and times are now shown in {current_user.time_zone}.", "success")
+    return redirect(url_for("auth.settings") + "#time-zone")
 
 
 @bp.post("/settings/delete")

@@ -55,6 +55,7 @@ def collect(user: User) -> dict:
         "account": {"username": user.username, "email": user.email, "bio": user.bio,
                     "role": user.role, "joined_at": _time(user.joined_at),
                     "email_verified_at": _time(user.email_verified_at),
+                    "time_zone": user.time_zone,
                     "email_settings": {name: getattr(user, name) for name in (
                         "email_replies", "email_resolutions", "email_reminders",
                         "email_digest")}},

@@ -10,6 +10,7 @@ from forum.auth import services
 from forum.auth.services import MAX_PASSWORD, MIN_PASSWORD, USERNAME_RULE
 from forum.mail import SWITCHES
 from forum.text import prose_problem
+from forum.timezones import zone_problem
 
 PASSWORD_HINT = f"At least {MIN_PASSWORD} characters."
 
@@ -118,6 +119,16 @@ class NotificationsForm(FlaskForm):
     email_resolutions = BooleanField(SWITCHES["email_resolutions"])
     email_reminders = BooleanField(SWITCHES["email_reminders"])
     email_digest = BooleanField(SWITCHES["email_digest"])
+
+
+class TimeZoneForm(FlaskForm):
+    time_zone = StringField("Time zone", description=(
+        "Dates and times on every page are shown in this zone. An IANA name such as "
+        "Europe/Paris, America/New_York or Asia/Tokyo; UTC by default."))
+
+    def validate_time_zone(self, field) -> None:
+        if problem := zone_problem(field.data):
+            raise ValidationError(problem)
 
 
 class DeleteForm(FlaskForm):

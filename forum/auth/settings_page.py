@@ -6,6 +6,7 @@ from flask import render_template
 from flask_login import current_user
 from sqlalchemy import select
 
+from forum import clock
 from forum.auth.export import current_export
 from forum.auth.forms import (
     ButtonForm,
@@ -14,11 +15,13 @@ from forum.auth.forms import (
     NotificationsForm,
     PasswordForm,
     ProfileForm,
+    TimeZoneForm,
 )
 from forum.extensions import db
 from forum.mail import SWITCHES
 from forum.mail.transport import development_mail_dir
 from forum.models import ApiToken
+from forum.timezones import zone_names
 
 
 def settings_page(status: int = 200, **forms):
@@ -40,6 +43,9 @@ def account_forms(forms: dict) -> dict:
     forms.setdefault("notifications_form", NotificationsForm(
         prefix="notify", formdata=None,
         **{name: getattr(current_user, name) for name in SWITCHES}))
+    forms.setdefault("zone_form", TimeZoneForm(prefix="zone", formdata=None,
+                                               time_zone=current_user.time_zone))
+    forms["zone_names"], forms["zone_now"] = zone_names(), clock.now()
     forms.setdefault("delete_form", DeleteForm(prefix="delete", formdata=None))
     forms["button_form"] = ButtonForm(formdata=None)
     forms["export"] = current_export(current_user)

@@ -10,7 +10,7 @@ recomputes; an unchanged prediction costs no forecast query at all.
   from them: the crowd's history, the standing forecasts; the viewer's own are read apart.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
@@ -99,6 +99,7 @@ class PageForecasts:
 
     rows: list  # ForecastRow, oldest first: every forecast ever made
     until: datetime | None  # only forecasts before it count (a resolved prediction's T_end)
+    _rows_by_zone: dict = field(default_factory=dict, repr=False)
 
     @property
     def total(self) -> int:
@@ -133,10 +134,14 @@ class PageForecasts:
         """The forecasts that carry a reason, newest first."""
         return [row for row in reversed(self.rows) if row.reason]
 
-    @cached_property
-    def table_rows(self) -> Markup:
-        """The chart's data table (hundreds of rows), rendered once per kept history."""
-        return Markup(render_template("board/_history_rows.html", history=self.history))
+    def table_rows(self, zone_name: str) -> Markup:
+        """The chart's data table (hundreds of rows) with times in a zone, rendered once per
+        kept history and zone: one member's zone never reaches another's page."""
+        rows = self._rows_by_zone.get(zone_name)
+        if rows is None:
+            rows = Markup(render_template("board/_history_rows.html", history=self.history))
+            self._rows_by_zone[zone_name] = rows
+        return rows
 
 
 def page_forecasts(prediction) -> PageForecasts:

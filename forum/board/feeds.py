@@ -41,7 +41,7 @@ def feed(slug: str):
     ElementTree.register_namespace("", ATOM)
     root = ElementTree.Element(f"{{{ATOM}}}feed")
     _add(root, "title", f"New predictions: {article.title}")
-    _add(root, "subtitle", article.prompt)
+    _add(root, "subtitle", article.question)
     _add(root, "id", _tag_uri(f"/articles/{article.slug}/predictions", article.published_at))
     _add(root, "link", rel="self", type="application/atom+xml",
          href=absolute_url("board.feed", slug=slug))

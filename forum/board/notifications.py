@@ -61,7 +61,7 @@ def _closing_reminder(delivery, user):
     return {"prediction": prediction, "probability": latest.probability,
             "days_old": max((now - clock.as_utc(latest.created_at)).days, 0),
             "hours_left": max(int((closes - now).total_seconds() // 3600), 0),
-            "closes": closes,
+            "closes": closes, "zone": user.time_zone,
             "link": absolute_url("board.show", prediction_id=prediction.id)}
 
 

@@ -38,6 +38,7 @@ from forum.params import read_id
 from forum.permissions import can_edit_prediction
 from forum.scoring import median, scheduled_close
 from forum.templating import human_date, percent
+from forum.timezones import viewer_zone_name
 from forum.worker_cache import worker_cache
 
 TOP_ON_ARTICLE = 5
@@ -162,7 +163,7 @@ class ForecastView:
 
     @property
     def table_rows(self) -> Markup:
-        return self.kept.table_rows
+        return self.kept.table_rows(viewer_zone_name())
 
     @property
     def standing(self) -> dict:

@@ -42,6 +42,8 @@ class User(UserMixin, db.Model):
     email_resolutions: Mapped[bool] = mapped_column(default=True, server_default=true())
     email_reminders: Mapped[bool] = mapped_column(default=True, server_default=true())
     email_digest: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # The IANA zone every date and time is shown in for this member (forum/timezones.py).
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
 
     session_key = None  # the login session this request belongs to (not stored here)
 

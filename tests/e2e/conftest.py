@@ -188,3 +188,12 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}-{page.viewport_size['width']}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def main_nav(page):
+    """The site's main navigation, with its menu opened first where it is folded (a phone)."""
+    nav = page.get_by_role("navigation", name="Main")
+    toggle = nav.locator("summary.nav-toggle")
+    if toggle.is_visible() and nav.locator("details.nav-menu[open]").count() == 0:
+        toggle.click()
+    return nav

@@ -21,7 +21,7 @@ def seeded(live_server):
     """The bundled article, imported through the factory."""
     with live_server.app_context():
         article = make_article(bundled_articles()[0].read_text(encoding="utf-8"))
-        return {"title": article.title, "prompt": article.prompt}
+        return {"title": article.title, "prompt": article.question}
 
 
 def test_first_visit_reads_the_article_then_registers_logs_out_and_in(live_server, seeded, page,

@@ -24,7 +24,7 @@ from forum import clock
 from forum.articles.services import bundled_articles
 from forum.extensions import db
 from forum.models import Comment, Forecast, Prediction
-from tests.e2e.conftest import DESKTOP, PHONE, checked_page, screenshot
+from tests.e2e.conftest import DESKTOP, PHONE, checked_page, main_nav, screenshot
 from tests.factories import (
     DEFAULT_PASSWORD,
     make_article,
@@ -145,7 +145,7 @@ class Driver:
         expect(self.page.get_by_test_id("nav-username")).to_have_text(username)
 
     def log_out(self) -> None:
-        nav = self.page.get_by_role("navigation", name="Main")
+        nav = main_nav(self.page)
         self.click(nav.get_by_role("button", name="Log out"))
         expect(self.page.get_by_text("You are logged out.")).to_be_visible()
 
@@ -176,7 +176,7 @@ def the_reader_reads_and_registers(d: Driver, cast) -> None:
     d.click(sections.nth(1), navigates=False)
     expect(page).to_have_url(re.compile(r"#[a-z-]+$"))
     d.shoot("article")
-    d.click(page.get_by_role("navigation", name="Main").get_by_role("link", name="Join"))
+    d.click(main_nav(page).get_by_role("link", name="Join"))
     expect(page).to_have_url(re.compile(r"/register"))
     d.fill(page.get_by_label("Username"), READER)
     d.fill(page.get_by_label("Email"), "keen.reader@example.com")
@@ -294,7 +294,7 @@ def another_member_forecasts_and_reports(d: Driver, prediction_id: int) -> None:
 def a_moderator_clears_the_queue(d: Driver, prediction_id: int) -> None:
     page = d.page
     d.log_in("mod")
-    d.click(page.get_by_role("navigation", name="Main").get_by_role("link", name="Moderation"))
+    d.click(main_nav(page).get_by_role("link", name="Moderation"))
     expect(page.get_by_role("heading", name="Moderation queue")).to_be_visible()
     awaiting = page.locator(f"#awaiting-{prediction_id}")
     expect(awaiting.get_by_role("link", name=CLAIM)).to_be_visible()
@@ -324,7 +324,7 @@ def a_moderator_clears_the_queue(d: Driver, prediction_id: int) -> None:
 def the_forecaster_learns_the_outcome(d: Driver, prediction_id: int) -> None:
     page = d.page
     d.log_in(READER, PASSWORD)
-    inbox = page.get_by_role("link", name=re.compile(r"^Notifications, \d+ unread$"))
+    inbox = main_nav(page).get_by_role("link", name=re.compile(r"^Notifications, \d+ unread$"))
     d.click(inbox)
     resolved = page.locator(".inbox-item.is-unread", has_text=f"“{CLAIM}” resolved YES.")
     expect(resolved).to_have_count(1)
@@ -337,7 +337,7 @@ def the_forecaster_learns_the_outcome(d: Driver, prediction_id: int) -> None:
     expect(page.locator("#scores tr.is-me")).to_contain_text(READER)
     expect(page.locator(".comment.is-removed")).to_contain_text("[removed by a moderator]")
     d.shoot("scored")
-    d.click(page.get_by_role("navigation", name="Main").get_by_role("link", name="Leaderboard"))
+    d.click(main_nav(page).get_by_role("link", name="Leaderboard"))
     me = page.locator(".lb-table tr.is-me")
     expect(me).to_contain_text(READER)
     expect(page.locator(".lb-table tbody tr")).to_have_count(2)  # the reader and bob
