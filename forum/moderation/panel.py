@@ -8,7 +8,7 @@ from flask_login import current_user
 from forum import clock
 from forum.lifecycle import status_of
 from forum.moderation import bp, queries
-from forum.moderation.flags import REASONS
+from forum.moderation.flags import REASONS, FlagTarget
 from forum.moderation.resolutions import OUTCOMES
 from forum.permissions import resolve_refusal
 from forum.scoring import scheduled_close
@@ -31,8 +31,13 @@ bp.add_app_template_global(resolve_refusal)  # why the viewer may not resolve; N
 
 
 @bp.app_template_global()
-def flag_reasons() -> dict[str, str]:
-    return REASONS
+def flag_reasons(target_type: str | None = None, prediction=None) -> dict[str, str]:
+    """The reasons a member may give for reporting this kind of thing (every reason when
+    no kind is named); a prediction's depend on whether it is resolved."""
+    if target_type is None:
+        return REASONS
+    resolved = prediction is not None and prediction.status in ("resolved", "annulled")
+    return FlagTarget(target_type, 0, 0, 0, resolved=resolved).reasons
 
 
 @bp.app_template_global()

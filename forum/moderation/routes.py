@@ -161,7 +161,7 @@ def report(target_type: str, target_id: int):
     if request.method == "POST":
         values = request.form.to_dict()
         try:
-            reason, text = flags.read_flag(values)
+            reason, text = flags.read_flag(values, target)
             flags.create_flag(current_user, target_type, target_id, reason, text)
         except Invalid as invalid:
             errors = invalid.fields or {}
@@ -175,7 +175,7 @@ def report(target_type: str, target_id: int):
             return back(default)
     return render_template(
         "moderation/report.html", target=target, values=values, errors=errors,
-        reasons=flags.REASONS, next=safe_next(request.values.get("next")) or default,
+        reasons=target.reasons, next=safe_next(request.values.get("next")) or default,
         prediction=get_prediction(target.prediction_id, current_user),
     ), 422 if errors else 200
 
