@@ -9,7 +9,9 @@ from forum import clock
 from forum.lifecycle import status_of
 from forum.moderation import bp, queries
 from forum.moderation.flags import REASONS, FlagTarget
+from forum.moderation.notifications import moment
 from forum.moderation.resolutions import OUTCOMES
+from forum.params import read_time
 from forum.permissions import resolve_refusal
 from forum.scoring import scheduled_close
 from forum.templating import relative_time
@@ -38,6 +40,21 @@ def flag_reasons(target_type: str | None = None, prediction=None) -> dict[str, s
         return REASONS
     resolved = prediction is not None and prediction.status in ("resolved", "annulled")
     return FlagTarget(target_type, 0, 0, 0, resolved=resolved).reasons
+
+
+@bp.app_template_global()
+def suspension_end(details: dict | None):
+    """From a suspension's audit details: when it lifts itself (None: no end) and whether
+    that time has passed (the audit log says so; it is read at read time, like the state)."""
+    until = read_time((details or {}).get("until"))
+    return None if until is None else {"at": until, "text": moment(until),
+                                       "passed": until <= clock.now()}
+
+
+@bp.app_template_global()
+def tomorrow_iso() -> str:
+    """The first day a suspension may lift itself on (YYYY-MM-DD, UTC)."""
+    return date.fromordinal(clock.today().toordinal() + 1).isoformat()
 
 
 @bp.app_template_global()
