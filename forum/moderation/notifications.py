@@ -13,6 +13,7 @@ from forum.extensions import db
 from forum.mail import email_kind, queue, queue_many
 from forum.models import AuditEntry, Comment, Forecast, Prediction, Resolution, Score, User
 from forum.notifications.services import notify
+from forum.params import read_time
 from forum.site import absolute_url
 from forum.templating import human_date
 
@@ -146,9 +147,8 @@ def _moderation_decision(delivery, user):
     context = {"action": entry.action, "reason": entry.reason, "until": None,
                "link": absolute_url("notifications.index")}
     if entry.action == "suspend":
-        until = (entry.details or {}).get("until")
-        context["until"] = moment(user.suspended_until) if until and user.suspended_until \
-            else None
+        until = read_time((entry.details or {}).get("until"))
+        context["until"] = moment(until) if until is not None else None
     elif entry.action == "hide":
         if entry.target_type == "comment":
             comment = db.session.get(Comment, entry.target_id)
