@@ -68,6 +68,18 @@ def normalise_quote(text: str) -> str:
     return _normalised(text)[0].strip()
 
 
+_SPACES = re.compile(r"\s+")
+
+
+def fold_text(text: str) -> str:
+    """`normalise_quote` for a whole text at once, when no position has to be mapped back
+    (comparing claims): the same folding, mostly by C-level string methods."""
+    folded = unicodedata.normalize("NFKC", text).translate(_QUOTE_FOLDS)
+    if not folded.isprintable():  # drop format characters (soft hyphens, zero widths)
+        folded = "".join(c for c in folded if unicodedata.category(c) != "Cf")
+    return _SPACES.sub(" ", folded).strip()
+
+
 def find_passage(text: str, quote: str) -> tuple[int, int] | None:
     """Where the passage `quote` first occurs in `text`, compared normalised: the span of
     `text` it covers (so the article's own characters can be kept), or None."""
@@ -223,5 +235,5 @@ def excerpt(quote: str, limit: int = 160) -> str:
     return quote[:limit].rsplit(" ", 1)[0] + " …"
 
 
-__all__ = ["Citation", "cite_id", "escape", "excerpt", "find_passage", "group_citations",
-           "mark_citations", "normalise_quote"]
+__all__ = ["Citation", "cite_id", "escape", "excerpt", "find_passage", "fold_text",
+           "group_citations", "mark_citations", "normalise_quote"]

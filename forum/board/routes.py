@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from forum import limits
 from forum.articles.services import featured_article
-from forum.board import bp, queries, services
+from forum.board import bp, duplicates, queries, services
 from forum.board.forms import (
     EditPredictionForm,
     ForecastForm,
@@ -80,9 +80,14 @@ def new(slug: str):
     data = {**request.form.to_dict(), "probability": form_probability(request.form)}
     try:
         draft = read_prediction(data, article.body_text, percent=True)
-        prediction = services.create_prediction(article, current_user, draft)
+        if request.form.get("post_anyway") != "1":
+            # The same claim already open: show it, and let the author post anyway.
+            form.duplicates = duplicates.open_matches(article, draft.title)
+        if not form.duplicates:
+            prediction = services.create_prediction(article, current_user, draft)
     except Invalid as error:
         show_errors(form, error)
+    if form.errors or form.duplicates:  # nothing is posted; a 422 spends no posting budget
         db.session.rollback()
         if form.source.data == "board":
             return render_template("board/new.html", article=article, form=form,
