@@ -5,11 +5,14 @@ Visibility (who may read hidden content) is enforced where predictions and comme
 loaded: forum.visibility, which uses `may_see_hidden` below."""
 
 from forum.errors import Conflict, Forbidden
+from forum.lifecycle import withdrawable
 
 SUSPENDED_MESSAGE = ("Your account is suspended: you can read, but not post, vote, comment or "
                      "change your account.")
 FROZEN_MESSAGE = ("A moderator hid this {kind}, so it is kept as it is for the moderators' "
                   "review: it can't be edited or deleted.")
+NOT_WITHDRAWABLE_MESSAGE = ("Others have forecast on this prediction, or it no longer takes "
+                            "forecasts, so it stays on the board. You can explain in a comment.")
 OWN_RESOLUTION_MESSAGE = ("You wrote this prediction, so another moderator or an admin must "
                           "resolve, correct or annul it.")
 
@@ -93,5 +96,26 @@ def can_change(user, content, kind: str) -> bool:
 
 def ensure_can_change(user, content, kind: str) -> None:
     if (refusal := change_refusal(user, content, kind)) is not None:
+        error, message = refusal
+        raise error(message)
+
+
+def withdraw_refusal(user, prediction) -> tuple[type, str] | None:
+    """Why this user may not withdraw this prediction; None when they may. Only its author,
+    only while it takes forecasts and nobody else has forecast on it (votes and comments
+    don't hold it back: SPEC.md names forecasts only)."""
+    if (refusal := change_refusal(user, prediction, "prediction")) is not None:
+        return refusal
+    if not withdrawable(prediction):
+        return Conflict, NOT_WITHDRAWABLE_MESSAGE
+    return None
+
+
+def can_withdraw(user, prediction) -> bool:
+    return withdraw_refusal(user, prediction) is None
+
+
+def ensure_can_withdraw(user, prediction) -> None:
+    if (refusal := withdraw_refusal(user, prediction)) is not None:
         error, message = refusal
         raise error(message)

@@ -29,7 +29,7 @@ from forum.extensions import db
 from forum.lifecycle import accepts_forecasts, status_of
 from forum.pagination import read_page_args
 from forum.params import read_id
-from forum.permissions import ensure_can_change
+from forum.permissions import ensure_can_change, ensure_can_withdraw
 from forum.templating import percent
 
 PREDICTION_ID = "<id:prediction_id>"
@@ -140,6 +140,21 @@ def edit(prediction_id: int):
         return redirect(url_for("board.show", prediction_id=prediction.id), code=303)
     return render_template("board/edit.html", prediction=prediction, form=form,
                            shortcuts=date_shortcuts())
+
+
+@bp.route("/predictions/" + PREDICTION_ID + "/withdraw", methods=["GET", "POST"])
+@login_required
+@limits.edit
+def withdraw(prediction_id: int):
+    """The author takes back a prediction nobody else has forecast on, after confirming."""
+    prediction = queries.get_prediction(prediction_id, current_user)
+    ensure_can_withdraw(current_user, prediction)
+    if request.method == "POST":
+        services.withdraw_prediction(prediction, current_user)
+        db.session.commit()
+        flash(f"You withdrew “{prediction.title}”: it is no longer on the board.", "success")
+        return redirect(url_for("board.index", slug=prediction.article.slug), code=303)
+    return render_template("board/withdraw.html", prediction=prediction)
 
 
 @bp.post("/predictions/" + PREDICTION_ID + "/forecasts")
