@@ -122,12 +122,12 @@ def content_hidden(entry: AuditEntry, row, target_type: str, prediction_id: int)
     db.session.flush()
     prediction = row if target_type == "prediction" else db.session.get(Prediction,
                                                                          prediction_id)
-    message = (f"A moderator hid your {target_type}"
-               + (f" on “{prediction.title}”" if target_type == "comment" else
-                  f" “{prediction.title}”")
-               + f". The reason: “{entry.reason}”")
-    # A hidden prediction's notices are kept from members (visibility), so this one names
-    # no prediction: its author still reads it, and it leads to their notifications.
+    # Hidden content is shown to no member, its author included (forum.visibility): a hidden
+    # prediction is named by its number and day, never by its text, and the notice links to
+    # no prediction, so its author still reads it in their notifications.
+    what = (f"comment on “{prediction.title}”" if target_type == "comment" else
+            f"prediction #{prediction.id} of {human_date(prediction.created_at)}")
+    message = f"A moderator hid your {what}. The reason: “{entry.reason}”"
     notify(row.author_id, kind="hidden", event_key=f"audit:{entry.id}", message=message,
            actor_id=entry.actor_id,
            prediction_id=prediction_id if target_type == "comment" else None,
