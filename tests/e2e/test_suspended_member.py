@@ -96,3 +96,40 @@ def test_a_repeated_claim_shows_the_open_one(live_server, site, page, viewport):
     expect(page.locator("#duplicates")).to_be_visible()
     page.locator("#duplicates").get_by_role("button", name="Post mine anyway").click()
     expect(page.locator(".prediction-row.is-posted")).to_be_visible()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390", "1280"])
+def test_the_report_page_shows_the_comment_and_fitting_reasons(live_server, site, page,
+                                                               viewport):
+    from forum.models import Prediction
+    from tests.factories import make_comment
+
+    with live_server.app_context():
+        prediction = db.session.get(Prediction, site["prediction"])
+        carol = make_user("carol")
+        comment = make_comment(prediction, carol, "You are all *clueless* about Pyongyang.")
+        comment_id = comment.id
+    page.set_viewport_size(viewport)
+    log_in(page, live_server, "bob")
+    page.goto(live_server(f"/report/comment/{comment_id}"))
+    summary = page.locator(".report-item")
+    expect(summary).to_contain_text("Comment by carol")
+    expect(summary.locator("em")).to_have_text("clueless")
+    reasons = page.locator("input[name=reason]")
+    expect(reasons).to_have_count(3)
+    expect(page.get_by_label("Wrong resolution")).to_have_count(0)
+    expect(page.get_by_label("Unclear criteria")).to_have_count(0)
+    screenshot(page, "report-comment")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390", "1280"])
+def test_the_author_withdraws_after_confirming(live_server, site, page, viewport):
+    page.set_viewport_size(viewport)
+    log_in(page, live_server, "bob")
+    page.goto(live_server(f"/predictions/{site['prediction']}"))
+    page.get_by_role("link", name="Withdraw").click()
+    expect(page.get_by_role("heading", name="Withdraw your prediction?")).to_be_visible()
+    screenshot(page, "withdraw-confirm")
+    page.get_by_role("button", name="Withdraw it").click()
+    expect(page.get_by_text(f"You withdrew “{CLAIM}”")).to_be_visible()
+    expect(page.get_by_role("link", name=CLAIM)).to_have_count(0)
