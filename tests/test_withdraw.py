@@ -149,3 +149,45 @@ def test_the_rule(board):
         withdraw_prediction(prediction, bob)
     alice.suspended = True
     assert not can_withdraw(alice, prediction)
+
+
+def test_a_forecast_held_open_while_the_author_withdraws_wins_cleanly(app, board,
+                                                                       monkeypatch):
+    """Bob's forecast has changed the row and not yet committed when Alice confirms: her
+    withdrawal waits for the row, then finds someone else has forecast (409); his forecast
+    stands. On the run's real database (SQLite file or PostgreSQL)."""
+    import threading
+    import time
+
+    from forum.board import services as board_services
+    from tests.moderation_support import bearer
+
+    original = board_services.refresh_crowd
+    holding = threading.Event()
+
+    def slowly(*args, **kwargs):
+        original(*args, **kwargs)
+        holding.set()
+        time.sleep(0.5)
+
+    monkeypatch.setattr(board_services, "refresh_crowd", slowly)
+    prediction_id = board["prediction"].id
+    headers = bearer(board["bob"])
+    author = app.test_client()
+    login(author, "alice")
+    results = {}
+
+    def forecast():
+        results["forecast"] = app.test_client().post(
+            f"/api/v1/predictions/{prediction_id}/forecasts", json={"probability": 0.2},
+            headers=headers).status_code
+
+    thread = threading.Thread(target=forecast)
+    thread.start()
+    assert holding.wait(10)
+    results["withdraw"] = author.post(f"/predictions/{prediction_id}/withdraw").status_code
+    thread.join(timeout=30)
+    assert results == {"forecast": 201, "withdraw": 409}
+    db.session.rollback()
+    row = db.session.get(Prediction, prediction_id)
+    assert (row.hidden, row.withdrawn_at, row.forecaster_count) == (False, None, 2)
