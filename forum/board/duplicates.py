@@ -41,8 +41,9 @@ _QUALIFIERS = frozenset({"before", "after", "until", "since", "more", "less", "f
                          "under", "above", "below", "least", "most", "higher", "lower", "first",
                          "last"})
 _LITTLE = frozenset({"a", "an", "the", "will", "be", "by", "in", "on", "of", "to", "and", "or",
-                     "at", "for", "with", "its", "it", "is", "are", "was", "this", "that", "from", "as", "into", "has", "have", "had",
-                     "shall", "would", "which", "who"})
+                     "at", "for", "with", "its", "it", "is", "are", "was", "this", "that",
+                     "from", "as", "into", "has", "have", "had", "shall", "would", "which",
+                     "who"})
 
 
 @dataclass(frozen=True)
@@ -66,14 +67,15 @@ class Claim:
 
     def stems(self) -> list[str]:
         """Pieces of text every matching claim holds at least one of (a filter the database
-        applies before any claim is compared): a match shares at least three quarters of
-        these words, so it has one of the (n - ceil(3n/4) + 1) longest; a typo spoils only
-        one end of a word, so its first or its last four letters are there."""
+        applies before any claim is compared; empty: no filter). A match shares at least
+        three quarters of these n words, so it has one of any n - ceil(3n/4) + 1 of them (the
+        longest are taken); a typo spoils only one end of a word, so the word's first or last
+        four letters are there."""
+        missing = len(self.words) - math.ceil(WORDS_AT_LEAST * len(self.words))
         words = sorted((w for w in self.words if w.isalnum()), key=lambda w: (-len(w), w))
-        if not words:
+        if len(words) <= missing:
             return []
-        keep = len(words) - math.ceil(WORDS_AT_LEAST * len(words)) + 1
-        return sorted({piece for w in words[:keep] for piece in (w[:4], w[-4:])})
+        return sorted({piece for w in words[:missing + 1] for piece in (w[:4], w[-4:])})
 
 
 def _typos(one: str, other: str, most: int) -> int:
