@@ -4,9 +4,8 @@ moderators' decisions about them are emailed; a prediction its author withdrew (
 Revision ID: 0005_suspension_end
 Revises: 0004
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0005_suspension_end'
 down_revision = '0004'
