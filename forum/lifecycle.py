@@ -29,6 +29,14 @@ def accepts_forecasts(prediction, now: datetime | None = None) -> bool:
     return status_of(prediction.status, prediction.resolution_date, now) == OPEN
 
 
+def withdrawable(prediction, now: datetime | None = None) -> bool:
+    """Its author may still take it back: it takes forecasts, nobody else has forecast on it
+    (the author's own updates don't count), and it is neither hidden nor withdrawn. The same
+    test is the WHERE of the UPDATE that withdraws it (forum.board.services)."""
+    return (accepts_forecasts(prediction, now) and prediction.forecaster_count <= 1
+            and not prediction.hidden and prediction.withdrawn_at is None)
+
+
 def accepts_votes(prediction) -> bool:
     """Votes are accepted until the prediction is resolved or annulled (a closed one, past
     its date and awaiting resolution, still takes them)."""

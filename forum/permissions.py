@@ -8,12 +8,14 @@ forecasts and votes is forum.lifecycle's (`accepts_forecasts`, `accepts_votes`).
 from sqlalchemy import and_
 
 from forum.errors import Conflict, Forbidden, NotFound
-from forum.lifecycle import accepts_forecasts, accepts_votes, open_clause
+from forum.lifecycle import accepts_forecasts, accepts_votes, open_clause, withdrawable
 
 SUSPENDED_MESSAGE = ("Your account is suspended: you can read, but not post, vote, comment or "
                      "change your account.")
 FROZEN_MESSAGE = ("A moderator hid this {kind}, so it is kept as it is for the moderators' "
                   "review: it can't be edited or deleted.")
+NOT_WITHDRAWABLE_MESSAGE = ("Others have forecast on this prediction, or it no longer takes "
+                            "forecasts, so it stays on the board. You can explain in a comment.")
 OWN_RESOLUTION_MESSAGE = ("You wrote this prediction, so another moderator or an admin must "
                           "resolve, correct or annul it.")
 
@@ -164,5 +166,26 @@ def ensure_can_vote(user, prediction, comment=None) -> None:
 
 def _raise(refusal: tuple[type, str] | None) -> None:
     if refusal is not None:
+        error, message = refusal
+        raise error(message)
+
+
+def withdraw_refusal(user, prediction) -> tuple[type, str] | None:
+    """Why this user may not withdraw this prediction; None when they may. Only its author,
+    only while it takes forecasts and nobody else has forecast on it (votes and comments
+    don't hold it back: SPEC.md names forecasts only)."""
+    if (refusal := change_refusal(user, prediction, "prediction")) is not None:
+        return refusal
+    if not withdrawable(prediction):
+        return Conflict, NOT_WITHDRAWABLE_MESSAGE
+    return None
+
+
+def can_withdraw(user, prediction) -> bool:
+    return withdraw_refusal(user, prediction) is None
+
+
+def ensure_can_withdraw(user, prediction) -> None:
+    if (refusal := withdraw_refusal(user, prediction)) is not None:
         error, message = refusal
         raise error(message)

@@ -108,7 +108,8 @@ SINGLE_LINE = {
 }
 PROSE = {
     "share-form-criteria": lambda w, t: w["clients"]["bob"].post(
-        "/articles/test-article/predictions", data=valid_form(criteria=t)),
+        "/articles/test-article/predictions",
+        data=valid_form(criteria=t, post_anyway="1")),  # the same claim each time, on purpose
     "api-criteria": lambda w, t: w["clients"]["bob"].post(
         "/api/v1/articles/test-article/predictions", headers=w["bob"],
         json={**valid_form(criteria=t), "probability": 0.35, "quote": None}),

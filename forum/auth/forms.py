@@ -119,6 +119,7 @@ class NotificationsForm(FlaskForm):
     email_resolutions = BooleanField(SWITCHES["email_resolutions"])
     email_reminders = BooleanField(SWITCHES["email_reminders"])
     email_digest = BooleanField(SWITCHES["email_digest"])
+    email_moderation = BooleanField(SWITCHES["email_moderation"])
 
 
 class TimeZoneForm(FlaskForm):

@@ -61,7 +61,11 @@ def login():
                                    resend_token=accounts.resend_token(user)), 403
         else:
             log_in(user, remember=form.remember.data)
-            flash(f"Welcome back, {user.username}.", "success")
+            if user.suspended:  # the notice on every page says why, and until when
+                flash(f"Welcome back, {user.username}. Your account is suspended: you can "
+                      "read, but not post, forecast, vote or comment.", "info")
+            else:
+                flash(f"Welcome back, {user.username}.", "success")
             return redirect(safe_next(form.next.data) or url_for("articles.home"))
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status

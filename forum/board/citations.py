@@ -6,11 +6,18 @@ space at every block boundary, entities decoded, whitespace collapsed. Each visi
 keeps its place in the HTML, so a match maps back to the text it came from. A passage is
 wrapped in one `<mark>` per run of text it covers, so the marks never cross a tag and the
 HTML stays well nested even when the quote spans emphasis, links or paragraphs.
+
+A pasted or typed passage is compared after normalising both sides the same way
+(`find_passage`): NFKC, curly quotes and apostrophes as straight ones, every dash and minus as
+a hyphen, invisible format characters dropped and runs of whitespace (nbsp included) as one
+space. So "don't" typed with a straight apostrophe finds "don’t" in the article, both when the
+quote is checked on posting and when the article is marked.
 """
 
 import hashlib
 import html
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
@@ -19,6 +26,71 @@ _TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
 _ENTITY = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|\w+);")
 _BLOCK = re.compile(r"</?(?:p|h\d|li|blockquote|pre|tr|br|hr)\b")  # as in plain_text
 _LINK_OPEN = re.compile(r"<a\b")
+
+
+_QUOTE_FOLDS = str.maketrans({
+    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u2035\u00b4\u0060\u02bc", "'"),
+    **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb", '"'),
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-"),
+})
+
+
+def _fold(cluster: str) -> str:
+    """One character (with its combining marks) as quotes are compared."""
+    folded = unicodedata.normalize("NFKC", cluster).translate(_QUOTE_FOLDS)
+    return "".join(" " if char.isspace() else char for char in folded
+                   if unicodedata.category(char) != "Cf")
+
+
+def _normalised(text: str) -> tuple[str, list[int], list[int]]:
+    """The text as quotes are compared, and for each of its characters where it came from in
+    `text` (the start and the end of the source character and its combining marks)."""
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    index = 0
+    while index < len(text):
+        end = index + 1
+        while end < len(text) and unicodedata.combining(text[end]):
+            end += 1
+        for char in _fold(text[index:end]):
+            if char == " " and (not out or out[-1] == " "):
+                continue  # runs of whitespace are one space; leading space dropped
+            out.append(char)
+            starts.append(index)
+            ends.append(end)
+        index = end
+    return "".join(out), starts, ends
+
+
+def normalise_quote(text: str) -> str:
+    """A passage as it is compared with the article's text (see the module's docstring)."""
+    return _normalised(text)[0].strip()
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def fold_text(text: str) -> str:
+    """`normalise_quote` for a whole text at once, when no position has to be mapped back
+    (comparing claims): the same folding, mostly by C-level string methods."""
+    folded = unicodedata.normalize("NFKC", text).translate(_QUOTE_FOLDS)
+    if not folded.isprintable():  # drop format characters (soft hyphens, zero widths)
+        folded = "".join(c for c in folded if unicodedata.category(c) != "Cf")
+    return _SPACES.sub(" ", folded).strip()
+
+
+def find_passage(text: str, quote: str) -> tuple[int, int] | None:
+    """Where the passage `quote` first occurs in `text`, compared normalised: the span of
+    `text` it covers (so the article's own characters can be kept), or None."""
+    wanted = normalise_quote(quote)
+    if not wanted:
+        return None
+    normal, starts, ends = _normalised(text)
+    at = normal.find(wanted)
+    if at < 0:
+        return None
+    return starts[at], ends[at + len(wanted) - 1]
 
 
 def cite_id(quote: str) -> str:
@@ -112,10 +184,10 @@ def mark_citations(body_html: str, citations: list[Citation], marker_href) -> Ma
     taken: list[tuple[int, int]] = []
     inserts: list[tuple[int, int, str]] = []  # (html offset, order, markup)
     for citation in citations:
-        start = text.find(citation.quote) if citation.quote else -1
-        if start < 0:
+        span = find_passage(text, citation.quote) if citation.quote else None
+        if span is None:
             continue
-        end = start + len(citation.quote)
+        start, end = span
         if any(start < other_end and other_start < end for other_start, other_end in taken):
             continue
         taken.append((start, end))
@@ -163,4 +235,5 @@ def excerpt(quote: str, limit: int = 160) -> str:
     return quote[:limit].rsplit(" ", 1)[0] + " …"
 
 
-__all__ = ["Citation", "cite_id", "escape", "excerpt", "group_citations", "mark_citations"]
+__all__ = ["Citation", "cite_id", "escape", "excerpt", "find_passage", "fold_text",
+           "group_citations", "mark_citations", "normalise_quote"]

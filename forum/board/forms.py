@@ -39,6 +39,7 @@ class PredictionForm(FlaskForm):
     criteria = TextAreaField("Resolution criteria", description=CRITERIA_HINT)
     quote = TextAreaField("Passage it responds to", description=QUOTE_HINT)
     source = HiddenField()  # "article" or "board": where to show the posted prediction
+    duplicates: list = ()  # open predictions the claim matches (shown; "post anyway" skips)
 
 
 class EditPredictionForm(FlaskForm):

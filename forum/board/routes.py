@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from forum import limits
 from forum.articles.pages import render_article_page
 from forum.articles.services import featured_article, get_article
-from forum.board import bp, queries, services
+from forum.board import bp, duplicates, queries, services
 from forum.board.forms import (
     EditPredictionForm,
     ForecastForm,
@@ -30,7 +30,7 @@ from forum.http import back_to, login_first
 from forum.lifecycle import accepts_forecasts
 from forum.pagination import read_page_args
 from forum.params import read_id
-from forum.permissions import ensure_can_edit_prediction
+from forum.permissions import ensure_can_edit_prediction, ensure_can_withdraw
 from forum.templating import percent
 from forum.users.profiles import read_section_page
 
@@ -82,9 +82,14 @@ def new(slug: str):
     data = {**request.form.to_dict(), "probability": form_probability(request.form)}
     try:
         draft = read_prediction(data, article.body_text, percent=True)
-        prediction = services.create_prediction(article, current_user, draft)
+        if request.form.get("post_anyway") != "1":
+            # The same claim already open: show it, and let the author post anyway.
+            form.duplicates = duplicates.open_matches(article, draft.title)
+        if not form.duplicates:
+            prediction = services.create_prediction(article, current_user, draft)
     except Invalid as error:
         show_errors(form, error)
+    if form.errors or form.duplicates:  # nothing is posted; a 422 spends no posting budget
         db.session.rollback()
         if form.source.data == "board":
             return render_template("board/new.html", article=article, form=form,
@@ -132,6 +137,21 @@ def edit(prediction_id: int):
         return redirect(url_for("board.show", prediction_id=prediction.id), code=303)
     return render_template("board/edit.html", prediction=prediction, form=form,
                            shortcuts=date_shortcuts())
+
+
+@bp.route("/predictions/" + PREDICTION_ID + "/withdraw", methods=["GET", "POST"])
+@login_required
+@limits.edit
+def withdraw(prediction_id: int):
+    """The author takes back a prediction nobody else has forecast on, after confirming."""
+    prediction = queries.get_prediction(prediction_id, current_user)
+    ensure_can_withdraw(current_user, prediction)
+    if request.method == "POST":
+        services.withdraw_prediction(prediction, current_user)
+        db.session.commit()
+        flash(f"You withdrew “{prediction.title}”: it is no longer on the board.", "success")
+        return redirect(url_for("board.index", slug=prediction.article.slug), code=303)
+    return render_template("board/withdraw.html", prediction=prediction)
 
 
 @bp.post("/predictions/" + PREDICTION_ID + "/forecasts")

@@ -20,9 +20,11 @@ from forum.markdown import render_user_markdown
 from forum.models import Article, Comment, Forecast, Prediction, PredictionRevision, User, Vote
 from forum.permissions import (
     EDIT_CLOSED_MESSAGE,
+    NOT_WITHDRAWABLE_MESSAGE,
     editable_clause,
     ensure_can_edit_prediction,
     ensure_can_vote,
+    ensure_can_withdraw,
     ensure_can_write,
 )
 from forum.scoring import ForecastPoint, crowd_median
@@ -95,11 +97,15 @@ def add_forecast(prediction: Prediction, user: User, probability: float,
     now = clock.now()
     accepted = db.session.execute(
         update(Prediction)
-        .where(Prediction.id == prediction.id, open_clause(Prediction, now.date()))
+        .where(Prediction.id == prediction.id, open_clause(Prediction, now.date()),
+               Prediction.hidden.is_(False))
         .values(forecast_count=Prediction.forecast_count + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not accepted:
+        db.session.refresh(prediction)
+        if prediction.hidden:  # withdrawn or hidden since the page was read
+            raise NotFound("This prediction was withdrawn or removed.")
         raise Conflict("This prediction is closed to new forecasts.")
     forecast = Forecast(prediction_id=prediction.id, user_id=user.id, probability=probability,
                         created_at=now, reason=reason)
@@ -107,6 +113,37 @@ def add_forecast(prediction: Prediction, user: User, probability: float,
     db.session.flush()
     refresh_crowd(prediction)
     return forecast
+
+
+def withdraw_prediction(prediction: Prediction, author: User) -> None:
+    """The author takes back a prediction nobody else has forecast on: it is hidden for good
+    (withdrawn_at set), so it leaves the board, its page, the feeds, the API and the open
+    data, and the article's count; it had no scores (it was open). Comments and votes others
+    left stay in the database, unseen, as for a prediction a moderator hid.
+
+    The rule of forum.lifecycle.withdrawable is the UPDATE's WHERE: a forecast by someone
+    else that commits first raises forecaster_count in the row this UPDATE waits for, so it
+    then changes nothing; one that comes after meets hidden = true in add_forecast's UPDATE."""
+    ensure_can_withdraw(author, prediction)
+    now = clock.now()
+    withdrawn = db.session.execute(
+        update(Prediction)
+        .where(Prediction.id == prediction.id, Prediction.author_id == author.id,
+               Prediction.status == OPEN, Prediction.resolution_date >= now.date(),
+               Prediction.forecaster_count <= 1, Prediction.hidden.is_(False),
+               Prediction.withdrawn_at.is_(None))
+        .values(hidden=True, withdrawn_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not withdrawn:
+        db.session.refresh(prediction)
+        ensure_can_withdraw(author, prediction)  # the reason, as things now stand
+        raise Conflict(NOT_WITHDRAWABLE_MESSAGE)
+    db.session.execute(
+        update(Article).where(Article.id == prediction.article_id)
+        .values(prediction_count=Article.prediction_count - 1)
+    )
+    db.session.refresh(prediction)
 
 
 def forecast_points(prediction_id: int) -> list[ForecastPoint]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from forum import clock
+from forum.board.citations import find_passage
 from forum.errors import Invalid
 from forum.lifecycle import latest_resolution_date
 from forum.markdown import collapse_whitespace
@@ -101,7 +102,9 @@ def read_resolution_date(value, errors: dict, name: str = "resolution_date") -> 
 
 
 def read_quote(value, article_text: str, errors: dict) -> str | None:
-    """Optional passage of the article; it must occur in the article, whitespace collapsed."""
+    """Optional passage of the article; it must occur in the article, compared after
+    normalising quotes, apostrophes, dashes and spaces (forum.board.citations.find_passage).
+    The article's own characters are kept, so the passage reads as it does there."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if not isinstance(value, str):
@@ -112,9 +115,11 @@ def read_quote(value, article_text: str, errors: dict) -> str | None:
         errors["quote"] = [f"Quote at most {QUOTE_MAX} characters of the article."]
     elif len(quote) < QUOTE_MIN:
         errors["quote"] = [f"Quote at least {QUOTE_MIN} characters, or leave the quote empty."]
-    elif quote not in article_text:
+    elif (span := find_passage(article_text, quote)) is None:
         errors["quote"] = [("That passage isn't in the article. Select the text on the page, or "
                             "leave the quote empty.")]
+    else:
+        quote = article_text[span[0]:span[1]]
     return None if "quote" in errors else quote
 
 

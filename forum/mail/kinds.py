@@ -12,6 +12,8 @@ SWITCHES = {
     "email_reminders": "Reminders (a prediction closes soon; moderators: predictions waiting "
                        "for resolution)",
     "email_digest": "A daily digest of activity on my predictions",
+    "email_moderation": "Moderators' decisions about me: a suspension and its end, a comment "
+                        "or prediction of mine hidden (with the reason)",
 }
 
 

@@ -46,6 +46,8 @@ class Prediction(db.Model):
     outcome_time: Mapped[datetime | None]  # of the latest resolution
     resolved_at: Mapped[datetime | None]  # when the latest resolution was made
     hidden: Mapped[bool] = mapped_column(default=False)
+    # Set when its author withdrew it (it is hidden from then on, and can't be restored).
+    withdrawn_at: Mapped[datetime | None]
     # Counters kept in the same transaction as the writes that change them.
     author_probability: Mapped[float] = mapped_column(Float)
     vote_score: Mapped[int] = mapped_column(default=0)

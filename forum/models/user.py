@@ -5,7 +5,8 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, true
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, and_, or_, true
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -32,7 +33,10 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default="member")
     bio: Mapped[str] = mapped_column(Text, default="")
-    suspended: Mapped[bool] = mapped_column(default=False)
+    # A suspension is the flag and an optional end: it lifts itself at `suspended_until`,
+    # checked whenever it is read (`suspended`), so no job has to run for it to end.
+    suspension_flag: Mapped[bool] = mapped_column("suspended", default=False)
+    suspended_until: Mapped[datetime | None]
     joined_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
     email_verified_at: Mapped[datetime | None]  # None until the activation link is followed
     pending_email: Mapped[str | None] = mapped_column(String(254))  # a change awaiting its link
@@ -44,8 +48,27 @@ class User(UserMixin, db.Model):
     email_digest: Mapped[bool] = mapped_column(default=True, server_default=true())
     # The IANA zone every date and time is shown in for this member (forum/timezones.py).
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    email_moderation: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     session_key = None  # the login session this request belongs to (not stored here)
+
+    @hybrid_property
+    def suspended(self) -> bool:
+        """Suspended right now: the flag is set and its end (if any) is still ahead."""
+        return bool(self.suspension_flag) and (
+            self.suspended_until is None or clock.now() < self.suspended_until)
+
+    @suspended.inplace.setter
+    def _suspended_setter(self, value: bool) -> None:
+        self.suspension_flag = bool(value)
+        if not value:
+            self.suspended_until = None
+
+    @suspended.inplace.expression
+    @classmethod
+    def _suspended_expression(cls):
+        return and_(cls.suspension_flag.is_(True),
+                    or_(cls.suspended_until.is_(None), cls.suspended_until > clock.now()))
 
     def set_password(self, password: str) -> None:
         """Store a scrypt hash of the password (the test config lowers scrypt's cost)."""

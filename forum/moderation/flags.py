@@ -4,7 +4,7 @@ One open flag per member and target is a partial unique index on the table: a se
 meets the index (inside a savepoint) and becomes a clear 409, never a 500."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +26,14 @@ REASONS = {
     "other": "Something else",
 }
 DISPUTE = "wrong_resolution"
+# Which reasons fit which thing: criteria belong to predictions, and a resolution can only be
+# wrong once there is one (a prediction resolved or annulled, or an entry of its log).
+REASONS_FOR = {
+    "prediction": ("spam", "abusive", "unclear_criteria", "other"),
+    "resolved prediction": ("spam", "abusive", "unclear_criteria", "wrong_resolution", "other"),
+    "comment": ("spam", "abusive", "other"),
+    "resolution": ("wrong_resolution", "abusive", "other"),
+}
 TARGET_TYPES = ("prediction", "comment", "resolution")
 TEXT_MAX = 1000
 
@@ -43,6 +51,14 @@ class FlagTarget:
     id: int
     prediction_id: int
     owner_id: int
+    resolved: bool = False  # a prediction with a resolution in force
+    row: object = field(default=None, compare=False, repr=False)  # what the page shows
+
+    @property
+    def reasons(self) -> dict[str, str]:
+        """The reasons that fit this thing, with their labels, most likely first."""
+        kind = "resolved prediction" if self.type == "prediction" and self.resolved else self.type
+        return {reason: REASONS[reason] for reason in REASONS_FOR[kind]}
 
 
 def find_target(target_type: str, target_id: int) -> FlagTarget:
@@ -51,26 +67,41 @@ def find_target(target_type: str, target_id: int) -> FlagTarget:
     try:
         if target_type == "prediction":
             row = load_prediction(target_id, None)
-            return FlagTarget("prediction", row.id, row.id, row.author_id)
+            return FlagTarget("prediction", row.id, row.id, row.author_id,
+                              resolved=row.status in ("resolved", "annulled"))
         if target_type == "comment":
             row, _prediction = load_comment(target_id, None)
             if row.hidden or row.deleted:
                 raise Conflict("That comment was already removed.")
-            return FlagTarget("comment", row.id, row.prediction_id, row.author_id)
+            return FlagTarget("comment", row.id, row.prediction_id, row.author_id, row=row)
         if target_type == "resolution":
             row, _prediction = load_resolution(target_id, None)
-            return FlagTarget("resolution", row.id, row.prediction_id, row.resolved_by_id)
+            return FlagTarget("resolution", row.id, row.prediction_id, row.resolved_by_id,
+                              row=row)
     except NotFound:
         pass
     raise NotFound(f"Nothing to report: no such {target_type}.")
 
 
-def read_flag(data: Mapping) -> tuple[str, str]:
-    """The reason (one of REASONS) and the text ("other" needs it); Invalid otherwise."""
+def reason_problem(reason, target: FlagTarget | None = None) -> str | None:
+    """Why this reason can't be given for this thing; None when it fits."""
+    if not isinstance(reason, str) or reason not in REASONS:
+        return "Choose why you are reporting it."
+    if target is not None and reason not in target.reasons:
+        what = ("a prediction that isn't resolved yet" if target.type == "prediction"
+                else f"a {target.type}")
+        choices = ", ".join(f"“{label}”" for label in target.reasons.values())
+        return f"“{REASONS[reason]}” doesn't fit {what}: choose {choices}."
+    return None
+
+
+def read_flag(data: Mapping, target: FlagTarget | None = None) -> tuple[str, str]:
+    """The reason (one of the target's reasons) and the text ("other" needs it); Invalid
+    otherwise."""
     reason, text = data.get("reason"), data.get("text")
     errors: dict[str, list[str]] = {}
-    if not isinstance(reason, str) or reason not in REASONS:
-        errors["reason"] = ["Choose why you are reporting it."]
+    if problem := reason_problem(reason, target):
+        errors["reason"] = [problem]
     if text is not None and not isinstance(text, str):
         errors["text"] = ["Describe the problem in words."]
     text = (text or "").strip() if isinstance(text, str) else ""
@@ -94,6 +125,8 @@ def create_flag(reporter: User, target_type: str, target_id: int, reason: str,
     target = find_target(target_type, target_id)
     if target.owner_id == reporter.id:
         raise Forbidden(f"You can't report your own {target_type}.")
+    if problem := reason_problem(reason, target):
+        raise Invalid({"reason": [problem]})
     flag = Flag(reporter_id=reporter.id, target_type=target.type, target_id=target.id,
                 prediction_id=target.prediction_id, reason=reason, text=text,
                 created_at=clock.now())

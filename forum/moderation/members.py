@@ -11,6 +11,7 @@ from forum.models import ROLES
 from forum.moderation import bp, queries, services
 from forum.moderation.access import ID, moderator_page
 from forum.moderation.audit import ACTIONS
+from forum.moderation.notifications import moment
 from forum.pagination import read_page_args
 from forum.permissions import ensure_admin
 from forum.text import line_problem
@@ -42,25 +43,31 @@ def members():
 def suspension(user_id: int, action: str):
     target = services.get_member(user_id)
     default = url_for("moderation.members", q=target.username)
-    error = None
+    errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
+            until = services.read_suspension_end(request.form.get("until")) \
+                if action == "suspend" else None
             changed = services.set_suspended(target, current_user, request.form.get("reason"),
-                                             suspended=action == "suspend")
+                                             suspended=action == "suspend", until=until)
         except Invalid as invalid:
-            error = " ".join(invalid.fields.get("reason", [invalid.message]))
+            errors = invalid.fields or {"reason": [invalid.message]}
         else:
             db.session.commit()
             state = "suspended" if action == "suspend" else "no longer suspended"
+            if changed and target.suspended_until is not None:
+                state += f" until {moment(target.suspended_until)}"
             flash(f"{target.username} is {state}." if changed else
                   f"Nothing changed: {target.username} was already {state}.",
                   "success" if changed else "info")
             return redirect_back(default)
     return render_template(
         "moderation/action.html", action=action, target_type="user", target=target,
-        form_action=request.path, reason=request.form.get("reason", ""), error=error,
+        form_action=request.path, reason=request.form.get("reason", ""),
+        error=" ".join(errors.get("reason", [])), until=request.form.get("until", ""),
+        until_error=" ".join(errors.get("until", [])),
         next=next_or(default),
-    ), 422 if error else 200
+    ), 422 if errors else 200
 
 
 @bp.route("/moderation/members/" + ID.format("user_id") + "/role", methods=["GET", "POST"])

@@ -1,13 +1,21 @@
 """Who hears about a resolution by email: everyone who forecast on the prediction, and its
 author, each with their own score (unless they switched these emails off). The resolve
-request records all of them in one INSERT … SELECT; jobs send them in batches."""
+request records all of them in one INSERT … SELECT; jobs send them in batches.
+
+A member also hears, in the app and by email (the "moderators' decisions" switch), when they
+are suspended or reinstated, and when a moderator hides their comment or prediction: each
+time with the moderator's reason."""
 
 from sqlalchemy import and_, func, or_, select
 
+from forum import clock
 from forum.extensions import db
-from forum.mail import email_kind, queue_many
-from forum.models import Forecast, Prediction, Resolution, Score, User
+from forum.mail import email_kind, queue, queue_many
+from forum.models import AuditEntry, Comment, Forecast, Prediction, Resolution, Score, User
+from forum.notifications.services import notify
+from forum.params import read_time
 from forum.site import absolute_url
+from forum.templating import human_date
 
 
 def resolution_emails(prediction: Prediction, resolution: Resolution) -> int:
@@ -73,3 +81,87 @@ def _moderator_digest(delivery, user):
     return {"items": [{"prediction": p, "link": absolute_url("board.show", prediction_id=p.id)}
                       for p in waiting], "total": total,
             "queue_link": absolute_url("moderation.queue")}
+
+
+# Moderators' decisions about a member ----------------------------------------------------------
+
+def moment(value) -> str:
+    """'12 Dec 2026, 00:00 UTC': when a suspension ends, in words a person reads."""
+    return f"{human_date(value)}, {clock.as_utc(value):%H:%M} UTC"
+
+
+def suspension_text(user: User, reason: str) -> str:
+    """What a suspended member is told (the notice on every page says the same)."""
+    ends = (f" until {moment(user.suspended_until)}" if user.suspended_until is not None
+            else " until a moderator lifts it")
+    return (f"Your account is suspended{ends}: you can read, but not post, forecast, vote, "
+            f"comment or report. The moderator's reason: “{reason}”")
+
+
+def suspension_changed(entry: AuditEntry, target: User) -> None:
+    """Tell the member they were suspended or reinstated, with the reason (in the app; by
+    email unless they switched moderators' decisions off)."""
+    db.session.flush()  # the audit entry's id keys the notice and the email
+    if entry.action == "suspend":
+        kind, message = "suspended", suspension_text(target, entry.reason)
+    else:
+        kind = "reinstated"
+        message = ("Your suspension is lifted: you can post, forecast, vote and comment again. "
+                   f"The moderator's note: “{entry.reason}”")
+    notify(target.id, kind=kind, event_key=f"audit:{entry.id}", message=message,
+           actor_id=entry.actor_id)
+    if not target.is_deleted and target.email_moderation:
+        queue("moderation_decision", user=target, dedupe_key=f"audit:{entry.id}",
+              params={"audit_id": entry.id})
+
+
+def content_hidden(entry: AuditEntry, row, target_type: str, prediction_id: int) -> None:
+    """Tell the author that a moderator hid their comment or prediction, and why."""
+    if getattr(row, "deleted", False):
+        return  # its author deleted it already
+    db.session.flush()
+    prediction = row if target_type == "prediction" else db.session.get(Prediction,
+                                                                         prediction_id)
+    # Hidden content is shown to no member, its author included (forum.visibility): a hidden
+    # prediction is named by its number and day, never by its text, and the notice links to
+    # no prediction, so its author still reads it in their notifications.
+    what = (f"comment on “{prediction.title}”" if target_type == "comment" else
+            f"prediction #{prediction.id} of {human_date(prediction.created_at)}")
+    message = f"A moderator hid your {what}. The reason: “{entry.reason}”"
+    notify(row.author_id, kind="hidden", event_key=f"audit:{entry.id}", message=message,
+           actor_id=entry.actor_id,
+           prediction_id=prediction_id if target_type == "comment" else None,
+           comment_id=row.id if target_type == "comment" else None)
+    author = db.session.get(User, row.author_id)
+    if author is not None and author.id != entry.actor_id and not author.is_deleted \
+            and author.email_moderation:
+        queue("moderation_decision", user=author, dedupe_key=f"audit:{entry.id}",
+              params={"audit_id": entry.id})
+
+
+@email_kind("moderation_decision", "moderation/emails/decision.txt", switch="email_moderation")
+def _moderation_decision(delivery, user):
+    entry = db.session.get(AuditEntry, delivery.params.get("audit_id"))
+    if entry is None:
+        return None
+    context = {"action": entry.action, "reason": entry.reason, "until": None,
+               "link": absolute_url("notifications.index")}
+    if entry.action == "suspend":
+        until = read_time((entry.details or {}).get("until"))
+        context["until"] = moment(until) if until is not None else None
+    elif entry.action == "hide":
+        if entry.target_type == "comment":
+            comment = db.session.get(Comment, entry.target_id)
+            prediction = db.session.get(Prediction, comment.prediction_id) if comment else None
+            if prediction is None or prediction.hidden:
+                return None
+            context["link"] = absolute_url("board.show", prediction_id=prediction.id,
+                                           _anchor=f"comment-{entry.target_id}")
+        else:
+            prediction = db.session.get(Prediction, entry.target_id)
+        if prediction is None:
+            return None
+        context.update(kind=entry.target_type, prediction=prediction)
+    elif entry.action != "unsuspend":
+        return None
+    return context

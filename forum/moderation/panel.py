@@ -8,8 +8,10 @@ from flask_login import current_user
 from forum import clock
 from forum.lifecycle import status_of
 from forum.moderation import bp, queries
-from forum.moderation.flags import REASONS
+from forum.moderation.flags import REASONS, FlagTarget
+from forum.moderation.notifications import moment
 from forum.moderation.resolutions import OUTCOMES
+from forum.params import read_time
 from forum.permissions import resolve_refusal
 from forum.scoring import scheduled_close
 from forum.templating import relative_time
@@ -31,8 +33,28 @@ bp.add_app_template_global(resolve_refusal)  # why the viewer may not resolve; N
 
 
 @bp.app_template_global()
-def flag_reasons() -> dict[str, str]:
-    return REASONS
+def flag_reasons(target_type: str | None = None, prediction=None) -> dict[str, str]:
+    """The reasons a member may give for reporting this kind of thing (every reason when
+    no kind is named); a prediction's depend on whether it is resolved."""
+    if target_type is None:
+        return REASONS
+    resolved = prediction is not None and prediction.status in ("resolved", "annulled")
+    return FlagTarget(target_type, 0, 0, 0, resolved=resolved).reasons
+
+
+@bp.app_template_global()
+def suspension_end(details: dict | None):
+    """From a suspension's audit details: when it lifts itself (None: no end) and whether
+    that time has passed (the audit log says so; it is read at read time, like the state)."""
+    until = read_time((details or {}).get("until"))
+    return None if until is None else {"at": until, "text": moment(until),
+                                       "passed": until <= clock.now()}
+
+
+@bp.app_template_global()
+def tomorrow_iso() -> str:
+    """The first day a suspension may lift itself on (YYYY-MM-DD, UTC)."""
+    return date.fromordinal(clock.today().toordinal() + 1).isoformat()
 
 
 @bp.app_template_global()

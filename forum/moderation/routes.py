@@ -140,7 +140,7 @@ def report(target_type: str, target_id: int):
     if request.method == "POST":
         values = request.form.to_dict()
         try:
-            reason, text = flags.read_flag(values)
+            reason, text = flags.read_flag(values, target)
             flags.create_flag(current_user, target_type, target_id, reason, text)
         except Invalid as invalid:
             errors = invalid.fields or {}
@@ -154,6 +154,6 @@ def report(target_type: str, target_id: int):
             return redirect_back(default)
     return render_template(
         "moderation/report.html", target=target, values=values, errors=errors,
-        reasons=flags.REASONS, next=next_or(default),
+        reasons=target.reasons, next=next_or(default),
         prediction=get_prediction(target.prediction_id, current_user),
     ), 422 if errors else 200

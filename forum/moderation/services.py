@@ -4,13 +4,17 @@ restore, and (admins) roles. Each one is audited; the caller commits.
 Every change is one guarded UPDATE (… WHERE hidden = false, … WHERE status = 'open'), so a
 repeated click or two moderators at once change the row once and are audited once."""
 
+from datetime import UTC, datetime, time
+
 from sqlalchemy import delete, update
 
+from forum import clock
 from forum.comments.services import refresh_comment_count
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
 from forum.extensions import db
 from forum.models import ROLES, Article, Comment, Flag, LoginSession, Prediction, User
-from forum.moderation import audit, flags
+from forum.moderation import audit, flags, notifications
+from forum.params import DATE_MESSAGE, read_date
 from forum.permissions import ensure_admin, ensure_moderator
 from forum.text import line_problem
 
@@ -38,6 +42,8 @@ def set_hidden(target_type: str, target_id: int, moderator: User, reason: str,
     row = flags.find(model, target_id) if model else None
     if row is None:
         raise NotFound(f"No such {target_type}.")
+    if not hidden and getattr(row, "withdrawn_at", None) is not None:
+        raise Conflict("Its author withdrew this prediction, so it stays hidden.")
     changed = db.session.execute(
         update(model).where(model.id == target_id, model.hidden.is_(not hidden))
         .values(hidden=hidden).execution_options(synchronize_session=False)
@@ -56,9 +62,11 @@ def set_hidden(target_type: str, target_id: int, moderator: User, reason: str,
         prediction_id = row.id
     if hidden:
         flags.close_target_flags(target_type, target_id, moderator, f"Hidden: {reason}")
-    audit.record(moderator, "hide" if hidden else "restore", target_type, target_id, reason,
-                 prediction_id=prediction_id)
+    entry = audit.record(moderator, "hide" if hidden else "restore", target_type, target_id,
+                         reason, prediction_id=prediction_id)
     db.session.refresh(row)
+    if hidden:
+        notifications.content_hidden(entry, row, target_type, prediction_id)
     return True
 
 
@@ -97,8 +105,27 @@ def get_member(user_id: int) -> User:
     return user
 
 
-def set_suspended(target: User, actor: User, reason: str, suspended: bool) -> bool:
-    """Suspend (read-only, logged out everywhere) or restore a member; False if no change."""
+def read_suspension_end(value, name: str = "until") -> datetime | None:
+    """The day a suspension lifts itself (YYYY-MM-DD, after today in UTC): it ends at the start
+    of that day, 00:00 UTC. Empty: it lasts until a moderator lifts it."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    day = read_date(value.strip() if isinstance(value, str) else value)
+    if day is None:
+        raise Invalid({name: [DATE_MESSAGE]})
+    if day <= clock.today():
+        raise Invalid({name: [("Choose a day after today (UTC), or leave it empty to suspend "
+                               "until a moderator lifts it.")]})
+    if day.year > clock.today().year + 10:
+        raise Invalid({name: ["Choose a day at most ten years ahead, or leave it empty."]})
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def set_suspended(target: User, actor: User, reason: str, suspended: bool,
+                  until: datetime | None = None) -> bool:
+    """Suspend (read-only, logged out everywhere), until `until` when given, or restore a
+    member; False if no change. A suspension whose end has passed counts as lifted, so
+    suspending again works and lifting it says nothing changed. The member is notified."""
     ensure_moderator(actor)
     reason = read_reason(reason)
     if target.id == actor.id:
@@ -107,17 +134,23 @@ def set_suspended(target: User, actor: User, reason: str, suspended: bool) -> bo
         raise Forbidden("Admins can't be suspended: an admin must revoke the role first.")
     if target.is_moderator and not actor.is_admin:
         raise Forbidden("Only an admin can suspend or restore a moderator.")
+    now_suspended = User.suspended  # the flag, and its end still ahead
     changed = db.session.execute(
-        update(User).where(User.id == target.id, User.suspended.is_(not suspended))
-        .values(suspended=suspended).execution_options(synchronize_session=False)
+        update(User).where(User.id == target.id, ~now_suspended if suspended else now_suspended)
+        .values(suspension_flag=suspended, suspended_until=until if suspended else None)
+        .execution_options(synchronize_session=False)
     ).rowcount
     if not changed:
         return False
     if suspended:  # end their web sessions; API tokens stay but every write through them is 403
         db.session.execute(delete(LoginSession).where(LoginSession.user_id == target.id))
-    audit.record(actor, "suspend" if suspended else "unsuspend", "user", target.id, reason,
-                 username=target.username)
+    details = {"username": target.username}
+    if suspended and until is not None:
+        details["until"] = clock.isoformat_z(until)
+    entry = audit.record(actor, "suspend" if suspended else "unsuspend", "user", target.id,
+                         reason, **details)
     db.session.refresh(target)
+    notifications.suspension_changed(entry, target)
     return True
 
 

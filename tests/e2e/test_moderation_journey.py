@@ -88,13 +88,17 @@ def test_moderator_resolves_from_the_queue_and_the_forecaster_is_told(live_serve
 
     page.get_by_role("navigation", name="Main").get_by_role("button", name="Log out").click()
 
-    # bob sees the unread count, reads the notification and follows it to the resolution.
+    # bob sees the unread count (the resolution, and his comment hidden with the reason),
+    # reads the notification and follows it to the resolution.
     log_in(page, live_server, "bob")
-    inbox = page.get_by_role("link", name="Notifications, 1 unread")
+    inbox = page.get_by_role("link", name="Notifications, 2 unread")
     expect(inbox).to_be_visible()
     inbox.click()
-    item = page.locator(".inbox-item.is-unread")
-    expect(item).to_have_count(1)
+    expect(page.locator(".inbox-item.is-unread")).to_have_count(2)
+    expect(page.locator(".inbox-item.kind-hidden")).to_contain_text(
+        "A moderator hid your comment on “The summit will take place before the end of the "
+        "year”. The reason: “Advertising”")
+    item = page.locator(".inbox-item.is-unread.kind-resolved")
     expect(item).to_contain_text(f"“{CLAIM}” resolved YES.")
     shoot(page, "notifications-inbox")
     item.get_by_role("button", name=f"Unread: “{CLAIM}” resolved YES.").click()  # a POST
@@ -105,10 +109,10 @@ def test_moderator_resolves_from_the_queue_and_the_forecaster_is_told(live_serve
     panel.scroll_into_view_if_needed()
     shoot(page, "prediction-resolution-panel")
 
-    expect(page.get_by_role("link", name="Notifications, 1 unread")).to_have_count(0)
+    expect(page.get_by_role("link", name="Notifications, 2 unread")).to_have_count(0)
     page.goto(live_server("/notifications"))
-    expect(page.locator(".inbox-item")).to_have_count(1)
-    expect(page.locator(".inbox-item.is-unread")).to_have_count(0)  # following it read it
+    expect(page.locator(".inbox-item")).to_have_count(2)
+    expect(page.locator(".inbox-item.kind-resolved.is-unread")).to_have_count(0)  # read
 
 
 def test_members_see_report_forms_and_moderators_their_tools(live_server, queue, page,
