@@ -10,6 +10,7 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from forum import clock
+from forum.forms import FIELD_LIMITS, error_items
 from forum.site import absolute_url
 
 
@@ -124,7 +125,7 @@ def register(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         static_url=static_url, nav_url=nav_url, absolute_url=absolute_url, unread_notifications=unread_notifications,
-        isoformat_z=clock.isoformat_z,
+        isoformat_z=clock.isoformat_z, error_items=error_items, limits=FIELD_LIMITS,
     )
     app.after_request(mark_fingerprinted_static_immutable)
     app.jinja_env.trim_blocks = True

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from forum import clock
 from forum.errors import Invalid
 from forum.extensions import db
+from forum.forms import declare_limits
 from forum.models import ROLES, ApiToken, LoginSession, User, token_digest
 from forum.params import read_id
 
@@ -19,6 +20,10 @@ USERNAME_RULE = "3–30 characters: letters A–Z, digits, '_' or '-'."
 DELETED_PREFIX = "deleted-"  # deleted accounts are renamed deleted-<n>
 MIN_PASSWORD = 10
 MAX_PASSWORD = 200
+USERNAME_MAX = 30
+EMAIL_MAX = 254
+BIO_MAX = 1000
+declare_limits(username=USERNAME_MAX, email=EMAIL_MAX, bio=BIO_MAX, password=MAX_PASSWORD)
 # Checked against when a username is unknown, so both answers take as long.
 _DUMMY_HASH: str | None = None
 

@@ -12,9 +12,7 @@ from forum.board.forms import (
     ForecastForm,
     PredictionForm,
     date_shortcuts,
-    form_probability,
     read_form_vote,
-    show_errors,
 )
 from forum.board.pages import (
     back_to,
@@ -26,6 +24,7 @@ from forum.board.pages import (
 from forum.board.validation import read_prediction, read_prediction_edit, read_probability
 from forum.errors import Conflict, Invalid
 from forum.extensions import db
+from forum.forms import keep_input_when_limited, place_errors
 from forum.lifecycle import accepts_forecasts, status_of
 from forum.pagination import read_page_args
 from forum.params import read_id
@@ -70,26 +69,34 @@ def compose(slug: str):
                            shortcuts=date_shortcuts())
 
 
+def _share_form_again(error: Invalid | str, slug: str, status: int = 422):
+    """The share form where it was sent from (the article or its own page), with what was
+    typed and what is wrong."""
+    article = queries.get_article(slug)
+    form = PredictionForm()
+    place_errors(form, error)
+    if form.source.data == "board":
+        return render_template("board/new.html", article=article, form=form,
+                               shortcuts=date_shortcuts()), status
+    from forum.articles.routes import render_article_page
+
+    return render_article_page(article, form=form), status
+
+
 @bp.post("/articles/<slug>/predictions")
+@keep_input_when_limited(_share_form_again)
 @limits.post_prediction
 def new(slug: str):
     article = queries.get_article(slug)
     if not current_user.is_authenticated:
         return login_first(url_for("articles.show", slug=slug, _anchor="share"))
     form = PredictionForm()
-    data = {**request.form.to_dict(), "probability": form_probability(request.form)}
     try:
-        draft = read_prediction(data, article.body_text, percent=True)
+        draft = read_prediction(request.form, article.body_text, percent=True)
         prediction = services.create_prediction(article, current_user, draft)
     except Invalid as error:
-        show_errors(form, error)
         db.session.rollback()
-        if form.source.data == "board":
-            return render_template("board/new.html", article=article, form=form,
-                                   shortcuts=date_shortcuts()), 422
-        from forum.articles.routes import render_article_page
-
-        return render_article_page(article, form=form), 422
+        return _share_form_again(error, slug)
     db.session.commit()
     flash("Your prediction is posted. Others can now forecast, vote and comment on it.",
           "success")
@@ -125,7 +132,7 @@ def edit(prediction_id: int):
             draft = read_prediction_edit(request.form)
             changed = services.edit_prediction(prediction, current_user, draft)
         except Invalid as error:
-            show_errors(form, error)
+            place_errors(form, error)
             db.session.rollback()
             return render_template("board/edit.html", prediction=prediction, form=form,
                                    shortcuts=date_shortcuts()), 422
@@ -137,7 +144,16 @@ def edit(prediction_id: int):
                            shortcuts=date_shortcuts())
 
 
+def _forecast_form_again(error: Invalid | str, prediction_id: int, status: int = 422):
+    """The prediction page with the forecast form as it was sent and what is wrong."""
+    form = ForecastForm()
+    place_errors(form, error)
+    prediction = queries.get_prediction(prediction_id, current_user)
+    return render_prediction(prediction, status, forecast_form=form)
+
+
 @bp.post("/predictions/" + PREDICTION_ID + "/forecasts")
+@keep_input_when_limited(_forecast_form_again)
 @limits.forecast
 def forecast(prediction_id: int):
     prediction = queries.get_prediction(prediction_id, current_user)
@@ -149,11 +165,9 @@ def forecast(prediction_id: int):
         # form, so a 422 would show no message. The service's UPDATE still guards the race.
         raise Conflict("This prediction is closed to new forecasts.")
     errors: dict[str, list[str]] = {}
-    probability = read_probability(form_probability(request.form), errors, percent=True)
+    probability = read_probability(request.form.get("probability"), errors, percent=True)
     if errors:
-        form = ForecastForm()
-        show_errors(form, Invalid(errors))
-        return render_prediction(prediction, 422, forecast_form=form)
+        return _forecast_form_again(Invalid(errors), prediction.id)
     services.add_forecast(prediction, current_user, probability)
     db.session.commit()
     flash(f"Your forecast of {percent(probability)} is in. You can update it while the "

@@ -20,6 +20,7 @@ from forum import clock, scores
 from forum.board.services import forecast_points, refresh_crowd
 from forum.errors import Conflict, Invalid
 from forum.extensions import db
+from forum.forms import declare_limits
 from forum.lifecycle import ANNULLED, OPEN, RESOLVED
 from forum.models import Prediction, Resolution, User
 from forum.moderation import audit, flags
@@ -34,6 +35,7 @@ from forum.text import line_problem
 OUTCOMES = {"yes": "Yes", "no": "No", "annulled": "Annulled"}
 NOTE_MAX = 2000
 URL_MAX = 2000
+declare_limits(note=NOTE_MAX, source_url=URL_MAX)
 _HOST = re.compile(r"(?:[\w-]+\.)*[\w-]+\.?")  # a name or an IPv4 address (IPv6 has a ":")
 _TRUE = {"1", "true", "on", "yes", "y"}
 _FALSE = {"", "0", "false", "off", "no", "n"}

@@ -9,12 +9,14 @@ from sqlalchemy import delete, update
 from forum.comments.services import refresh_comment_count
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
 from forum.extensions import db
+from forum.forms import declare_limits
 from forum.models import ROLES, Article, Comment, Flag, LoginSession, Prediction, User
 from forum.moderation import audit, flags
 from forum.permissions import ensure_admin, ensure_moderator
 from forum.text import line_problem
 
 REASON_MAX = 1000
+declare_limits(reason=REASON_MAX)
 HIDEABLE = {"comment": Comment, "prediction": Prediction}
 
 
