@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 
 from flask import request
-from flask_login import current_user
 from flask_limiter.errors import RateLimitExceeded
+from flask_login import current_user
 
 from forum.errors import Invalid
 
@@ -75,7 +75,7 @@ def _as_list(messages) -> Iterable[str]:
 
 def keep_input_when_limited(show_again: Callable, anonymous: bool = False) -> Callable:
     """A page form's view, decorated above its rate limit: when the limit refuses the
-    submission, `show_again(message, **view_args)` answers with the form filled in with
+    submission, `show_again(message, **view_args)` (a page and its status) gives the form filled in with
     what was typed and the message (status 429, with Retry-After), not a bare error page.
     Only members' submissions are shown again, unless `anonymous` (logging in, registering):
     a visitor's is sent to log in as usual."""
@@ -93,7 +93,7 @@ def keep_input_when_limited(show_again: Callable, anonymous: bool = False) -> Ca
 
                 wait = retry_after(error)
                 log_rate_limited()
-                body, status = show_again(limit_message(error, wait), **kwargs)[:2]
+                body = show_again(limit_message(error, wait), **kwargs)[0]
                 return body, 429, {"Retry-After": str(wait)}
 
         return wrapped

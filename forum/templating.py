@@ -46,6 +46,16 @@ def human_date(value: date | datetime | None) -> str:
     return f"{value.day} {value:%b %Y}"
 
 
+def human_time(value: datetime | None) -> str:
+    """'30 Nov 2026, 09:04:17 UTC' (seconds only when there are some): an instant in a
+    message, never an ISO timestamp with microseconds."""
+    if value is None:
+        return ""
+    value = clock.as_utc(value)
+    clock_part = f"{value:%H:%M:%S}" if value.second or value.microsecond else f"{value:%H:%M}"
+    return f"{human_date(value)}, {clock_part} UTC"
+
+
 def utc_time(value: datetime | None) -> str:
     """'2027-06-30 14:05 UTC', for tooltips."""
     return "" if value is None else f"{clock.as_utc(value):%Y-%m-%d %H:%M} UTC"
@@ -120,7 +130,7 @@ def mark_fingerprinted_static_immutable(response):
 def register(app: Flask) -> None:
     """Make the helpers available in every template."""
     app.jinja_env.filters.update(
-        human_date=human_date, utc_time=utc_time, relative_time=relative_time,
+        human_date=human_date, human_time=human_time, utc_time=utc_time, relative_time=relative_time,
         percent=percent, brier=brier,
     )
     app.jinja_env.globals.update(

@@ -10,9 +10,10 @@ from wtforms.validators import DataRequired, Length
 
 from forum import limits
 from forum.auth import accounts, bp
-from forum.auth.routes import apply_field_errors, settings_page
+from forum.auth.routes import settings_page
 from forum.errors import Invalid
 from forum.extensions import db
+from forum.forms import place_errors
 from forum.mail import SWITCHES
 from forum.mail.transport import development_mail_dir
 from forum.permissions import ensure_can_write
@@ -70,7 +71,7 @@ def change_email():
                                                       form.email.data)
         except Invalid as error:
             db.session.rollback()
-            apply_field_errors(form, error)
+            place_errors(form, error)
         else:
             db.session.commit()
             log.info("email change requested: user=%s ip=%s", current_user.username,
@@ -121,7 +122,7 @@ def delete_account():
             accounts.delete_account(current_user, form.password.data)
         except Invalid as error:
             db.session.rollback()
-            apply_field_errors(form, error)
+            place_errors(form, error)
         else:
             db.session.commit()
             log.info("account deleted: user=%s (was %s) ip=%s", current_user.username, name,

@@ -7,7 +7,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, String
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from forum.auth import services
-from forum.auth.services import MAX_PASSWORD, MIN_PASSWORD, USERNAME_RULE
+from forum.auth.services import BIO_MAX, EMAIL_MAX, MAX_PASSWORD, MIN_PASSWORD, USERNAME_RULE
 from forum.text import prose_problem
 
 PASSWORD_HINT = f"At least {MIN_PASSWORD} characters."
@@ -51,7 +51,7 @@ class RegisterForm(FlaskForm):
     )
     email = EmailField(
         "Email", description="Never shown to anyone.",
-        validators=[DataRequired("Enter your email address."), Length(max=254),
+        validators=[DataRequired("Enter your email address."), Length(max=EMAIL_MAX),
                     Email("That doesn't look like an email address.",
                           check_deliverability=False)],
     )
@@ -82,7 +82,8 @@ class RegisterForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     bio = TextAreaField("Bio", description="A line or two about you; shown on your profile.",
-                        validators=[Length(max=1000, message="Keep it under 1,000 characters.")])
+                        validators=[Length(max=BIO_MAX,
+                                           message=f"Keep it under {BIO_MAX:,} characters.")])
 
     def validate_bio(self, field) -> None:
         if problem := prose_problem(field.data or ""):  # PostgreSQL can't store NUL

@@ -12,6 +12,7 @@ from forum.auth import accounts, bp, services
 from forum.auth.forms import PasswordForm, ProfileForm, RegisterForm, read_login_form
 from forum.errors import Invalid
 from forum.extensions import db, login_manager
+from forum.forms import keep_input_when_limited, place_errors
 from forum.models import ApiToken
 
 log = logging.getLogger("forum")
@@ -30,16 +31,6 @@ def safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc else None
 
 
-def apply_field_errors(form, error: Invalid) -> None:
-    """Show a service's validation errors beside the form's fields."""
-    for name, messages in (error.fields or {}).items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = list(field.errors) + messages
-        else:
-            flash(" ".join(messages), "error")
-
-
 def check_email_page(what: str):
     from forum.auth.recovery import check_email_page as page
 
@@ -55,7 +46,29 @@ def log_in(user, remember: bool) -> None:
     log.info("login: user=%s ip=%s", user.username, request.remote_addr)
 
 
+def _login_again(message: str):
+    """A login refused by the rate limit: the form again, the username kept."""
+    form = read_login_form()
+    form.password.data = ""
+    place_errors(form, message)
+    return render_template("auth/login.html", form=form), 429
+
+
+def _register_again(message: str):
+    form = RegisterForm()
+    place_errors(form, message)
+    return render_template("auth/register.html", form=form), 429
+
+
+def _settings_again(message: str):
+    profile = ProfileForm(prefix="profile")
+    password = PasswordForm(prefix="password", formdata=None)
+    place_errors(password if "password-submit" in request.form else profile, message)
+    return settings_page(429, profile=profile, password=password)
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@keep_input_when_limited(_login_again, anonymous=True)
 @limits.login_per_ip
 @limits.login_per_account
 def login():
@@ -82,6 +95,7 @@ def login():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@keep_input_when_limited(_register_again, anonymous=True)
 @limits.register
 def register():
     if current_user.is_authenticated:
@@ -92,7 +106,7 @@ def register():
             accounts.register(form.username.data, form.email.data, form.password.data)
         except Invalid as error:
             db.session.rollback()
-            apply_field_errors(form, error)
+            place_errors(form, error)
         else:
             db.session.commit()
             log.info("registered: user=%s ip=%s", services.normalize_username(
@@ -145,6 +159,7 @@ def forget_dead_login_cookies(response):
 
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
+@keep_input_when_limited(_settings_again)
 @limits.password_check_per_ip
 @limits.password_check_per_account
 @limits.settings
@@ -162,7 +177,7 @@ def settings():
             services.change_password(current_user, password.current_password.data,
                                      password.new_password.data)
         except Invalid as error:
-            apply_field_errors(password, error)
+            place_errors(password, error)
         else:
             db.session.commit()
             log.info("password changed: user=%s ip=%s", current_user.username,
