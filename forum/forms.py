@@ -20,8 +20,9 @@ from functools import wraps
 from flask import request
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 
-from forum.errors import Invalid
+from forum.errors import ActionError, Invalid
 
 # The length limits and number bounds of the fields, by name, for the templates (`limits.title`):
 # each feature declares its own constants here, so the browser's `maxlength`, `min` and `max`
@@ -92,8 +93,11 @@ def keep_input_when_limited(show_again: Callable, anonymous: bool = False) -> Ca
                 from forum.errors import log_rate_limited, retry_after
 
                 wait = retry_after(error)
+                try:
+                    body = show_again(limit_message(error, wait), **kwargs)[0]
+                except (HTTPException, ActionError):  # e.g. no such prediction: plain 429
+                    raise error from None
                 log_rate_limited()
-                body = show_again(limit_message(error, wait), **kwargs)[0]
                 return body, 429, {"Retry-After": str(wait)}
 
         return wrapped

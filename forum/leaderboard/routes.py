@@ -10,7 +10,6 @@ from forum.leaderboard.example import worked_example
 from forum.leaderboard.standings import PERIODS, leaderboard, read_leaderboard_args
 from forum.models import Article
 
-
 DEFAULT_PERIOD = "all"
 
 
