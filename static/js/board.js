@@ -156,7 +156,10 @@
   // Opening a reply or edit box puts the cursor in it.
   function commentTools() {
     document.querySelectorAll("details.comment-tool").forEach((details) => {
+      // One shown open by a refused edit keeps the focus on its error summary.
+      let shownOpen = details.open;
       details.addEventListener("toggle", () => {
+        if (shownOpen) { shownOpen = false; return; }
         if (details.open) details.querySelector("textarea")?.focus();
       });
     });
