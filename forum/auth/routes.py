@@ -9,7 +9,13 @@ from sqlalchemy import select
 
 from forum import limits
 from forum.auth import accounts, bp, services
-from forum.auth.forms import PasswordForm, ProfileForm, RegisterForm, read_login_form
+from forum.auth.forms import (
+    PasswordForm,
+    ProfileForm,
+    RegisterForm,
+    login_form_data,
+    read_login_form,
+)
 from forum.errors import Invalid
 from forum.extensions import db, login_manager
 from forum.forms import keep_input_when_limited, place_errors
@@ -75,21 +81,26 @@ def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")) or url_for("articles.home"))
     form = read_login_form()
-    if form.validate_on_submit():
-        user = services.authenticate(form.username.data, form.password.data)
-        if user is None:
-            log.warning("login failed: username=%r ip=%s", form.username.data[:40],
-                        request.remote_addr)
-            form.password.errors = ["Unknown username or wrong password."]
-        elif not user.is_verified:
-            log.info("login before activation: user=%s ip=%s", user.username,
-                     request.remote_addr)
-            return render_template("auth/login.html", form=form,
-                                   resend_token=accounts.resend_token(user)), 403
+    if request.method == "POST":
+        try:
+            username, password = services.read_login(login_form_data())
+        except Invalid as error:
+            place_errors(form, error)
         else:
-            log_in(user, remember=form.remember.data)
-            flash(f"Welcome back, {user.username}.", "success")
-            return redirect(safe_next(form.next.data) or url_for("articles.home"))
+            user = services.authenticate(username, password)
+            if user is None:
+                log.warning("login failed: username=%r ip=%s", username[:40],
+                            request.remote_addr)
+                form.password.errors = ["Unknown username or wrong password."]
+            elif not user.is_verified:
+                log.info("login before activation: user=%s ip=%s", user.username,
+                         request.remote_addr)
+                return render_template("auth/login.html", form=form,
+                                       resend_token=accounts.resend_token(user)), 403
+            else:
+                log_in(user, remember=form.remember.data)
+                flash(f"Welcome back, {user.username}.", "success")
+                return redirect(safe_next(form.next.data) or url_for("articles.home"))
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
 
@@ -101,9 +112,10 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("articles.home"))
     form = RegisterForm()
-    if form.validate_on_submit():
+    if request.method == "POST":
         try:
-            accounts.register(form.username.data, form.email.data, form.password.data)
+            accounts.register(form.username.data or "", form.email.data or "",
+                              form.password.data or "", confirm=form.confirm.data or "")
         except Invalid as error:
             db.session.rollback()
             place_errors(form, error)
@@ -167,15 +179,20 @@ def settings():
     profile = ProfileForm(prefix="profile", bio=current_user.bio)
     password = PasswordForm(prefix="password")
     status = 200
-    if "profile-submit" in request.form and profile.validate_on_submit():
-        current_user.bio = (profile.bio.data or "").strip()
-        db.session.commit()
-        flash("Your profile is saved.", "success")
-        return redirect(url_for("auth.settings"))
-    if "password-submit" in request.form and password.validate_on_submit():
+    if "profile-submit" in request.form:
         try:
-            services.change_password(current_user, password.current_password.data,
-                                     password.new_password.data)
+            current_user.bio = services.read_bio(request.form, "profile-bio")
+        except Invalid as error:
+            db.session.rollback()
+            place_errors(profile, error)
+        else:
+            db.session.commit()
+            flash("Your profile is saved.", "success")
+            return redirect(url_for("auth.settings"))
+    if "password-submit" in request.form:
+        try:
+            services.change_password(current_user, *services.read_password_change(
+                request.form, "password-"))
         except Invalid as error:
             place_errors(password, error)
         else:
