@@ -165,22 +165,48 @@ def read_bio(data: Mapping, name: str = "bio") -> str:
     return bio
 
 
-def read_password_change(data: Mapping, prefix: str = "") -> tuple[str, str]:
-    """The current password and the new one (typed twice), every problem at once; whether
-    the current one is right is the service's check (change_password)."""
-    current, new, again = (_text(data, prefix + name) for name in
-                           ("current_password", "new_password", "confirm"))
-    errors: dict[str, list[str]] = {}
-    if not current:
-        errors["current_password"] = ["Enter your current password."]
+def read_required(data: Mapping, messages: dict[str, str], prefix: str = "") -> list[str]:
+    """Fields that must not be empty (each with its message), in the order given."""
+    values = [_text(data, prefix + name) for name in messages]
+    errors = {name: [message] for (name, message), value in zip(messages.items(), values,
+                                                                 strict=True)
+              if not value.strip()}
+    if errors:
+        raise Invalid(errors)
+    return values
+
+
+def _new_password(data: Mapping, errors: dict, name: str, prefix: str) -> str:
+    """A new password typed twice (`name` and `confirm`)."""
+    new, again = _text(data, prefix + name), _text(data, prefix + "confirm")
     if not new:
-        errors["new_password"] = ["Choose a new password."]
+        errors[name] = ["Choose a new password."]
     elif problem := password_problem(new):
-        errors["new_password"] = [problem]
+        errors[name] = [problem]
     if not again:
         errors["confirm"] = ["Type the new password again."]
     elif new and again != new:
         errors["confirm"] = ["The two passwords don't match."]
+    return new
+
+
+def read_new_password(data: Mapping) -> str:
+    """A reset's new password, typed twice."""
+    errors: dict[str, list[str]] = {}
+    new = _new_password(data, errors, "password", "")
+    if errors:
+        raise Invalid(errors)
+    return new
+
+
+def read_password_change(data: Mapping, prefix: str = "") -> tuple[str, str]:
+    """The current password and the new one (typed twice), every problem at once; whether
+    the current one is right is the service's check (change_password)."""
+    errors: dict[str, list[str]] = {}
+    current = _text(data, prefix + "current_password")
+    if not current:
+        errors["current_password"] = ["Enter your current password."]
+    new = _new_password(data, errors, "new_password", prefix)
     if errors:
         raise Invalid(errors)
     return current, new
