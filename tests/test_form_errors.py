@@ -18,6 +18,7 @@ from forum.extensions import db
 from forum.models import Comment, Flag, Forecast, Prediction, Resolution
 from forum.moderation.flags import TEXT_MAX
 from forum.moderation.resolutions import NOTE_MAX, URL_MAX
+from forum.moderation.services import REASON_MAX
 from tests.factories import DEFAULT_PASSWORD, make_article, make_comment, make_prediction, make_user
 from tests.moderation_support import closed_prediction, login
 from tests.test_posting import valid_form
@@ -209,6 +210,10 @@ def test_the_resolve_form_states_its_limits(client, article):
     assert maxlength(page, "resolve-note") == NOTE_MAX
     assert maxlength(page, "resolve-source") == URL_MAX
     assert counter_limit(page, "resolve-note")[0] == str(NOTE_MAX)
+    assert counter_limit(page, "resolve-source")[0] == str(URL_MAX)
+    hide = client.get(f"/moderation/prediction/{prediction.id}/hide").text
+    assert maxlength(hide, "reason") == REASON_MAX
+    assert counter_limit(hide, "reason") == (str(REASON_MAX), f"Up to {REASON_MAX:,} characters.")
 
 
 # Item 8: refusals spend nothing; a 429 keeps what was typed -----------------------------------
