@@ -59,15 +59,21 @@ def error_items(errors, ids: dict[str, str] | None = None, prefix: str = "",
     messages (a reader's `Invalid.fields`), whose fields are `ids[name]`, else
     `prefix + name`, labelled `labels[name]` when given."""
     if hasattr(errors, "_fields"):  # a WTForms form
-        return [(field.id, f"{field.label.text}: {message}") for field in errors
+        return [(field.id, _labelled(field.label.text, message)) for field in errors
                 for message in (field.errors or []) if isinstance(message, str)]
     items = []
     for name, messages in (errors or {}).items():
         target = (ids or {}).get(name) or f"{prefix}{name}"
-        label = (labels or {}).get(name)
-        items.extend((target, f"{label}: {message}" if label else message)
+        items.extend((target, _labelled((labels or {}).get(name), message))
                      for message in _as_list(messages))
     return items
+
+
+def _labelled(label: str | None, message: str) -> str:
+    """"Resolves on: Give a date…"; "How likely is it? Choose…" (a question keeps its mark)."""
+    if not label:
+        return message
+    return f"{label} {message}" if label.endswith(("?", ":")) else f"{label}: {message}"
 
 
 def _as_list(messages) -> Iterable[str]:
