@@ -22,7 +22,7 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from forum.errors import ActionError, Invalid
+from forum.errors import ActionError, Invalid, log_rate_limited, retry_after
 
 # The length limits and number bounds of the fields, by name, for the templates (`limits.title`):
 # each feature declares its own constants here, so the browser's `maxlength`, `min` and `max`
@@ -96,8 +96,6 @@ def keep_input_when_limited(show_again: Callable, anonymous: bool = False) -> Ca
                 if request.method != "POST" or not (
                         anonymous or current_user.is_authenticated):
                     raise
-                from forum.errors import log_rate_limited, retry_after
-
                 wait = retry_after(error)
                 try:
                     body = show_again(limit_message(error, wait), **kwargs)[0]
