@@ -110,8 +110,7 @@ def handle_http_exception(error: HTTPException):
         headers["Allow"] = ", ".join(error.valid_methods)
     if status == 429:
         headers["Retry-After"] = str(retry_after(error))
-        log.warning("rate limited: %s %s user=%s ip=%s", request.method, request.path,
-                    current_username(), request.remote_addr)
+        log_rate_limited()
         return error_page(429, "Too many requests: " + str(error.description), headers)
     if status == 403:
         log.warning("forbidden: %s %s user=%s ip=%s", request.method, request.path,
@@ -120,6 +119,11 @@ def handle_http_exception(error: HTTPException):
     if status == 413:
         message = "The request body is too large."
     return error_page(status, message, headers)
+
+
+def log_rate_limited() -> None:
+    log.warning("rate limited: %s %s user=%s ip=%s", request.method, request.path,
+                current_username(), request.remote_addr)
 
 
 def retry_after(error: HTTPException) -> int:

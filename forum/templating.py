@@ -12,6 +12,7 @@ from markupsafe import Markup
 from werkzeug.routing import BuildError
 
 from forum import clock
+from forum.forms import FIELD_LIMITS, error_items
 from forum.permissions import can_change, vote_refusal_message
 from forum.scoring import scheduled_close
 from forum.site import absolute_url
@@ -48,6 +49,16 @@ def human_date(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         value = local(value)
     return f"{value.day} {value:%b %Y}"
+
+
+def human_time(value: datetime | None) -> str:
+    """'30 Nov 2026, 09:04:17 UTC' (seconds only when there are some): an instant in a
+    message, never an ISO timestamp with microseconds."""
+    if value is None:
+        return ""
+    value = clock.as_utc(value)
+    clock_part = f"{value:%H:%M:%S}" if value.second or value.microsecond else f"{value:%H:%M}"
+    return f"{human_date(value)}, {clock_part} UTC"
 
 
 def utc_time(value: datetime | None) -> str:
@@ -162,14 +173,14 @@ def mark_fingerprinted_static_immutable(response):
 def register(app: Flask) -> None:
     """Make the helpers available in every template."""
     app.jinja_env.filters.update(
-        human_date=human_date, utc_time=utc_time, exact_time=exact_time, time_tag=time_tag,
+        human_date=human_date, human_time=human_time, utc_time=utc_time, exact_time=exact_time, time_tag=time_tag,
         relative_time=relative_time,
         percent=percent, brier=brier, precise_percent=precise_percent,
     )
     app.jinja_env.globals.update(
         static_url=static_url, nav_url=nav_url, absolute_url=absolute_url, unread_notifications=unread_notifications,
         isoformat_z=clock.isoformat_z, vote_refusal=vote_refusal_message, can_change=can_change,
-        duration=duration, time_tag=time_tag,
+        duration=duration, time_tag=time_tag, error_items=error_items, limits=FIELD_LIMITS,
     )
     app.after_request(mark_fingerprinted_static_immutable)
     app.jinja_env.trim_blocks = True

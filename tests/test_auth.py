@@ -12,6 +12,7 @@ from forum.extensions import db
 from forum.models import ApiToken, LoginSession, User
 from tests.factories import DEFAULT_PASSWORD
 from tests.mail_support import activate_latest, composed, text_of
+from tests.test_posting import error_summary
 
 NEW_PASSWORD = "a much longer new secret"
 
@@ -166,7 +167,7 @@ def test_register_shows_every_problem_at_once_and_keeps_what_was_typed(client, a
                         confirm="other")
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Please fix the problems marked below." in page
+    assert error_summary(page).startswith("There are 3 problems")
     assert field_error(page, "username") == "That username is taken."
     assert field_error(page, "email") is None  # a taken address is never named
     assert field_error(page, "password") == "Use 10–200 characters."

@@ -177,10 +177,10 @@ def test_members_get_the_share_form_with_every_field(client, article, alice):
     client.post("/login", data={"username": "alice", **LOGIN})
     page = client.get("/articles/test-article?quote=A+second+paragraph").text
     form = page.split('id="share"')[1].split("</form>")[0]
-    for name in ("title", "probability", "probability_slider", "resolution_date", "criteria",
-                 "quote"):
+    for name in ("title", "probability", "resolution_date", "criteria", "quote"):
         assert f'name="{name}"' in form, name
     assert 'type="range"' in form and 'min="1" max="99"' in form
+    assert 'name="probability_slider"' not in form  # only the typed number is sent
     assert 'type="date"' in form
     assert "How will anyone know? Name the source." in form
     for label in ("End of this year", "In 6 months", "In a year"):

@@ -1,5 +1,6 @@
 """Forecasting on someone's prediction: history kept, the crowd updated, closed means closed."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -62,14 +63,19 @@ def test_updating_keeps_the_whole_history_and_only_the_latest_stands(client, pre
     assert "Update forecast" in page
 
 
-def test_the_slider_stands_in_for_an_empty_number_box(client, prediction, bob):
-    client.post(f"/predictions/{prediction.id}/forecasts",
-                data={"probability": "", "probability_slider": "44"})
-    assert forecasts_of(bob) == [pytest.approx(0.44)]
+def test_an_empty_number_box_is_refused_the_slider_alone_is_no_choice(client, prediction, bob):
+    page = client.get(f"/predictions/{prediction.id}").text
+    box = re.search(r'<input type="number"[^>]*name="probability"[^>]*>', page).group(0)
+    assert 'value=""' in box and "required" in box
+    response = client.post(f"/predictions/{prediction.id}/forecasts",
+                           data={"probability": "", "probability_slider": "44"})
+    assert response.status_code == 422
+    assert "Choose your probability" in response.text
+    assert forecasts_of(bob) == []
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    ("", "Give a number from 1 to 99 (%)."),
+    ("", "Choose your probability: a number from 1 to 99 (%)."),
     ("seventy", "Give a number from 1 to 99 (%)."),
     ("NaN", "Give a number from 1 to 99 (%)."),
     ("0", "Probabilities run from 1 % to 99 %"),

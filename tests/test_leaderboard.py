@@ -238,9 +238,26 @@ def test_bad_parameters_are_422_naming_the_field(client, article, query, field):
     body = leaderboard(client, query, status=422)
     assert body["error"]["code"] == "validation_error"
     assert field in body["error"]["fields"]
+    if field == "period":
+        return  # the page falls back to the default period (test_an_unknown_period_...)
     page = client.get("/leaderboard" + query)
     assert page.status_code == 422
     assert field in page.get_data(as_text=True)  # the page says what to fix
+
+
+@pytest.mark.parametrize("period", ["90d", "week", "", "ALL", "x" * 300])
+def test_an_unknown_period_on_the_page_falls_back_to_all_time_with_a_notice(
+        client, article, period):
+    """Issue 13, item 15: a stale or mistyped link still shows a leaderboard."""
+    response = client.get("/leaderboard", query_string={"period": period})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    notice = page.split('id="period-notice">')[1].split("</p>")[0]
+    assert "showing all time instead" in notice and "past 90 days" in notice
+    assert 'class="tab is-current" aria-current="page"' in page
+    current = page.split('class="tab is-current"')[1].split("</a>")[0]
+    assert "All time" in current
+    assert len(notice) < 300  # a long value is cut short
 
 
 # The page

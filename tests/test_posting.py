@@ -36,6 +36,13 @@ def field_error(page: str, field_id: str) -> str | None:
     return html.unescape(match.group(1)).strip() if match else None
 
 
+def error_summary(page: str) -> str:
+    """The error summary of a refused form (it takes the focus), or ""."""
+    match = re.search(r'<div class="error-summary"[^>]*\bautofocus[^>]*>(.*?)</div>', page,
+                      re.DOTALL)
+    return html.unescape(re.sub(r"<[^>]+>", " ", match.group(1))).strip() if match else ""
+
+
 def input_value(page: str, name: str) -> str | None:
     """The value an input is rendered with."""
     tag = re.search(rf'<input[^>]*\bname="{re.escape(name)}"[^>]*>', page)
@@ -102,13 +109,23 @@ def test_posting_from_the_new_page_returns_to_the_board_sorted_new(client, membe
     assert f'class="prediction-row is-posted" id="prediction-{prediction.id}"' in board
 
 
-def test_the_slider_value_counts_when_the_number_box_is_left_empty(client, member):
-    client.post(POST_PATH, data=valid_form(probability="", probability_slider="62"))
-    assert db.session.scalar(select(Prediction.author_probability)) == pytest.approx(0.62)
+def test_a_probability_must_be_chosen_the_box_starts_empty(client, member):
+    """No anchor: the form's number starts empty, its slider sends nothing, and a missing
+    number is refused with a message saying to choose one (issue 13, item 10)."""
+    form = client.get(f"{POST_PATH}/new").text
+    box = re.search(r'<input type="number"[^>]*name="probability"[^>]*>', form).group(0)
+    assert 'value=""' in box and "required" in box
+    assert 'min="1" max="99"' in box
+    slider = re.search(r'<input type="range"[^>]*>', form).group(0)
+    assert "name=" not in slider
+    response = client.post(POST_PATH, data=valid_form(probability="", probability_slider="62"))
+    assert response.status_code == 422
+    assert "Choose your probability: a number from 1 to 99 (%)." in response.text
+    assert db.session.scalar(select(Prediction.author_probability)) is None
 
 
-def test_the_typed_number_wins_over_the_slider(client, member):
-    client.post(POST_PATH, data=valid_form(probability="12.5", probability_slider="50"))
+def test_a_typed_percentage_with_a_decimal_is_kept(client, member):
+    client.post(POST_PATH, data=valid_form(probability="12.5"))
     assert db.session.scalar(select(Prediction.author_probability)) == pytest.approx(0.125)
 
 
@@ -170,7 +187,7 @@ BAD_FIELDS = [
     ("title", "y" * 201, "Use 10–200 characters (you have 201)."),
     ("title", "A claim with a NUL \x00 in it", "control characters"),
     ("title", None, "This is required."),
-    ("probability", "", "Give a number from 1 to 99 (%)."),
+    ("probability", "", "Choose your probability: a number from 1 to 99 (%)."),
     ("probability", "abc", "Give a number from 1 to 99 (%)."),
     ("probability", "nan", "Give a number from 1 to 99 (%)."),
     ("probability", "inf", "Give a number from 1 to 99 (%)."),
@@ -202,7 +219,9 @@ def test_each_bad_field_gets_a_clear_error_beside_it_and_nothing_is_stored(
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert message in (field_error(page, name) or "")
-    assert "Please fix the problem" in page
+    summary = error_summary(page)
+    assert summary.startswith("There is a problem")
+    assert f'href="#{name}"' in page.split('class="error-summary"')[1].split("</div>")[0]
     assert stored_state() == (0, 0, 0)
     # The form keeps what was typed in the other fields.
     assert input_value(page, "title") == (data.get("title") or "").replace("\x00", "\ufffd") \

@@ -19,7 +19,7 @@ def resolve(prediction_id: int):
     """`{"outcome", "note", "source_url"?, "outcome_time"?, "correction"?}` → the Prediction."""
     data = json_body()
     prediction = get_prediction(prediction_id, current_user)
-    resolve_prediction(prediction, current_user, read_resolution(data))
+    resolve_prediction(prediction, current_user, read_resolution(data, prediction))
     db.session.commit()
     return jsonify(prediction_payload(get_prediction(prediction_id, current_user),
                                       current_user))

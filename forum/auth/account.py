@@ -6,7 +6,7 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user, login_required, logout_user
 
 from forum import limits
-from forum.auth import accounts, bp
+from forum.auth import accounts, bp, services
 from forum.auth.forms import (
     ButtonForm,
     DeleteForm,
@@ -14,10 +14,10 @@ from forum.auth.forms import (
     NotificationsForm,
     TimeZoneForm,
 )
-from forum.auth.routes import apply_field_errors
 from forum.auth.settings_page import settings_page
 from forum.errors import Invalid
 from forum.extensions import db
+from forum.forms import place_errors
 from forum.mail import SWITCHES
 from forum.permissions import ensure_can_write
 from forum.timezones import canonical_zone
@@ -31,20 +31,21 @@ log = logging.getLogger("forum")
 def change_email():
     ensure_can_write(current_user)  # a suspended member changes nothing
     form = EmailChangeForm(prefix="email")
-    if form.validate_on_submit():
-        try:
-            new_email = accounts.request_email_change(current_user, form.password.data,
-                                                      form.email.data)
-        except Invalid as error:
-            db.session.rollback()
-            apply_field_errors(form, error)
-        else:
-            db.session.commit()
-            log.info("email change requested: user=%s ip=%s", current_user.username,
-                     request.remote_addr)
-            flash(f"We sent a link to {new_email}. Your address changes when you follow it; "
-                  "until then the current one stays in force.", "success")
-            return redirect(url_for("auth.settings") + "#email")
+    try:
+        new_email, password = services.read_required(request.form, {
+            "email": "Enter the new address.", "password": "Enter your current password."},
+            prefix="email-")
+        new_email = accounts.request_email_change(current_user, password, new_email)
+    except Invalid as error:
+        db.session.rollback()
+        place_errors(form, error)
+    else:
+        db.session.commit()
+        log.info("email change requested: user=%s ip=%s", current_user.username,
+                 request.remote_addr)
+        flash(f"We sent a link to {new_email}. Your address changes when you follow it; "
+              "until then the current one stays in force.", "success")
+        return redirect(url_for("auth.settings") + "#email")
     return settings_page(422, email_form=form)
 
 
@@ -96,19 +97,20 @@ def time_zone_settings():
 def delete_account():
     ensure_can_write(current_user)  # a suspended member changes nothing
     form = DeleteForm(prefix="delete")
-    if form.validate_on_submit():
-        try:
-            name = current_user.username
-            accounts.delete_account(current_user, form.password.data)
-        except Invalid as error:
-            db.session.rollback()
-            apply_field_errors(form, error)
-        else:
-            db.session.commit()
-            log.info("account deleted: user=%s (was %s) ip=%s", current_user.username, name,
-                     request.remote_addr)
-            logout_user()
-            flash("Your account is deleted. Your forecasts stay, under an anonymous name.",
-                  "info")
-            return redirect(url_for("articles.home"))
+    try:
+        name = current_user.username
+        password, = services.read_required(request.form, {
+            "password": "Enter your password to delete the account."}, prefix="delete-")
+        accounts.delete_account(current_user, password)
+    except Invalid as error:
+        db.session.rollback()
+        place_errors(form, error)
+    else:
+        db.session.commit()
+        log.info("account deleted: user=%s (was %s) ip=%s", current_user.username, name,
+                 request.remote_addr)
+        logout_user()
+        flash("Your account is deleted. Your forecasts stay, under an anonymous name.",
+              "info")
+        return redirect(url_for("articles.home"))
     return settings_page(422, delete_form=form)

@@ -6,7 +6,6 @@ import logging
 import secrets
 from datetime import timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from huey import crontab
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +16,8 @@ from forum.auth.services import (
     DELETED_PREFIX,
     MAX_PASSWORD,
     MIN_PASSWORD,
+    check_new_account,
+    clean_email,
     email_taken,
     find_user,
     normalize_username,
@@ -56,23 +57,19 @@ def user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email))
 
 
-def clean_email(raw: str, field: str = "email") -> str:
-    """A normalised address, or Invalid naming the field."""
-    try:
-        return validate_email((raw or "").strip(), check_deliverability=False).normalized.lower()
-    except (EmailNotValidError, UnicodeError, ValueError):
-        raise Invalid({field: ["That doesn't look like an email address."]}) from None
-
-
 # --- registration and activation ----------------------------------------------------------
 
-def register(username: str, email: str, password: str) -> User:
+def register(username: str, email: str, password: str, confirm: str | None = None) -> User:
     """A registration that reveals no address (SPEC.md §9). A new address gets an account
     awaiting its activation link. An address that has an account gets the same visible
     effect: the name is held by an account with no address (it can never be activated, and
     is purged with the other unactivated ones), and the address's owner is emailed instead.
     Either way the name is taken from now on and logging in with it says "not active yet",
-    so nothing a stranger can observe tells the two apart."""
+    so nothing a stranger can observe tells the two apart. Every problem with the fields
+    (and `confirm`, the password typed again, when given) is named at once first."""
+    account = check_new_account({"username": username, "email": email, "password": password,
+                                 "confirm": confirm}, confirm=confirm is not None)
+    username, email = account.username, account.email
     owner = user_by_email(email)
     if owner is None:
         try:

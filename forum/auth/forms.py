@@ -1,25 +1,31 @@
-"""Account forms; the rules themselves live in services.py."""
+"""Account forms; the rules themselves live in services.py (its readers)."""
 
 from flask import request
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
 
-from forum.auth import services
-from forum.auth.services import MAX_PASSWORD, MIN_PASSWORD, USERNAME_RULE
+from forum.auth.services import MIN_PASSWORD, USERNAME_RULE
 from forum.mail import SWITCHES
-from forum.text import prose_problem
 from forum.timezones import zone_problem
 
 PASSWORD_HINT = f"At least {MIN_PASSWORD} characters."
 
 
+# The forms render the fields, keep what was typed and carry the CSRF token; the rules are the
+# readers' in forum.auth.services (forum.forms describes the idiom).
+
 class LoginForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired("Enter your username."),
-                                                   Length(max=100)])
-    password = PasswordField("Password", validators=[DataRequired("Enter your password."),
-                                                     Length(max=MAX_PASSWORD)])
+    username = StringField("Username")
+    password = PasswordField("Password")
     remember = BooleanField("Remember me on this device")
     next = HiddenField()
 
@@ -47,71 +53,25 @@ def read_login_form() -> LoginForm:
 
 
 class RegisterForm(FlaskForm):
-    username = StringField(
-        "Username", description=USERNAME_RULE,
-        validators=[DataRequired("Choose a username."), Length(max=100)],
-    )
-    email = EmailField(
-        "Email", description="Never shown to anyone.",
-        validators=[DataRequired("Enter your email address."), Length(max=254),
-                    Email("That doesn't look like an email address.",
-                          check_deliverability=False)],
-    )
-    password = PasswordField(
-        "Password", description=PASSWORD_HINT,
-        validators=[DataRequired("Choose a password."),
-                    Length(MIN_PASSWORD, MAX_PASSWORD,
-                           f"Use {MIN_PASSWORD}–{MAX_PASSWORD} characters.")],
-    )
-    confirm = PasswordField(
-        "Confirm password",
-        validators=[DataRequired("Type the password again."),
-                    EqualTo("password", "The two passwords don't match.")],
-    )
-
-    # The service checks these again when it creates the user (the CLI and races need that);
-    # checking them here too shows every problem at once instead of one submission at a time.
-    def validate_username(self, field) -> None:
-        username = services.normalize_username(field.data)
-        if problems := services.username_errors(username):
-            raise ValidationError(problems[0])
-        if services.find_user(username):
-            raise ValidationError("That username is taken.")
-
-    # No check that the email is free: a taken address gets the same answer as a new one
-    # (SPEC.md §9), so the form reveals no address.
+    username = StringField("Username", description=USERNAME_RULE)
+    email = EmailField("Email", description="Never shown to anyone.")
+    password = PasswordField("Password", description=PASSWORD_HINT)
+    confirm = PasswordField("Confirm password")
 
 
 class ProfileForm(FlaskForm):
-    bio = TextAreaField("Bio", description="A line or two about you; shown on your profile.",
-                        validators=[Length(max=1000, message="Keep it under 1,000 characters.")])
-
-    def validate_bio(self, field) -> None:
-        if problem := prose_problem(field.data or ""):  # PostgreSQL can't store NUL
-            raise ValidationError(problem)
+    bio = TextAreaField("Bio", description="A line or two about you; shown on your profile.")
 
 
 class PasswordForm(FlaskForm):
-    current_password = PasswordField("Current password",
-                                     validators=[DataRequired("Enter your current password.")])
-    new_password = PasswordField(
-        "New password", description=PASSWORD_HINT,
-        validators=[DataRequired("Choose a new password."),
-                    Length(MIN_PASSWORD, MAX_PASSWORD,
-                           f"Use {MIN_PASSWORD}–{MAX_PASSWORD} characters.")],
-    )
-    confirm = PasswordField(
-        "Confirm new password",
-        validators=[DataRequired("Type the new password again."),
-                    EqualTo("new_password", "The two passwords don't match.")],
-    )
+    current_password = PasswordField("Current password")
+    new_password = PasswordField("New password", description=PASSWORD_HINT)
+    confirm = PasswordField("Confirm new password")
 
 
 class EmailChangeForm(FlaskForm):
-    email = EmailField("New email address", validators=[
-        DataRequired("Enter the new address."), Length(max=254)])
-    password = PasswordField("Current password", validators=[
-        DataRequired("Enter your current password."), Length(max=200)])
+    email = EmailField("New email address")
+    password = PasswordField("Current password")
 
 
 class NotificationsForm(FlaskForm):
@@ -133,8 +93,7 @@ class TimeZoneForm(FlaskForm):
 
 
 class DeleteForm(FlaskForm):
-    password = PasswordField("Your password", validators=[
-        DataRequired("Enter your password to delete the account."), Length(max=200)])
+    password = PasswordField("Your password")
 
 
 class ButtonForm(FlaskForm):

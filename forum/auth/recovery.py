@@ -9,14 +9,14 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length
 
 from forum import limits, tokens
-from forum.auth import accounts, bp
+from forum.auth import accounts, bp, services
 from forum.auth.forms import ButtonForm
-from forum.auth.services import MAX_PASSWORD, MIN_PASSWORD
+from forum.auth.services import MIN_PASSWORD
 from forum.errors import Invalid, error_page
 from forum.extensions import csrf, db
+from forum.forms import place_errors
 from forum.mail import SWITCHES
 from forum.mail.transport import development_mail_dir
 from forum.tokens import TokenError
@@ -25,20 +25,12 @@ log = logging.getLogger("forum")
 
 
 class ResetRequestForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired("Enter your email address."),
-                                            Length(max=254)])
+    email = EmailField("Email")
 
 
 class NewPasswordForm(FlaskForm):
-    password = PasswordField(
-        "New password", description=f"At least {MIN_PASSWORD} characters.",
-        validators=[DataRequired("Choose a new password."),
-                    Length(MIN_PASSWORD, MAX_PASSWORD,
-                           f"Use {MIN_PASSWORD}–{MAX_PASSWORD} characters.")],
-    )
-    confirm = PasswordField("Confirm new password",
-                            validators=[DataRequired("Type the new password again."),
-                                        EqualTo("password", "The two passwords don't match.")])
+    password = PasswordField("New password", description=f"At least {MIN_PASSWORD} characters.")
+    confirm = PasswordField("Confirm new password")
 
 
 def link_error(error: TokenError):
@@ -92,11 +84,16 @@ def resend_activation():
 @limits.account_email
 def reset_request():
     form = ResetRequestForm()
-    if form.validate_on_submit():
-        accounts.request_reset(form.email.data)
-        db.session.commit()
-        log.info("password reset requested: ip=%s", request.remote_addr)
-        return check_email_page("reset")
+    if request.method == "POST":
+        try:
+            email, = services.read_required(request.form, {"email": "Enter your email address."})
+        except Invalid as error:
+            place_errors(form, error)
+        else:
+            accounts.request_reset(email)
+            db.session.commit()
+            log.info("password reset requested: ip=%s", request.remote_addr)
+            return check_email_page("reset")
     status = 422 if form.errors else 200
     return render_template("auth/reset_request.html", form=form), status
 
@@ -107,8 +104,8 @@ def reset_password(token: str):
     form = NewPasswordForm()
     try:
         user = accounts.check_reset_token(token)
-        if form.validate_on_submit():
-            accounts.reset_password(token, form.password.data)
+        if request.method == "POST":
+            accounts.reset_password(token, services.read_new_password(request.form))
             db.session.commit()
             log.info("password reset: user=%s ip=%s", user.username, request.remote_addr)
             flash("Your password is set; every other session and API token has ended. "
@@ -118,7 +115,7 @@ def reset_password(token: str):
         return link_error(error)
     except Invalid as error:
         db.session.rollback()
-        form.password.errors = list(form.password.errors) + error.fields.get("password", [])
+        place_errors(form, error)
     status = 422 if form.errors else 200
     return render_template("auth/reset_password.html", form=form, user=user), status
 

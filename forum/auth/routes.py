@@ -7,11 +7,18 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from forum import limits
 from forum.auth import accounts, bp, services
-from forum.auth.forms import PasswordForm, ProfileForm, RegisterForm, read_login_form
+from forum.auth.forms import (
+    PasswordForm,
+    ProfileForm,
+    RegisterForm,
+    login_form_data,
+    read_login_form,
+)
 from forum.auth.recovery import check_email_page
 from forum.auth.settings_page import settings_page
 from forum.errors import Invalid
 from forum.extensions import db, login_manager
+from forum.forms import keep_input_when_limited, place_errors
 from forum.http import safe_next
 
 log = logging.getLogger("forum")
@@ -22,14 +29,6 @@ login_manager.login_message_category = "info"
 login_manager.user_loader(services.load_session_user)
 
 
-def apply_field_errors(form, error: Invalid) -> None:
-    """Show a service's validation errors beside the form's fields."""
-    for name, messages in (error.fields or {}).items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = list(field.errors) + messages
-        else:
-            flash(" ".join(messages), "error")
 
 
 def log_in(user, remember: bool) -> None:
@@ -41,48 +40,77 @@ def log_in(user, remember: bool) -> None:
     log.info("login: user=%s ip=%s", user.username, request.remote_addr)
 
 
+def _login_again(message: str):
+    """A login refused by the rate limit: the form again, the username kept."""
+    form = read_login_form()
+    form.password.data = ""
+    place_errors(form, message)
+    return render_template("auth/login.html", form=form), 429
+
+
+def _register_again(message: str):
+    form = RegisterForm()
+    place_errors(form, message)
+    return render_template("auth/register.html", form=form), 429
+
+
+def _settings_again(message: str):
+    profile = ProfileForm(prefix="profile")
+    password = PasswordForm(prefix="password", formdata=None)
+    place_errors(password if "password-submit" in request.form else profile, message)
+    return settings_page(429, profile=profile, password=password)
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@keep_input_when_limited(_login_again, anonymous=True)
 @limits.login_per_ip
 @limits.login_per_account
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")) or url_for("articles.home"))
     form = read_login_form()
-    if form.validate_on_submit():
-        user = services.authenticate(form.username.data, form.password.data)
-        if user is None:
-            log.warning("login failed: username=%r ip=%s", form.username.data[:40],
-                        request.remote_addr)
-            form.password.errors = ["Unknown username or wrong password."]
-        elif not user.is_verified:
-            log.info("login before activation: user=%s ip=%s", user.username,
-                     request.remote_addr)
-            return render_template("auth/login.html", form=form,
-                                   resend_token=accounts.resend_token(user)), 403
+    if request.method == "POST":
+        try:
+            username, password = services.read_login(login_form_data())
+        except Invalid as error:
+            place_errors(form, error)
         else:
-            log_in(user, remember=form.remember.data)
-            if user.suspended:  # the notice on every page says why, and until when
-                flash(f"Welcome back, {user.username}. Your account is suspended: you can "
-                      "read, but not post, forecast, vote or comment.", "info")
+            user = services.authenticate(username, password)
+            if user is None:
+                log.warning("login failed: username=%r ip=%s", username[:40],
+                            request.remote_addr)
+                form.password.errors = ["Unknown username or wrong password."]
+            elif not user.is_verified:
+                log.info("login before activation: user=%s ip=%s", user.username,
+                         request.remote_addr)
+                return render_template("auth/login.html", form=form,
+                                       resend_token=accounts.resend_token(user)), 403
             else:
-                flash(f"Welcome back, {user.username}.", "success")
-            return redirect(safe_next(form.next.data) or url_for("articles.home"))
+                log_in(user, remember=form.remember.data)
+                if user.suspended:  # the notice on every page says why, and until when
+                    flash(f"Welcome back, {user.username}. Your account is suspended: you "
+                          "can read, but not post, forecast, vote or comment.", "info")
+                else:
+                    flash(f"Welcome back, {user.username}.", "success")
+                return redirect(safe_next(form.next.data) or url_for("articles.home"))
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@keep_input_when_limited(_register_again, anonymous=True)
 @limits.register
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("articles.home"))
     form = RegisterForm()
-    if form.validate_on_submit():
+    if request.method == "POST":
         try:
-            accounts.register(form.username.data, form.email.data, form.password.data)
+            accounts.register(form.username.data or "", form.email.data or "",
+                              form.password.data or "", confirm=form.confirm.data or "")
         except Invalid as error:
             db.session.rollback()
-            apply_field_errors(form, error)
+            place_errors(form, error)
         else:
             db.session.commit()
             log.info("registered: user=%s ip=%s", services.normalize_username(
@@ -135,6 +163,7 @@ def forget_dead_login_cookies(response):
 
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
+@keep_input_when_limited(_settings_again)
 @limits.password_check_per_ip
 @limits.password_check_per_account
 @limits.settings
@@ -142,17 +171,22 @@ def settings():
     profile = ProfileForm(prefix="profile", bio=current_user.bio)
     password = PasswordForm(prefix="password")
     status = 200
-    if "profile-submit" in request.form and profile.validate_on_submit():
-        current_user.bio = (profile.bio.data or "").strip()
-        db.session.commit()
-        flash("Your profile is saved.", "success")
-        return redirect(url_for("auth.settings"))
-    if "password-submit" in request.form and password.validate_on_submit():
+    if "profile-submit" in request.form:
         try:
-            services.change_password(current_user, password.current_password.data,
-                                     password.new_password.data)
+            current_user.bio = services.read_bio(request.form, "profile-bio")
         except Invalid as error:
-            apply_field_errors(password, error)
+            db.session.rollback()
+            place_errors(profile, error)
+        else:
+            db.session.commit()
+            flash("Your profile is saved.", "success")
+            return redirect(url_for("auth.settings"))
+    if "password-submit" in request.form:
+        try:
+            services.change_password(current_user, *services.read_password_change(
+                request.form, "password-"))
+        except Invalid as error:
+            place_errors(password, error)
         else:
             db.session.commit()
             log.info("password changed: user=%s ip=%s", current_user.username,

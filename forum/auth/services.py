@@ -4,15 +4,20 @@ import functools
 import re
 import secrets
 import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from forum import clock
 from forum.errors import Invalid
 from forum.extensions import db
+from forum.forms import declare_limits
 from forum.models import ROLES, ApiToken, LoginSession, User, token_digest
 from forum.params import read_id
+from forum.text import prose_problem
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{3,30}$")
 _USERNAME_CHAR = re.compile(r"[A-Za-z0-9_-]")
@@ -20,6 +25,10 @@ USERNAME_RULE = "3–30 characters: letters A–Z, digits, '_' or '-'."
 DELETED_PREFIX = "deleted-"  # deleted accounts are renamed deleted-<n>
 MIN_PASSWORD = 10
 MAX_PASSWORD = 200
+USERNAME_MAX = 30
+EMAIL_MAX = 254
+BIO_MAX = 1000
+declare_limits(username=USERNAME_MAX, email=EMAIL_MAX, bio=BIO_MAX, password=MAX_PASSWORD)
 
 
 def normalize_username(raw: str) -> str:
@@ -47,6 +56,161 @@ def username_errors(username: str) -> list[str]:
     return ["Use at most 30 characters."]
 
 
+# Readers (forum.forms): every rule of an account's fields that needs no database, each field's
+# problems named at once. Pages, the CLI and the services all read through these.
+
+@dataclass(frozen=True)
+class NewAccount:
+    username: str
+    email: str
+    password: str
+
+
+def _text(data: Mapping, name: str) -> str:
+    value = data.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def clean_email(raw: str, field: str = "email") -> str:
+    """A normalised address, or Invalid naming the field."""
+    raw = (raw or "").strip()
+    try:
+        if len(raw) > EMAIL_MAX:
+            raise ValueError(raw)
+        return validate_email(raw, check_deliverability=False).normalized.lower()
+    except (EmailNotValidError, UnicodeError, ValueError):
+        raise Invalid({field: ["That doesn't look like an email address."]}) from None
+
+
+def password_problem(password: str) -> str | None:
+    if not MIN_PASSWORD <= len(password or "") <= MAX_PASSWORD:
+        return f"Use {MIN_PASSWORD}–{MAX_PASSWORD} characters."
+    return None
+
+
+def read_new_account(data: Mapping, confirm: bool = False) -> NewAccount:
+    """A registration's username, email and password (and, from the form, the password typed
+    again): Invalid names every bad field."""
+    errors: dict[str, list[str]] = {}
+    username, email, password = (_text(data, name) for name in ("username", "email",
+                                                                "password"))
+    username = normalize_username(username)
+    if not username:
+        errors["username"] = ["Choose a username."]
+    elif problems := username_errors(username):
+        errors["username"] = problems
+    if not email.strip():
+        errors["email"] = ["Enter your email address."]
+    else:
+        try:
+            email = clean_email(email)
+        except Invalid as invalid:
+            errors.update(invalid.fields)
+    if not password:
+        errors["password"] = ["Choose a password."]
+    elif problem := password_problem(password):
+        errors["password"] = [problem]
+    if confirm:
+        again = _text(data, "confirm")
+        if not again:
+            errors["confirm"] = ["Type the password again."]
+        elif again != password:
+            errors["confirm"] = ["The two passwords don't match."]
+    if errors:
+        raise Invalid(errors)
+    return NewAccount(username, email, password)
+
+
+def check_new_account(data: Mapping, confirm: bool = False) -> NewAccount:
+    """read_new_account, and the name not taken: every problem at once. (A taken address is
+    never said here: registration answers it as a fresh one, SPEC.md §9.)"""
+    errors: dict[str, list[str]] = {}
+    try:
+        account = read_new_account(data, confirm)
+    except Invalid as invalid:
+        errors, account = dict(invalid.fields), None
+    if "username" not in errors and find_user(normalize_username(_text(data, "username"))):
+        errors["username"] = ["That username is taken."]
+    if errors:
+        raise Invalid(errors)
+    return account
+
+
+def read_login(data: Mapping | None) -> tuple[str, str]:
+    """A login form's username and password, both required."""
+    data = data or {}
+    username, password = _text(data, "username"), _text(data, "password")
+    errors: dict[str, list[str]] = {}
+    if not username.strip():
+        errors["username"] = ["Enter your username."]
+    elif len(username) > 100:
+        errors["username"] = ["Unknown username or wrong password."]
+    if not password:
+        errors["password"] = ["Enter your password."]
+    elif len(password) > MAX_PASSWORD:
+        errors["password"] = ["Unknown username or wrong password."]
+    if errors:
+        raise Invalid(errors)
+    return username, password
+
+
+def read_bio(data: Mapping, name: str = "bio") -> str:
+    """A profile's bio: optional prose of at most BIO_MAX characters."""
+    bio = _text(data, name).strip()
+    if problem := prose_problem(bio):  # PostgreSQL can't store NUL
+        raise Invalid({"bio": [problem]})
+    if len(bio) > BIO_MAX:
+        raise Invalid({"bio": [f"Keep it under {BIO_MAX:,} characters."]})
+    return bio
+
+
+def read_required(data: Mapping, messages: dict[str, str], prefix: str = "") -> list[str]:
+    """Fields that must not be empty (each with its message), in the order given."""
+    values = [_text(data, prefix + name) for name in messages]
+    errors = {name: [message] for (name, message), value in zip(messages.items(), values,
+                                                                 strict=True)
+              if not value.strip()}
+    if errors:
+        raise Invalid(errors)
+    return values
+
+
+def _new_password(data: Mapping, errors: dict, name: str, prefix: str) -> str:
+    """A new password typed twice (`name` and `confirm`)."""
+    new, again = _text(data, prefix + name), _text(data, prefix + "confirm")
+    if not new:
+        errors[name] = ["Choose a new password."]
+    elif problem := password_problem(new):
+        errors[name] = [problem]
+    if not again:
+        errors["confirm"] = ["Type the new password again."]
+    elif new and again != new:
+        errors["confirm"] = ["The two passwords don't match."]
+    return new
+
+
+def read_new_password(data: Mapping) -> str:
+    """A reset's new password, typed twice."""
+    errors: dict[str, list[str]] = {}
+    new = _new_password(data, errors, "password", "")
+    if errors:
+        raise Invalid(errors)
+    return new
+
+
+def read_password_change(data: Mapping, prefix: str = "") -> tuple[str, str]:
+    """The current password and the new one (typed twice), every problem at once; whether
+    the current one is right is the service's check (change_password)."""
+    errors: dict[str, list[str]] = {}
+    current = _text(data, prefix + "current_password")
+    if not current:
+        errors["current_password"] = ["Enter your current password."]
+    new = _new_password(data, errors, "new_password", prefix)
+    if errors:
+        raise Invalid(errors)
+    return current, new
+
+
 def find_user(username: str) -> User | None:
     """The user with this name, compared case-insensitively."""
     if "\x00" in username:  # no name holds NUL, and PostgreSQL text can't be compared with it
@@ -66,17 +230,15 @@ def register_user(username: str, email: str, password: str, role: str = "member"
                   verified: bool = False) -> User:
     """Create a member; raises Invalid naming the field when a rule or uniqueness fails.
     `verified` (the CLI, tests) skips the activation link a registration otherwise needs."""
-    username = normalize_username(username)
-    email = (email or "").strip().lower()
     errors: dict[str, list[str]] = {}
-    if problems := username_errors(username):
-        errors["username"] = problems
-    elif find_user(username):
-        errors["username"] = ["That username is taken."]
-    if email_taken(email):
+    data = {"username": username, "email": email, "password": password}
+    try:
+        account = check_new_account(data)
+        username, email = account.username, account.email
+    except Invalid as invalid:
+        errors = dict(invalid.fields)
+    if "email" not in errors and email_taken(email):
         errors["email"] = ["An account with that email already exists."]
-    if not MIN_PASSWORD <= len(password or "") <= MAX_PASSWORD:
-        errors["password"] = [f"Use {MIN_PASSWORD}–{MAX_PASSWORD} characters."]
     if role not in ROLES:
         errors["role"] = [f"Role must be one of: {', '.join(ROLES)}."]
     if errors:
@@ -156,8 +318,8 @@ def change_password(user: User, current: str, new: str) -> None:
     errors: dict[str, list[str]] = {}
     if not user.check_password(current or ""):
         errors["current_password"] = ["That is not your current password."]
-    if not MIN_PASSWORD <= len(new or "") <= MAX_PASSWORD:
-        errors["new_password"] = [f"Use {MIN_PASSWORD}–{MAX_PASSWORD} characters."]
+    if problem := password_problem(new):
+        errors["new_password"] = [problem]
     if errors:
         raise Invalid(errors)
     user.set_password(new)

@@ -17,11 +17,13 @@ QUOTE_HINT = ("Optional. Select a passage in the article and choose “Predict o
 
 
 class ProbabilityField(StringField):
-    """A probability typed in percent, shown with a slider that starts where the number is."""
+    """A probability typed in percent; it starts empty (a choice is required), and its slider
+    starts where the typed number is."""
 
     @property
     def slider_value(self) -> int:
-        """The typed percentage as a whole number in 1–99 for the slider (50 when unreadable)."""
+        """The typed percentage as a whole number in 1–99 for the slider (50, shown as unset,
+        when nothing readable is typed)."""
         number = read_decimal(str(self.data or "").strip().removesuffix("%").strip())
         if number is None:
             return 50
@@ -57,26 +59,6 @@ class ForecastForm(FlaskForm):
     reason = StringField("Why? (optional)", description=(
         f"A line on what moved you, at most {REASON_MAX} characters: it appears in the "
         "discussion."), render_kw={"maxlength": REASON_MAX})
-
-
-def form_probability(form_data) -> str:
-    """The typed number wins; without JavaScript the slider's value stands in for an empty box."""
-    typed = form_data.get("probability", "")
-    if isinstance(typed, str) and typed.strip():
-        return typed
-    return form_data.get("probability_slider", "")
-
-
-def show_errors(form, error: Invalid) -> list[str]:
-    """Put a service's field errors beside the form's fields; the rest are returned."""
-    unplaced = []
-    for name, messages in (error.fields or {}).items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = list(field.errors or []) + list(messages)
-        else:
-            unplaced.extend(messages)
-    return unplaced
 
 
 def date_shortcuts(today: date | None = None) -> list[tuple[str, str]]:

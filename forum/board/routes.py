@@ -13,9 +13,7 @@ from forum.board.forms import (
     ForecastForm,
     PredictionForm,
     date_shortcuts,
-    form_probability,
     read_form_vote,
-    show_errors,
 )
 from forum.board.pages import render_prediction, rows_for
 from forum.board.validation import (
@@ -26,6 +24,7 @@ from forum.board.validation import (
 )
 from forum.errors import Conflict, Invalid
 from forum.extensions import db
+from forum.forms import keep_input_when_limited, place_errors
 from forum.http import back_to, login_first
 from forum.lifecycle import accepts_forecasts
 from forum.pagination import read_page_args
@@ -72,29 +71,42 @@ def compose(slug: str):
                            shortcuts=date_shortcuts())
 
 
+def _share_form_again(error: Invalid | str, slug: str, status: int = 422):
+    """The share form where it was sent from (the article or its own page), with what was
+    typed and what is wrong."""
+    form = PredictionForm()
+    place_errors(form, error)
+    return _share_form(get_article(slug), form, status)
+
+
+def _share_form(article, form: PredictionForm, status: int):
+    if form.source.data == "board":
+        return render_template("board/new.html", article=article, form=form,
+                               shortcuts=date_shortcuts()), status
+    return render_article_page(article, form=form), status
+
+
 @bp.post("/articles/<slug>/predictions")
+@keep_input_when_limited(_share_form_again)
 @limits.post_prediction
 def new(slug: str):
     article = get_article(slug)
     if not current_user.is_authenticated:
         return login_first(url_for("articles.show", slug=slug, _anchor="share"))
     form = PredictionForm()
-    data = {**request.form.to_dict(), "probability": form_probability(request.form)}
     try:
-        draft = read_prediction(data, article.body_text, percent=True)
+        draft = read_prediction(request.form, article.body_text, percent=True)
         if request.form.get("post_anyway") != "1":
             # The same claim already open: show it, and let the author post anyway.
             form.duplicates = duplicates.open_matches(article, draft.title)
         if not form.duplicates:
             prediction = services.create_prediction(article, current_user, draft)
     except Invalid as error:
-        show_errors(form, error)
-    if form.errors or form.duplicates:  # nothing is posted; a 422 spends no posting budget
         db.session.rollback()
-        if form.source.data == "board":
-            return render_template("board/new.html", article=article, form=form,
-                                   shortcuts=date_shortcuts()), 422
-        return render_article_page(article, form=form), 422
+        return _share_form_again(error, slug)
+    if form.duplicates:  # nothing is posted, so (a 422) no posting budget is spent
+        db.session.rollback()
+        return _share_form(article, form, 422)
     db.session.commit()
     flash("Your prediction is posted. Others can now forecast, vote and comment on it.",
           "success")
@@ -127,7 +139,7 @@ def edit(prediction_id: int):
             draft = read_prediction_edit(request.form)
             changed = services.edit_prediction(prediction, current_user, draft)
         except Invalid as error:
-            show_errors(form, error)
+            place_errors(form, error)
             db.session.rollback()
             return render_template("board/edit.html", prediction=prediction, form=form,
                                    shortcuts=date_shortcuts()), 422
@@ -154,7 +166,16 @@ def withdraw(prediction_id: int):
     return render_template("board/withdraw.html", prediction=prediction)
 
 
+def _forecast_form_again(error: Invalid | str, prediction_id: int, status: int = 422):
+    """The prediction page with the forecast form as it was sent and what is wrong."""
+    form = ForecastForm()
+    place_errors(form, error)
+    prediction = queries.get_prediction(prediction_id, current_user)
+    return render_prediction(prediction, status, forecast_form=form)
+
+
 @bp.post("/predictions/" + PREDICTION_ID + "/forecasts")
+@keep_input_when_limited(_forecast_form_again)
 @limits.forecast
 def forecast(prediction_id: int):
     prediction = queries.get_prediction(prediction_id, current_user)
@@ -166,12 +187,10 @@ def forecast(prediction_id: int):
         # form, so a 422 would show no message. The service's UPDATE still guards the race.
         raise Conflict("This prediction is closed to new forecasts.")
     errors: dict[str, list[str]] = {}
-    probability = read_probability(form_probability(request.form), errors, percent=True)
+    probability = read_probability(request.form.get("probability"), errors, percent=True)
     reason = read_reason(request.form.get("reason"), errors)
     if errors:
-        form = ForecastForm()
-        show_errors(form, Invalid(errors))
-        return render_prediction(prediction, 422, forecast_form=form)
+        return _forecast_form_again(Invalid(errors), prediction.id)
     services.add_forecast(prediction, current_user, probability, reason)
     db.session.commit()
     flash(f"Your forecast of {percent(probability)} is in. You can update it while the "

@@ -9,6 +9,7 @@ from datetime import date
 from forum import clock
 from forum.board.citations import find_passage
 from forum.errors import Invalid
+from forum.forms import declare_limits
 from forum.lifecycle import latest_resolution_date
 from forum.markdown import collapse_whitespace
 from forum.params import DATE_MESSAGE, read_date, read_decimal
@@ -20,6 +21,10 @@ QUOTE_MAX = 1000
 QUOTE_MIN = 3
 REASON_MAX = 280
 PROBABILITY_RANGE = (0.01, 0.99)
+declare_limits(title=TITLE_LENGTH[1], criteria=CRITERIA_LENGTH[1], quote=QUOTE_MAX,
+               probability_min=round(PROBABILITY_RANGE[0] * 100),
+               probability_max=round(PROBABILITY_RANGE[1] * 100))
+
 @dataclass(frozen=True)
 class PredictionDraft:
     title: str
@@ -49,8 +54,12 @@ def read_text(data: Mapping, name: str, bounds: tuple[int, int], errors: dict,
 
 
 def read_probability(value, errors: dict, name: str = "probability", percent: bool = False):
-    """A probability in [0.01, 0.99]; a form may give it in percent (1–99)."""
+    """A probability in [0.01, 0.99]; a form may give it in percent (1–99), and must: the
+    box starts empty, so a missing number is a choice not yet made."""
     number = None
+    if percent and (value is None or (isinstance(value, str) and not value.strip())):
+        errors[name] = ["Choose your probability: a number from 1 to 99 (%)."]
+        return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         number = float(value) if -2 <= value <= 2 else math.inf  # float(10**400) overflows
     elif isinstance(value, str) and value.strip():

@@ -11,6 +11,7 @@ from forum.board.forms import read_form_vote
 from forum.comments import bp, services
 from forum.errors import Invalid
 from forum.extensions import db
+from forum.forms import keep_input_when_limited
 from forum.http import back_to, login_first
 from forum.visibility import load_comment
 
@@ -31,7 +32,21 @@ def _comment_and_prediction(comment_id: int):
     return load_comment(comment_id, current_user)
 
 
+def _comment_again(error: Invalid | str, prediction_id: int):
+    """A new comment or reply refused by the rate limit, shown again as it was typed."""
+    prediction = queries.get_prediction(prediction_id, current_user)
+    raw_parent = request.form.get("parent_id", "")
+    return _show_again(prediction, f"reply-{raw_parent}" if raw_parent else "new",
+                       request.form.get("body", ""), error)
+
+
+def _edit_again(error: Invalid | str, comment_id: int):
+    comment, prediction = _comment_and_prediction(comment_id)
+    return _show_again(prediction, f"edit-{comment.id}", request.form.get("body", ""), error)
+
+
 @bp.post("/predictions/" + PREDICTION_ID + "/comments")
+@keep_input_when_limited(_comment_again)
 @limits.comment
 def create(prediction_id: int):
     """A new comment, or a reply when the form names a `parent_id`."""
@@ -54,6 +69,7 @@ def create(prediction_id: int):
 
 
 @bp.post("/comments/" + COMMENT_ID + "/edit")
+@keep_input_when_limited(_edit_again)
 @limits.edit
 def edit(comment_id: int):
     comment, prediction = _comment_and_prediction(comment_id)
@@ -94,9 +110,13 @@ def vote(comment_id: int):
     return redirect(back, code=303)
 
 
-def _show_again(prediction, target: str, body: str, error: Invalid):
+def _show_again(prediction, target: str, body: str, error: Invalid | str):
     """The prediction page with the failed form open, its text kept and the error beside it."""
-    messages = [message for messages in (error.fields or {}).values() for message in messages]
+    if isinstance(error, str):
+        messages = [error]
+    else:
+        messages = [message for messages in (error.fields or {}).values()
+                    for message in messages] or [error.message]
     state = {"target": target, "body": body if isinstance(body, str) else "",
-             "errors": messages or [error.message]}
+             "errors": messages}
     return pages.render_prediction(prediction, 422, comment_state=state)

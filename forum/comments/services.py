@@ -9,6 +9,7 @@ from forum import clock
 from forum.comments.notifications import reply_email
 from forum.errors import Conflict, Invalid, NotFound
 from forum.extensions import db
+from forum.forms import declare_limits
 from forum.markdown import render_user_markdown
 from forum.models import Comment, Prediction, User
 from forum.notifications.services import notify
@@ -17,6 +18,7 @@ from forum.permissions import ensure_can_change, ensure_can_write
 from forum.text import prose_problem
 
 BODY_LENGTH = (1, 10000)
+declare_limits(comment=BODY_LENGTH[1])
 
 
 def read_body(value) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from forum import clock
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
 from forum.extensions import db
+from forum.forms import declare_limits
 from forum.models import Flag, User
 from forum.params import MAX_ID
 from forum.permissions import ensure_can_write
@@ -36,6 +37,7 @@ REASONS_FOR = {
 }
 TARGET_TYPES = ("prediction", "comment", "resolution")
 TEXT_MAX = 1000
+declare_limits(report_text=TEXT_MAX)
 
 
 def find(model, row_id: int):

@@ -20,6 +20,7 @@ from forum import clock, scores
 from forum.board.services import forecast_points, refresh_crowd
 from forum.errors import Conflict, Invalid
 from forum.extensions import db
+from forum.forms import declare_limits
 from forum.lifecycle import ANNULLED, OPEN, RESOLVED
 from forum.models import Prediction, Resolution, User
 from forum.moderation import audit, flags
@@ -29,11 +30,13 @@ from forum.params import TIME_MESSAGE
 from forum.params import read_time as read_instant
 from forum.permissions import ensure_can_resolve
 from forum.scoring import ForecastPoint, scheduled_close
+from forum.templating import human_time
 from forum.text import line_problem
 
 OUTCOMES = {"yes": "Yes", "no": "No", "annulled": "Annulled"}
 NOTE_MAX = 2000
 URL_MAX = 2000
+declare_limits(note=NOTE_MAX, source_url=URL_MAX)
 _HOST = re.compile(r"(?:[\w-]+\.)*[\w-]+\.?")  # a name or an IPv4 address (IPv6 has a ":")
 _TRUE = {"1", "true", "on", "yes", "y"}
 _FALSE = {"", "0", "false", "off", "no", "n"}
@@ -50,8 +53,9 @@ class ResolutionRequest:
     correction: bool = False
 
 
-def read_resolution(data: Mapping) -> ResolutionRequest:
-    """Read a resolution from a JSON object or a form; Invalid names every bad field."""
+def read_resolution(data: Mapping, prediction: Prediction | None = None) -> ResolutionRequest:
+    """Read a resolution from a JSON object or a form; Invalid names every bad field at once,
+    the outcome time's bounds too when the prediction is given."""
     errors: dict[str, list[str]] = {}
     outcome = data.get("outcome")
     if not isinstance(outcome, str) or outcome not in OUTCOMES:
@@ -60,6 +64,11 @@ def read_resolution(data: Mapping) -> ResolutionRequest:
     source_url = read_source_url(data.get("source_url"), errors)
     outcome_time = read_time(data.get("outcome_time"), errors)
     correction = _read_flag(data.get("correction"), errors)
+    if prediction is not None and "outcome_time" not in errors:
+        try:
+            check_outcome_time(prediction, outcome_time, clock.now())
+        except Invalid as invalid:
+            errors.update(invalid.fields)
     if errors:
         raise Invalid(errors)
     return ResolutionRequest(outcome=outcome, note=note, source_url=source_url,
@@ -135,7 +144,7 @@ def check_outcome_time(prediction: Prediction, moment: datetime | None, now: dat
     if moment > now:
         raise Invalid({"outcome_time": ["The outcome time can't be in the future."]})
     if moment < prediction.created_at:
-        posted = clock.isoformat_z(prediction.created_at)
+        posted = human_time(prediction.created_at)
         raise Invalid({"outcome_time": [
             f"The outcome time can't be before the prediction was posted ({posted})."]})
 

@@ -11,6 +11,7 @@ from forum import limits
 from forum.board.queries import get_prediction
 from forum.errors import Conflict, Invalid, NotFound
 from forum.extensions import db
+from forum.forms import keep_input_when_limited
 from forum.http import next_or, redirect_back
 from forum.models import Comment
 from forum.moderation import bp, flags, queries, services
@@ -33,8 +34,25 @@ def queue():
                            reports=queries.open_reports())
 
 
+def _resolve_page(prediction_id: int, values: dict, errors: dict, refusal: str | None = None,
+                  messages: tuple = (), status: int = 200):
+    prediction = get_prediction(prediction_id, current_user)
+    return render_template(
+        "moderation/resolve.html", prediction=prediction, values=values,
+        errors=errors, correction=prediction.status != "open", refusal=refusal,
+        messages=list(messages), next=next_or(""),
+    ), status
+
+
+def _resolve_again(message: str, prediction_id: int):
+    """A resolution refused by the rate limit: the form as it was sent, and why."""
+    return _resolve_page(prediction_id, request.form.to_dict(), {}, messages=(message,),
+                         status=429)
+
+
 @bp.route("/predictions/" + ID.format("prediction_id") + "/resolve", methods=["GET", "POST"])
 @moderator_page
+@keep_input_when_limited(_resolve_again)
 @limits.moderation
 def resolve(prediction_id: int):
     prediction = get_prediction(prediction_id, current_user)
@@ -43,7 +61,8 @@ def resolve(prediction_id: int):
     if refusal is None and request.method == "POST":
         values = request.form.to_dict()
         try:
-            resolution = resolve_prediction(prediction, current_user, read_resolution(values))
+            resolution = resolve_prediction(prediction, current_user,
+                                            read_resolution(values, prediction))
         except Invalid as error:
             db.session.rollback()
             errors = error.fields or {}
@@ -51,11 +70,8 @@ def resolve(prediction_id: int):
             db.session.commit()
             flash(_resolved_message(prediction, resolution), "success")
             return redirect_back(prediction_page(prediction.id, "resolution"))
-    return render_template(
-        "moderation/resolve.html", prediction=prediction, values=values,
-        errors=errors, correction=prediction.status != "open", refusal=refusal,
-        next=next_or(""),
-    ), 403 if refusal else 422 if errors else 200
+    return _resolve_page(prediction.id, values, errors, refusal,
+                         status=403 if refusal else 422 if errors else 200)
 
 
 def _resolved_message(prediction, resolution) -> str:
@@ -67,9 +83,21 @@ def _resolved_message(prediction, resolution) -> str:
     return f"{verb} “{title}”. Scores are updated and forecasters notified."
 
 
+def _hide_again(message: str, target_type: str, target_id: int, action: str):
+    target, prediction_id = _hideable(target_type, target_id)
+    anchor = f"comment-{target_id}" if target_type == "comment" else None
+    return render_template(
+        "moderation/action.html", action=action, target_type=target_type, target=target,
+        form_action=request.path, reason=request.form.get("reason", ""), error=None,
+        messages=[message],
+        next=next_or(prediction_page(prediction_id, anchor)),
+    ), 429
+
+
 @bp.route("/moderation/<any(comment, prediction):target_type>/" + ID.format("target_id")
           + "/<any(hide, restore):action>", methods=["GET", "POST"])
 @moderator_page
+@keep_input_when_limited(_hide_again)
 @limits.moderation
 def hide(target_type: str, target_id: int, action: str):
     target, prediction_id = _hideable(target_type, target_id)
@@ -127,9 +155,26 @@ def handle_flag(flag_id: int):
     return redirect_back(url_for("moderation.queue"))
 
 
+def _report_page(target_type: str, target_id: int, values: dict, errors: dict,
+                 messages: tuple = (), status: int = 200):
+    target = flags.find_target(target_type, target_id)
+    anchor = {"comment": f"comment-{target_id}", "resolution": "resolution"}.get(target_type)
+    default = prediction_page(target.prediction_id, anchor)
+    return render_template(
+        "moderation/report.html", target=target, values=values, errors=errors,
+        reasons=target.reasons, next=next_or(default),
+        prediction=get_prediction(target.prediction_id, current_user), messages=list(messages),
+    ), status
+
+
+def _report_again(message: str, target_type: str, target_id: int):
+    return _report_page(target_type, target_id, request.form.to_dict(), {}, (message,), 429)
+
+
 @bp.route("/report/<any(prediction, comment, resolution):target_type>/" + ID.format("target_id"),
           methods=["GET", "POST"])
 @login_required
+@keep_input_when_limited(_report_again)
 @limits.flag
 def report(target_type: str, target_id: int):
     ensure_can_write(current_user)
@@ -152,8 +197,5 @@ def report(target_type: str, target_id: int):
             flash(f"Thanks: the {target_type} is reported and a moderator will look at it.",
                   "success")
             return redirect_back(default)
-    return render_template(
-        "moderation/report.html", target=target, values=values, errors=errors,
-        reasons=target.reasons, next=next_or(default),
-        prediction=get_prediction(target.prediction_id, current_user),
-    ), 422 if errors else 200
+    return _report_page(target_type, target_id, values, errors,
+                        status=422 if errors else 200)

@@ -12,6 +12,7 @@ from forum import clock
 from forum.comments.services import refresh_comment_count
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
 from forum.extensions import db
+from forum.forms import declare_limits
 from forum.models import ROLES, Article, Comment, Flag, LoginSession, Prediction, User
 from forum.moderation import audit, flags, notifications
 from forum.params import DATE_MESSAGE, read_date
@@ -19,6 +20,7 @@ from forum.permissions import ensure_admin, ensure_moderator
 from forum.text import line_problem
 
 REASON_MAX = 1000
+declare_limits(reason=REASON_MAX)
 HIDEABLE = {"comment": Comment, "prediction": Prediction}
 
 

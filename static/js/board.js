@@ -12,20 +12,23 @@
       const number = group.querySelector("[data-number]");
       const readout = group.querySelector("[data-readout]");
       if (!slider || !number) return;
+      // The number starts empty (no anchor): the slider shows "–" until it is moved or a
+      // number is typed, and only the number box is sent.
+      const unset = (yes) => [slider, readout].forEach((node) => node && node.classList.toggle("is-unset", yes));
       const show = (value) => { if (readout) readout.textContent = `${value} %`; };
       if (readout) readout.hidden = false;
-      if (number.value.trim() === "") number.value = slider.value;
+      slider.hidden = false;
       // The readout repeats what is typed (even out of range, beside its error); the slider
       // follows only values it can show.
       const follow = () => {
         const value = parseFloat(number.value);
-        if (!Number.isFinite(value)) return;
-        if (value >= 1 && value <= 99) slider.value = Math.round(value);
+        if (!Number.isFinite(value)) { show("–"); unset(true); return; }
+        if (value >= Number(slider.min) && value <= Number(slider.max)) slider.value = Math.round(value);
         show(number.value.trim());
+        unset(false);
       };
-      show(slider.value);
       follow();
-      slider.addEventListener("input", () => { number.value = slider.value; show(slider.value); });
+      slider.addEventListener("input", () => { number.value = slider.value; show(slider.value); unset(false); });
       number.addEventListener("input", follow);
     });
   }
@@ -153,7 +156,10 @@
   // Opening a reply or edit box puts the cursor in it.
   function commentTools() {
     document.querySelectorAll("details.comment-tool").forEach((details) => {
+      // One shown open by a refused edit keeps the focus on its error summary.
+      let shownOpen = details.open;
       details.addEventListener("toggle", () => {
+        if (shownOpen) { shownOpen = false; return; }
         if (details.open) details.querySelector("textarea")?.focus();
       });
     });
@@ -181,9 +187,16 @@
       const textarea = form.querySelector("textarea");
       label.textContent = `Reply to ${link.dataset.replyName}`;
       label.htmlFor = textarea.id = `reply-${id}`;
+      const counter = form.querySelector("[data-counter-for]");
+      if (counter) {
+        counter.dataset.counterFor = textarea.id;
+        counter.parentElement.id = `${textarea.id}-count`;
+        textarea.setAttribute("aria-describedby", counter.parentElement.id);
+      }
       const cancel = form.querySelector("[data-reply-cancel]");
       cancel.href = `${cancel.pathname}#comment-${id}`;
       link.closest(".comment-card").appendChild(form);
+      if (window.Forum && window.Forum.counters) window.Forum.counters(form);
       textarea.focus();
     });
   }

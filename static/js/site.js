@@ -19,5 +19,45 @@
     return { ok: response.ok, status: response.status, data };
   }
 
-  window.Forum = { api, csrfToken, ready: (fn) => (document.readyState === "loading" ? document.addEventListener("DOMContentLoaded", fn) : fn()) };
+  const ready = (fn) => (document.readyState === "loading" ? document.addEventListener("DOMContentLoaded", fn) : fn());
+
+  // A refused form comes back with an error summary (autofocus does this without JavaScript):
+  // move the focus there and bring it into view, so the person sees what to fix.
+  function errorSummary() {
+    const summary = document.querySelector("[data-error-summary]");
+    if (!summary) return;
+    if (document.activeElement !== summary) summary.focus({ preventScroll: true });
+    summary.scrollIntoView({ block: "start" });
+    // Each link puts the cursor in its field, with the field's label in view.
+    summary.addEventListener("click", (event) => {
+      const link = event.target.closest("a[href^='#']");
+      const field = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (!field) return;
+      event.preventDefault();
+      const label = field.labels && field.labels[0];
+      (field.closest(".field, fieldset") || label || field).scrollIntoView({ block: "start" });
+      field.focus({ preventScroll: true });
+    });
+  }
+
+  // "37 of 200 characters" under every length-limited field, live; without JavaScript the
+  // limit is stated in the same place.
+  function counters(root) {
+    (root || document).querySelectorAll("[data-counter-for]").forEach((counter) => {
+      const field = document.getElementById(counter.dataset.counterFor);
+      const limit = Number(counter.dataset.limit);
+      if (!field || !limit || counter.dataset.live) return;
+      counter.dataset.live = "1";
+      const show = () => {
+        const used = field.value.length;
+        counter.textContent = `${used.toLocaleString("en")} of ${limit.toLocaleString("en")} characters`;
+        counter.classList.toggle("is-near", used >= limit * 0.9);
+      };
+      show();
+      field.addEventListener("input", show);
+    });
+  }
+
+  window.Forum = { api, csrfToken, ready, counters };
+  ready(() => { errorSummary(); counters(); });
 })();

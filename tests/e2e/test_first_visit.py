@@ -92,7 +92,7 @@ def test_registration_mistakes_are_shown_beside_the_fields(live_server, page):
     page.get_by_label("Confirm password").fill("different")
     page.get_by_role("button", name="Create account").click()
 
-    expect(page.get_by_role("alert")).to_have_text("Please fix the problems marked below.")
+    expect(page.get_by_role("alert")).to_contain_text("There are 4 problems")
     expect(page.locator("#username-error")).to_have_text(
         "Use only letters A–Z, digits, '_' and '-'; remove spaces.")
     expect(page.locator("#email-error")).to_have_text("That doesn't look like an email address.")

@@ -126,7 +126,8 @@ def test_members_see_report_forms_and_moderators_their_tools(live_server, queue,
     shoot(page, "prediction-report-form", schemes=("light",))
     form.get_by_role("radio", name="Something else").check()
     form.get_by_role("button", name="Send report").click()
-    expect(page.get_by_text("Say what is wrong")).to_be_visible()  # on the report page, 422
+    expect(page.locator("#report-text-error")).to_contain_text("Say what is wrong")  # 422
+    expect(page.locator("[data-error-summary]")).to_be_focused()
     page.get_by_label("Details").fill("It duplicates another prediction.")
     page.get_by_role("button", name="Send report").click()
     expect(page.get_by_text("a moderator will look at it").first).to_be_visible()
