@@ -29,7 +29,7 @@ def board(article):
 
 
 def offered(page: str) -> list[str]:
-    return re.findall(r'<input type="radio" name="reason" value="([a-z_]+)"', page)
+    return re.findall(r'<input type="radio"[^>]* name="reason" value="([a-z_]+)"', page)
 
 
 def report_section(page: str) -> str:
