@@ -9,7 +9,7 @@ from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from forum import clock
+from forum import clock, search
 from forum.site import absolute_url
 
 
@@ -120,7 +120,7 @@ def register(app: Flask) -> None:
     """Make the helpers available in every template."""
     app.jinja_env.filters.update(
         human_date=human_date, utc_time=utc_time, relative_time=relative_time,
-        percent=percent, brier=brier,
+        percent=percent, brier=brier, highlight=search.highlight,
     )
     app.jinja_env.globals.update(
         static_url=static_url, nav_url=nav_url, absolute_url=absolute_url, unread_notifications=unread_notifications,

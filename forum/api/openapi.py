@@ -5,7 +5,7 @@ from flask import jsonify
 
 from forum.api import bp
 from forum.api.openapi_schemas import SCHEMAS, ref
-from forum.board.queries import SEARCH_MAX, SORTS, STATUS_FILTERS
+from forum.board.queries import RELEVANCE, SEARCH_MAX, SORTS, STATUS_FILTERS
 
 ERRORS = {
     400: "The body is not JSON or not a JSON object, or a cookie-authenticated write came "
@@ -87,11 +87,14 @@ PARAMETERS = {
                      "The member's username (any case)."),
     "status": query("status", {"type": "string", "enum": list(STATUS_FILTERS),
                                "default": "all"}, "Only predictions with this status."),
-    "sort": query("sort", {"type": "string", "enum": list(SORTS), "default": "hot"},
+    "sort": query("sort", {"type": "string", "enum": [*SORTS, RELEVANCE], "default": "hot"},
                   "hot: busiest and newest first; top: by vote score; new; resolving: soonest "
-                  "resolution date first; forecasts: most forecast first."),
+                  "resolution date first; forecasts: most forecast first; relevance: the best "
+                  "match to `q` first (the default when `q` is given; hot without `q`)."),
     "q": query("q", {"type": "string", "maxLength": SEARCH_MAX},
-               "Text to find in the title or the criteria."),
+               "Words to find, in any order and case, in the claim, the criteria or the "
+               "comments (each word must be found; very common words are ignored). A `q` "
+               "with no letters or digits, or of more than 12 words, is a 422."),
     "page": query("page", {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1},
                   "The page, from 1."),
     "per_page": query("per_page", {"type": "integer", "minimum": 1, "maximum": 100,
