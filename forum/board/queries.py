@@ -26,7 +26,8 @@ SORTS = {
 }
 STATUS_FILTERS = ("all", *STATUSES)
 SEARCH_MAX = 200
-# With a search, results are ranked by how well they match unless another sort is asked for.
+# With a search and no `sort`, results are ranked by how well they match (not a `sort` value
+# a client sends: SPEC.md §7 names those).
 RELEVANCE = "relevance"
 
 
@@ -50,7 +51,7 @@ def sorts_for(query: str) -> dict[str, str]:
 
 def read_list_args(args) -> tuple[str, str, str]:
     """`status`, `sort` and `q` from a query string; Invalid when a value is unknown or the
-    search has no words to look for. With `q`, `sort` defaults to relevance."""
+    search has no words to look for. With `q` and no `sort`, the best matches come first."""
     raw_query = args.get("q") or ""
     query = " ".join(raw_query.split())  # split() would turn U+0085 into a space: check first
     status, sort = args.get("status", "all"), args.get("sort", RELEVANCE if query else "hot")
@@ -66,8 +67,8 @@ def read_list_args(args) -> tuple[str, str, str]:
             errors.update(error.fields)
     if status not in STATUS_FILTERS:
         errors["status"] = [f"status is one of: {', '.join(STATUS_FILTERS)}."]
-    if sort not in SORTS and sort != RELEVANCE:
-        errors["sort"] = [f"sort is one of: {', '.join((*SORTS, RELEVANCE))}."]
+    if sort not in SORTS and not (query and sort == RELEVANCE and "sort" not in args):
+        errors["sort"] = [f"sort is one of: {', '.join(SORTS)}."]
     if errors:  # the message too: a page shows it, where the API names the fields
         raise Invalid(errors, message=" ".join(m for ms in errors.values() for m in ms))
     return status, sort, query
