@@ -138,12 +138,14 @@ def register_blueprints(app: Flask) -> None:
         open_data,
         users,
     )
+    from forum.api import reference as api_reference
     from forum.params import IdConverter
 
     app.url_map.converters["id"] = IdConverter  # `<id:…>`: ASCII digits, 1 to MAX_ID
     for feature in (auth, articles, board, comments, moderation, notifications, leaderboard,
                     users, api, open_data):
         app.register_blueprint(feature.bp)
+    app.register_blueprint(api_reference.bp)  # the API's reference page, HTML at /docs/api
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -7,7 +7,7 @@ from flask_login import current_user
 from flask_wtf.csrf import ValidationError, validate_csrf
 
 from forum.api import bp
-from forum.auth.services import user_for_token
+from forum.auth.services import note_token_use, user_for_token
 from forum.auth.suspension import refuse_suspended_writes
 from forum.errors import ActionError, Forbidden, Invalid
 from forum.extensions import csrf
@@ -34,6 +34,7 @@ def authenticate_request():
         if found is None:
             raise Unauthorized("The bearer token is missing, malformed, revoked or unknown.")
         g._login_user, g.api_token = found  # Flask-Login reads the current user from here
+        note_token_use(g.api_token)
     elif (request.method not in _SAFE_METHODS and current_user.is_authenticated
             and current_app.config.get("WTF_CSRF_ENABLED", True)):
         try:

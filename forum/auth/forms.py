@@ -89,6 +89,13 @@ class ProfileForm(FlaskForm):
             raise ValidationError(problem)
 
 
+class TokenForm(FlaskForm):
+    """Naming a new API token; the name is checked by services.read_token_name."""
+
+    name = StringField("Name", description="What will use it, e.g. “my forecasting script”; "
+                                           "1–60 characters.")
+
+
 class PasswordForm(FlaskForm):
     current_password = PasswordField("Current password",
                                      validators=[DataRequired("Enter your current password.")])

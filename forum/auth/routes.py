@@ -9,7 +9,13 @@ from sqlalchemy import select
 
 from forum import limits
 from forum.auth import accounts, bp, services
-from forum.auth.forms import PasswordForm, ProfileForm, RegisterForm, read_login_form
+from forum.auth.forms import (
+    PasswordForm,
+    ProfileForm,
+    RegisterForm,
+    TokenForm,
+    read_login_form,
+)
 from forum.errors import Invalid
 from forum.extensions import db, login_manager
 from forum.models import ApiToken
@@ -182,12 +188,37 @@ def settings_page(status: int = 200, **forms):
     forms.setdefault("profile", ProfileForm(prefix="profile", bio=current_user.bio,
                                             formdata=None))
     forms.setdefault("password", PasswordForm(prefix="password", formdata=None))
+    forms.setdefault("token_form", TokenForm(prefix="token", formdata=None))
     tokens = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == current_user.id)
         .order_by(ApiToken.created_at.desc())
     ).all()
     return render_template("auth/settings.html", tokens=tokens,
-                           **account_forms(forms)), status
+                           max_tokens=services.MAX_TOKENS, **account_forms(forms)), status
+
+
+@bp.post("/settings/tokens")
+@login_required
+@limits.settings
+def create_token():
+    """A named API token, shown once on the page this answers with (only its hash is kept, and
+    the answer is never stored by a cache)."""
+    form = TokenForm(prefix="token")
+    if not form.validate_on_submit():  # the CSRF token
+        return settings_page(400, token_form=form)
+    try:
+        raw = services.create_named_token(current_user, form.name.data)
+    except Invalid as error:
+        apply_field_errors(form, error)
+        return settings_page(422, token_form=form)
+    db.session.commit()
+    log.info("token issued: user=%s ip=%s (settings)", current_user.username,
+             request.remote_addr)
+    page, status = settings_page(201, new_token=raw,
+                                 new_token_name=services.read_token_name(form.name.data))
+    response = current_app.make_response((page, status))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/settings/tokens/<id:token_id>/revoke")

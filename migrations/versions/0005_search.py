@@ -1,5 +1,5 @@
 """search: full-text indexes over claims, criteria and comments (issue 15), built from the
-rows already stored
+rows already stored; API tokens get a name and the time they were last used
 
 SQLite: FTS5 tables over `predictions` (title, criteria) and `comments` (body), with external
 content and triggers that keep them in step; PostgreSQL: a generated `search_vector` tsvector
@@ -9,6 +9,7 @@ them (forum.search.is_search_object keeps them out of autogenerate and the drift
 Revision ID: 0005_search
 Revises: 0004
 """
+import sqlalchemy as sa
 from alembic import op
 
 revision = '0005_search'
@@ -106,8 +107,14 @@ def _statements(up: bool) -> list[str]:
 def upgrade():
     for statement in _statements(up=True):
         op.execute(statement)
+    op.add_column('api_tokens', sa.Column('name', sa.String(length=60), server_default='',
+                                          nullable=False))
+    op.add_column('api_tokens', sa.Column('last_used_at', sa.DateTime(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.drop_column('last_used_at')
+        batch_op.drop_column('name')
     for statement in _statements(up=False):
         op.execute(statement)
