@@ -91,7 +91,7 @@ def test_hiding_a_prediction_is_news_to_both_validators(client, article, staff, 
     prediction = closed_prediction(article, staff["alice"], "A claim that gets hidden")
     resolve(prediction, staff["mod"], "yes")
     yesterday = clock.now() - timedelta(days=1)
-    prediction.created_at = yesterday
+    article.published_at = prediction.created_at = yesterday  # so "now" is a later second
     for resolution in db.session.scalars(select(Resolution)):
         resolution.resolved_at = yesterday
     for entry in db.session.scalars(select(AuditEntry)):  # the resolution's, if any
