@@ -19,6 +19,7 @@ Hidden predictions are left out by the caller with forum.visibility.shown_to.
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 from markupsafe import Markup, escape
@@ -33,6 +34,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
@@ -90,12 +92,14 @@ def is_search_object(object_, name: str, type_: str, reflected: bool, compare_to
     return True
 
 
+@lru_cache(maxsize=8192)
 def _fold(word: str) -> str:
     """A word as both indexes compare it: case-folded, without accents ("Kïm" is "kim")."""
     return "".join(c for c in unicodedata.normalize("NFKD", word.casefold())
                    if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=8192)  # a board's words are few: each is stemmed once
 def _stem(word: str) -> str:
     """A light English stem for highlighting ("inspectors" and "inspector" look alike)."""
     word = _fold(word)
@@ -266,14 +270,19 @@ def _word_hits_in_comments(query: Query, prediction_ids: list[int]):
     if _postgres():
         matching = literal_column("comments.search_vector").op("@@")(
             _any_word_postgres(query))
-    else:  # the first match under each prediction, from its range of index rowids
-        rowid, any_word = _fts_comments.c.rowid, _any_word_sqlite(query)
-        firsts = [select(rowid.op("&")(COMMENT_ID_MASK).label("id"))
-                  .where(_fts_comments.c.search_comments.match(any_word),
-                         rowid.between(prediction_id << 32, (prediction_id << 32) | COMMENT_ID_MASK))
-                  .order_by(rowid).limit(1).subquery(f"first_{n}")
-                  for n, prediction_id in enumerate(prediction_ids)]
-        matching = Comment.id.in_(union_all(*(select(first.c.id) for first in firsts)))
+    else:
+        # The first match under each prediction, from its range of index rowids: one arm per
+        # prediction, written as text (building 20 arms as constructs cost 10 ms a search).
+        arms = " UNION ALL ".join(
+            f"SELECT id FROM (SELECT rowid & {COMMENT_ID_MASK} AS id FROM search_comments "
+            f"WHERE search_comments MATCH :words AND rowid BETWEEN :low_{n} AND :high_{n} "
+            "ORDER BY rowid LIMIT 1)" for n in range(len(prediction_ids)))
+        bounds = {}
+        for n, prediction_id in enumerate(prediction_ids):
+            bounds[f"low_{n}"] = prediction_id << 32
+            bounds[f"high_{n}"] = (prediction_id << 32) | COMMENT_ID_MASK
+        matching = Comment.id.in_(text(arms).bindparams(words=_any_word_sqlite(query),
+                                                        **bounds).columns(id=Integer))
     return db.session.execute(
         select(Comment.prediction_id, Comment.body)
         .where(Comment.prediction_id.in_(prediction_ids), comment_text_shown(), matching)
