@@ -202,15 +202,17 @@ def create_named_token(user: User, name) -> str:
     return issue_token(user, text)
 
 
-def note_token_use(token: ApiToken) -> None:
+def note_token_use(token_id: int, last_used_at) -> None:
     """Record that a request came with the token, at most once a minute (a read stays a read:
-    no write for each request) and committed at once."""
+    no write for each request). Its own short transaction on its own connection, after the
+    request's work: the page cache's write counter is not bumped (no page shows it)."""
     now = clock.now()
-    if token.last_used_at is not None and now - token.last_used_at < TOKEN_USE_GRANULARITY:
+    if last_used_at is not None and now - last_used_at < TOKEN_USE_GRANULARITY:
         return
-    db.session.execute(update(ApiToken).where(ApiToken.id == token.id)
-                       .values(last_used_at=now).execution_options(synchronize_session=False))
-    db.session.commit()
+    db.session.rollback()  # end the request's own transaction first (its writes committed)
+    with db.engine.begin() as connection:
+        connection.execute(update(ApiToken.__table__).where(ApiToken.__table__.c.id == token_id)
+                           .values(last_used_at=now))
 
 
 def user_for_token(raw: str) -> tuple[User, ApiToken] | None:
