@@ -7,6 +7,7 @@ bench/results.md.
     python -m bench --small         # a quick run on a tenth of that
     BENCH_DATABASE_URL=postgresql+psycopg://… python -m bench   # an empty database to fill
     python -m bench --reuse --database-url sqlite:////tmp/forum.db   # skip loading
+    python -m bench.search DATABASE_URL   # only the word searches (bench/search.py)
 """
 
 import argparse
@@ -17,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import dataset, load, pages, report, servers, timed
+from bench import dataset, load, pages, report, search, servers, timed
 
 FULL = {"users": 5000, "predictions": 20_000, "forecasts": 1_000_000, "comments": 200_000}
 SMALL = {"users": 1000, "predictions": 2000, "forecasts": 100_000, "comments": 20_000}
@@ -80,6 +81,10 @@ def run(args: argparse.Namespace, url: str) -> int:
                 f"{'wrk' if args.tool != 'python' and load.wrk_path() else 'Python'} "
                 "load generator, gunicorn 2 sync workers, FORUM_ENV=production")
     hello, hello_load, rows, memory = _load_pages(args, url, found, pages.probe_path(app))
+    print("Timing word searches …", flush=True)
+    found_searches = search.time_searches(app, slug)
+    timings.extend(found_searches)
+    print(*(f"  {t.name}: {t.detail}" for t in found_searches), sep="\n", flush=True)
     if not args.skip_timed:
         print("Timing a resolution and a full score recompute …", flush=True)
         timings.append(_attempt("resolve a busy prediction", timed.resolve_busy_prediction, app))

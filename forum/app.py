@@ -133,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
     import forum.api.leaderboard
     import forum.api.openapi
     import forum.api.predictions
+    import forum.api.reference
     import forum.api.resolution
     import forum.api.tokens
     import forum.api.users
@@ -161,6 +162,7 @@ def register_blueprints(app: Flask) -> None:
                     forum.notifications, forum.leaderboard, forum.users, forum.api,
                     forum.open_data):
         app.register_blueprint(feature.bp)
+    app.register_blueprint(forum.api.reference.bp)  # the API's reference page, HTML at /docs/api
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -11,7 +11,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.routing import BuildError
 
-from forum import clock
+from forum import clock, search
 from forum.forms import FIELD_LIMITS, error_items
 from forum.permissions import can_change, vote_refusal_message
 from forum.scoring import scheduled_close
@@ -176,6 +176,7 @@ def register(app: Flask) -> None:
         human_date=human_date, human_time=human_time, utc_time=utc_time, exact_time=exact_time, time_tag=time_tag,
         relative_time=relative_time,
         percent=percent, brier=brier, precise_percent=precise_percent,
+        highlight=search.highlight,
     )
     app.jinja_env.globals.update(
         static_url=static_url, nav_url=nav_url, absolute_url=absolute_url, unread_notifications=unread_notifications,

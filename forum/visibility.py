@@ -89,3 +89,10 @@ def load_notification(notification_id: int, viewer) -> Notification:
             db.session.get(Prediction, notification.prediction_id), viewer):
         raise NotFound("No such notification.")
     return notification
+
+
+def comment_text_shown():
+    """SQL for a query on Comment: its text is shown to readers (neither hidden by a moderator
+    nor deleted by its author). Threads show such a comment's place without its text to
+    everyone, so nothing may find it by its words either."""
+    return (Comment.hidden.is_(False)) & (Comment.deleted.is_(False))

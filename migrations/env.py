@@ -5,6 +5,7 @@ from alembic import context
 from flask import current_app
 
 from forum.database import UTCDateTime
+from forum.search import is_search_object
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -91,6 +92,8 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
+    # The full-text structures of 0008_search exist in the database only: never drop them.
+    conf_args.setdefault("include_object", is_search_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

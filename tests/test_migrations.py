@@ -13,7 +13,9 @@ from sqlalchemy import inspect, text
 from config import TestConfig
 from forum.app import MIGRATIONS_DIR, create_app
 from forum.extensions import db
+from forum.search import SEARCH_TABLE_PREFIX, is_search_object
 from tests.databases import temporary_postgres_database
+from tests.factories import make_article, make_comment, make_prediction, make_user
 
 
 @pytest.fixture
@@ -39,12 +41,15 @@ def fresh_app(fresh_database_url):
 def schema_drift() -> list:
     """What autogenerate would write into a new revision: nothing, when there is no drift."""
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": is_search_object})
         return compare_metadata(context, db.metadata)
 
 
 def tables() -> set[str]:
-    return set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+    """The tables the models describe: without Alembic's own and the search index's."""
+    return {name for name in inspect(db.engine).get_table_names()
+            if name != "alembic_version" and not name.startswith(SEARCH_TABLE_PREFIX)}
 
 
 def test_the_run_database_has_exactly_the_models_schema(app):
@@ -109,3 +114,40 @@ def test_the_drift_check_notices_a_schema_that_differs(fresh_app):
     assert {"add_index", "remove_column"} <= kinds
     assert "ix_articles_published_at" in repr(drift)
     assert "nickname" in repr(drift)
+
+
+def test_the_migration_indexes_rows_that_existed_before_it_and_goes_back(fresh_app):
+    # Rows written through the services at revision 0004, when no search index existed.
+    flask_migrate.upgrade(revision="0004")
+    article, alice, moderator = make_article(), make_user("alice"), make_user("mod",
+                                                                             role="moderator")
+    summit = make_prediction(article, alice, title="Kim and Trump will meet")
+    make_comment(summit, alice, "The site at Yongbyon matters.")
+    other = make_prediction(article, alice, title="Another claim")
+    secret = make_comment(other, alice, "Secret inspectors.")
+    from forum.moderation.services import set_hidden
+
+    set_hidden("comment", secret.id, moderator, "Spam.", hidden=True)
+    db.session.commit()
+    slug, summit_id = article.slug, summit.id
+    db.session.remove()
+
+    flask_migrate.upgrade()
+    from forum.board.queries import get_article, list_predictions
+
+    def search(q):
+        return [p.id for p in list_predictions(get_article(slug), query=q,
+                                               sort="relevance").items]
+
+    assert search("trump kim") == [summit_id]
+    assert search("yongbyon") == [summit_id]
+    assert search("inspectors") == []  # the hidden comment's words
+    assert any(name.startswith("search_") for name in inspect(db.engine).get_table_names()) \
+        == (db.engine.dialect.name == "sqlite")
+
+    db.session.remove()
+    flask_migrate.downgrade(revision="0004")
+    after = inspect(db.engine)
+    assert not any(name.startswith("search_") for name in after.get_table_names())
+    assert "search_vector" not in {c["name"] for c in after.get_columns("predictions")}
+    assert "search_vector" not in {c["name"] for c in after.get_columns("comments")}

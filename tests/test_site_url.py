@@ -60,7 +60,8 @@ def site(make_app):
 EXPECTED = {
     "predictions feed": [f'href="{SITE}/articles/', f'href="{SITE}/predictions/',
                          "tag:forum.example.org,"],
-    "resolutions feed": [f"<id>{SITE}/articles/", f'href="{SITE}/predictions/'],
+    "resolutions feed": [f'href="{SITE}/articles/', f'href="{SITE}/predictions/',
+                         "tag:forum.example.org,"],
     "profile": [f'<link rel="canonical" href="{SITE}/users/alice">'],
     "API list": [f'"url":"{SITE}/predictions/'],
     "API prediction": [f'"url":"{SITE}/predictions/'],

@@ -7,7 +7,7 @@ from flask_login import current_user
 from flask_wtf.csrf import ValidationError, validate_csrf
 
 from forum.api import bp
-from forum.auth.services import user_for_token
+from forum.auth.services import note_token_use, user_for_token
 from forum.auth.suspension import refuse_suspended_writes
 from forum.errors import ActionError, Forbidden, Invalid
 from forum.extensions import csrf
@@ -34,6 +34,7 @@ def authenticate_request():
         if found is None:
             raise Unauthorized("The bearer token is missing, malformed, revoked or unknown.")
         g._login_user, g.api_token = found  # Flask-Login reads the current user from here
+        g.api_token_use = (g.api_token.id, g.api_token.last_used_at)
     elif (request.method not in _SAFE_METHODS and current_user.is_authenticated
             and current_app.config.get("WTF_CSRF_ENABLED", True)):
         try:
@@ -41,6 +42,16 @@ def authenticate_request():
         except ValidationError:
             raise ActionError("Missing or invalid CSRF token (send it in X-CSRFToken).") from None
     refuse_suspended_writes(current_user)
+
+
+@bp.after_request
+def record_token_use(response):
+    """A bearer request that succeeded is the token's last use (a refused one changes nothing,
+    as every refusal must not)."""
+    used = g.get("api_token_use")
+    if used and response.status_code < 400:
+        note_token_use(*used)
+    return response
 
 
 def member_required(view):

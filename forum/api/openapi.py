@@ -89,9 +89,12 @@ PARAMETERS = {
                                "default": "all"}, "Only predictions with this status."),
     "sort": query("sort", {"type": "string", "enum": list(SORTS), "default": "hot"},
                   "hot: busiest and newest first; top: by vote score; new; resolving: soonest "
-                  "resolution date first; forecasts: most forecast first."),
+                  "resolution date first; forecasts: most forecast first. With `q` and no "
+                  "`sort`, the best matches come first."),
     "q": query("q", {"type": "string", "maxLength": SEARCH_MAX},
-               "Text to find in the title or the criteria."),
+               "Words to find, in any order and case, in the claim, the criteria or the "
+               "comments (each word must be found; very common words are ignored). A `q` "
+               "with no letters or digits, or of more than 12 words, is a 422."),
     "page": query("page", {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1},
                   "The page, from 1."),
     "per_page": query("per_page", {"type": "integer", "minimum": 1, "maximum": 100,

@@ -63,6 +63,13 @@ class ProfileForm(FlaskForm):
     bio = TextAreaField("Bio", description="A line or two about you; shown on your profile.")
 
 
+class TokenForm(FlaskForm):
+    """Naming a new API token; the name is checked by services.read_token_name."""
+
+    name = StringField("Name", description="What will use it, e.g. “my forecasting script”; "
+                                           "1–60 characters.")
+
+
 class PasswordForm(FlaskForm):
     current_password = PasswordField("Current password")
     new_password = PasswordField("New password", description=PASSWORD_HINT)

@@ -11,6 +11,7 @@ from forum.auth.forms import (
     PasswordForm,
     ProfileForm,
     RegisterForm,
+    TokenForm,
     login_form_data,
     read_login_form,
 )
@@ -197,6 +198,30 @@ def settings():
     if profile.errors or password.errors:
         status = 422
     return settings_page(status, profile=profile, password=password)
+
+
+@bp.post("/settings/tokens")
+@login_required
+@limits.settings
+def create_token():
+    """A named API token, shown once on the page this answers with (only its hash is kept, and
+    the answer is never stored by a cache)."""
+    form = TokenForm(prefix="token")
+    if not form.validate_on_submit():  # the CSRF token
+        return settings_page(400, token_form=form)
+    try:
+        raw = services.create_named_token(current_user, form.name.data)
+    except Invalid as error:
+        place_errors(form, error)
+        return settings_page(422, token_form=form)
+    db.session.commit()
+    log.info("token issued: user=%s ip=%s (settings)", current_user.username,
+             request.remote_addr)
+    page, status = settings_page(201, new_token=raw,
+                                 new_token_name=services.read_token_name(form.name.data))
+    response = current_app.make_response((page, status))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/settings/tokens/<id:token_id>/revoke")

@@ -6,9 +6,10 @@ import secrets
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from forum import clock
@@ -16,8 +17,9 @@ from forum.errors import Invalid
 from forum.extensions import db
 from forum.forms import declare_limits
 from forum.models import ROLES, ApiToken, LoginSession, User, token_digest
+from forum.models.user import TOKEN_NAME_MAX
 from forum.params import read_id
-from forum.text import prose_problem
+from forum.text import line_problem, prose_problem
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{3,30}$")
 _USERNAME_CHAR = re.compile(r"[A-Za-z0-9_-]")
@@ -29,6 +31,8 @@ USERNAME_MAX = 30
 EMAIL_MAX = 254
 BIO_MAX = 1000
 declare_limits(username=USERNAME_MAX, email=EMAIL_MAX, bio=BIO_MAX, password=MAX_PASSWORD)
+MAX_TOKENS = 20  # API tokens one member may hold at once (made in Settings)
+TOKEN_USE_GRANULARITY = timedelta(minutes=1)  # how exactly "last used" is kept
 
 
 def normalize_username(raw: str) -> str:
@@ -326,11 +330,49 @@ def change_password(user: User, current: str, new: str) -> None:
     end_other_sessions(user)
 
 
-def issue_token(user: User) -> str:
+def issue_token(user: User, name: str = "") -> str:
     """A new API token; only its hash is stored, so the caller must show it now."""
     raw = secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user=user, token_hash=token_digest(raw)))
+    db.session.add(ApiToken(user=user, token_hash=token_digest(raw), name=name))
     return raw
+
+
+def read_token_name(name) -> str:
+    """A token's name from Settings: one line of 1–60 characters; Invalid otherwise."""
+    text = " ".join(name.split()) if isinstance(name, str) else ""
+    problem = line_problem(name) if isinstance(name, str) else None
+    if problem:
+        raise Invalid({"name": [problem]})
+    if not 1 <= len(text) <= TOKEN_NAME_MAX:
+        message = (f"Name the token in 1–{TOKEN_NAME_MAX} characters, for example the "
+                   "script that will use it.")
+        raise Invalid({"name": [message]})
+    return text
+
+
+def create_named_token(user: User, name) -> str:
+    """A token made in Settings, with its name; Invalid when the name is bad or the member
+    already holds MAX_TOKENS (revoking one makes room)."""
+    text = read_token_name(name)
+    held = db.session.scalar(select(func.count(ApiToken.id)).where(ApiToken.user_id == user.id))
+    if held >= MAX_TOKENS:
+        message = (f"You have {MAX_TOKENS} tokens, the most one member may hold: revoke one "
+                   "you no longer use first.")
+        raise Invalid({"name": [message]})
+    return issue_token(user, text)
+
+
+def note_token_use(token_id: int, last_used_at) -> None:
+    """Record that a request came with the token, at most once a minute (a read stays a read:
+    no write for each request). Its own short transaction on its own connection, after the
+    request's work: the page cache's write counter is not bumped (no page shows it)."""
+    now = clock.now()
+    if last_used_at is not None and now - last_used_at < TOKEN_USE_GRANULARITY:
+        return
+    db.session.rollback()  # end the request's own transaction first (its writes committed)
+    with db.engine.begin() as connection:
+        connection.execute(update(ApiToken.__table__).where(ApiToken.__table__.c.id == token_id)
+                           .values(last_used_at=now))
 
 
 def user_for_token(raw: str) -> tuple[User, ApiToken] | None:

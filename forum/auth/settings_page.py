@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from forum import clock
+from forum.auth import services
 from forum.auth.export import current_export
 from forum.auth.forms import (
     ButtonForm,
@@ -16,6 +17,7 @@ from forum.auth.forms import (
     PasswordForm,
     ProfileForm,
     TimeZoneForm,
+    TokenForm,
 )
 from forum.extensions import db
 from forum.mail import SWITCHES
@@ -29,12 +31,13 @@ def settings_page(status: int = 200, **forms):
     forms.setdefault("profile", ProfileForm(prefix="profile", bio=current_user.bio,
                                             formdata=None))
     forms.setdefault("password", PasswordForm(prefix="password", formdata=None))
+    forms.setdefault("token_form", TokenForm(prefix="token", formdata=None))
     tokens = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == current_user.id)
         .order_by(ApiToken.created_at.desc())
     ).all()
     return render_template("auth/settings.html", tokens=tokens,
-                           **account_forms(forms)), status
+                           max_tokens=services.MAX_TOKENS, **account_forms(forms)), status
 
 
 def account_forms(forms: dict) -> dict:

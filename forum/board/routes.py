@@ -55,7 +55,7 @@ def index(slug: str):
     return render_template(
         "board/index.html", article=article, listing=listing,
         rows=rows_for(listing.items, current_user), status=status, sort=sort, query=query,
-        sorts=queries.SORTS, statuses=queries.STATUS_FILTERS,
+        sorts=queries.sorts_for(query), statuses=queries.STATUS_FILTERS,
         posted=read_id(request.args.get("posted")),
     )
 

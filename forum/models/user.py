@@ -118,6 +118,9 @@ class LoginSession(db.Model):
     user: Mapped[User] = relationship()
 
 
+TOKEN_NAME_MAX = 60
+
+
 class ApiToken(db.Model):
     """A bearer token for the JSON API, stored as its SHA-256."""
 
@@ -127,5 +130,9 @@ class ApiToken(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+    # What its owner called it in Settings ("" for one from POST /api/v1/tokens), and when a
+    # request last came with it (to the minute: forum.api.auth).
+    name: Mapped[str] = mapped_column(String(TOKEN_NAME_MAX), default="", server_default="")
+    last_used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()

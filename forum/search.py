@@ -1,0 +1,306 @@
+"""Word search over a board: the words of a query, in any order and case, found in the claims
+and criteria of predictions and in the visible comments under them; ranked; highlighted.
+
+One query function for every caller (the board page and the API's `q`), over each database's
+own full-text index, both built by migration 0005:
+- SQLite: FTS5 tables `search_predictions` (title, criteria) and `search_comments` (body),
+  external-content tables kept in step with `predictions` and `comments` by triggers;
+- PostgreSQL: a generated `search_vector` tsvector column on `predictions` (the claim weighted
+  above the criteria) and on `comments`, each with a GIN index.
+Both stem English ("inspectors" finds "inspector"). The query's words are read here, never
+passed on as query syntax: quotes, `*`, `-`, `OR`, `NEAR` and brackets are just characters, so
+no input reaches the database as an FTS or tsquery expression.
+
+A prediction matches when every word is in its claim, its criteria or one of its comments
+that is shown (neither hidden by a moderator nor deleted: forum.visibility.comment_text_shown).
+Hidden predictions are left out by the caller with forum.visibility.shown_to.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
+
+from markupsafe import Markup, escape
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    case,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR
+
+from forum.errors import Invalid
+from forum.extensions import db
+from forum.models import Comment
+from forum.visibility import comment_text_shown
+
+MAX_WORDS = 12
+COMMENT_ID_MASK = 0xFFFFFFFF  # SQLite: a comment's index rowid is (prediction_id << 32) | id
+SNIPPET_CHARS = 180
+LANGUAGE = "english"
+
+# PostgreSQL's English stop words (tsearch_data/english.stop): dropped on both databases, so a
+# query means the same on each and "Kim and Trump" asks for Kim and Trump.
+STOP_WORDS = frozenset("""
+i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she
+her hers herself it its itself they them their theirs themselves what which who whom this that
+these those am is are was were be been being have has had having do does did doing a an the
+and but if or because as until while of at by for with about against between into through
+during before after above below to from up down in out on off over under again further then
+once here there when where why how all any both each few more most other some such no nor not
+only own same so than too very s t can will just don should now
+""".split())  # noqa: SIM905 (the list as PostgreSQL writes it)
+
+# What both databases' tokenizers treat as one word: letters and digits (`_` separates).
+_WORD = re.compile(r"[^\W_]+")
+
+# The search structures the migration builds and the models don't describe (FTS5 tables and
+# their shadow tables on SQLite; the tsvector columns and their indexes on PostgreSQL).
+SEARCH_TABLE_PREFIX = "search_"
+SEARCH_COLUMN = "search_vector"
+SEARCH_INDEXES = ("ix_predictions_search_vector", "ix_comments_search_vector")
+
+_fts = MetaData()
+_fts_predictions = Table("search_predictions", _fts, Column("rowid", Integer),
+                         Column("search_predictions", Text))
+_fts_comments = Table("search_comments", _fts, Column("rowid", Integer),
+                      Column("search_comments", Text))
+_pg_predictions = Table("predictions", _fts, Column("id", Integer),
+                        Column(SEARCH_COLUMN, TSVECTOR))
+
+
+def is_search_object(object_, name: str, type_: str, reflected: bool, compare_to) -> bool:
+    """Alembic's include_object: False for the search structures, which exist in the database
+    only (so autogenerate never drops them and the drift check compares the rest)."""
+    del object_, reflected, compare_to
+    if type_ == "table":
+        return not name.startswith(SEARCH_TABLE_PREFIX)
+    if type_ == "column":
+        return name != SEARCH_COLUMN
+    if type_ == "index":
+        return name not in SEARCH_INDEXES
+    return True
+
+
+@lru_cache(maxsize=8192)
+def _fold(word: str) -> str:
+    """A word as both indexes compare it: case-folded, without accents ("Kïm" is "kim")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word.casefold())
+                   if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=8192)  # a board's words are few: each is stemmed once
+def _stem(word: str) -> str:
+    """A light English stem for highlighting ("inspectors" and "inspector" look alike)."""
+    word = _fold(word)
+    for ending in ("ing", "ies", "es", "ed", "s"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[: -len(ending)]
+    return word
+
+
+@dataclass(frozen=True)
+class Query:
+    """The words of a search, lower-cased, without repeats or stop words."""
+
+    words: tuple[str, ...]
+
+    @property
+    def stems(self) -> frozenset[str]:
+        return frozenset(_stem(word) for word in self.words)
+
+
+def parse(text: str) -> Query:
+    """The words to look for in what a reader typed; Invalid (with a message to show) when
+    there is nothing to look for or too much."""
+    words: list[str] = []
+    for word in map(_fold, _WORD.findall(text)):
+        if word not in STOP_WORDS and word not in words:
+            words.append(word)
+    if not words:
+        message = ("Search for words: those are all very common." if _WORD.search(text)
+                   else "Search for words: letters or digits, not only punctuation.")
+        raise Invalid({"q": [message]}, message=message)
+    if len(words) > MAX_WORDS:
+        message = f"Search for at most {MAX_WORDS} words."
+        raise Invalid({"q": [message]}, message=message)
+    return Query(tuple(words))
+
+
+def _postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def _fts_phrase(word: str) -> str:
+    """One word as an FTS5 string: quoted, so `or`, `near` and `not` are words too."""
+    return '"' + word.replace('"', '""') + '"'
+
+
+TITLE_SCORE, CRITERIA_SCORE = 4.0, 1.0  # a word in the claim counts four times one in the criteria
+
+
+def _word_hits(number: int, word: str) -> list:
+    """SELECTs of (id, word, score) for the predictions whose claim (TITLE_SCORE), criteria
+    (CRITERIA_SCORE) or a shown comment (0) holds the word. The scores come from which column
+    matched, read from the index alone: computing bm25() or ts_rank() for every match cost
+    more than the rest of a search (50 ms for 15,000 matches)."""
+    number_ = literal(number)
+    if _postgres():
+        wanted = func.plainto_tsquery(LANGUAGE, word)
+        vector = _pg_predictions.c.search_vector
+        # The claim's words carry weight A in the vector, the criteria's B.
+        in_claim = func.ts_filter(vector, literal_column("'{a}'::\"char\"[]")).op("@@")(wanted)
+        own = select(_pg_predictions.c.id.label("id"), number_.label("word"),
+                     case((in_claim, TITLE_SCORE), else_=CRITERIA_SCORE).label("score")
+                     ).where(vector.op("@@")(wanted))
+        in_comments = select(Comment.prediction_id, number_, literal(0.0)).where(
+            literal_column("comments.search_vector").op("@@")(wanted), comment_text_shown())
+        return [own, in_comments]
+    phrase, fts = _fts_phrase(word), _fts_predictions.c
+    in_claim = select(fts.rowid.label("id"), number_.label("word"),
+                      literal(TITLE_SCORE).label("score")).where(
+        fts.search_predictions.match("{title} : " + phrase))
+    in_criteria = select(fts.rowid, number_, literal(CRITERIA_SCORE)).where(
+        fts.search_predictions.match("{criteria} : " + phrase))
+    # Only shown comments are in the index (the migration's triggers apply
+    # comment_text_shown), and each entry's rowid carries its prediction's id.
+    in_comments = select(_fts_comments.c.rowid.op(">>")(32), number_, literal(0.0)).where(
+        _fts_comments.c.search_comments.match(phrase))
+    return [in_claim, in_criteria, in_comments]
+
+
+def matched(query: Query):
+    """A subquery (id, score): every prediction for which each word of the query is found, in
+    its claim, its criteria or a shown comment, with its relevance (higher is better). One
+    pass over the index per word, grouped by prediction."""
+    hits = union_all(*(select_ for number, word in enumerate(query.words)
+                       for select_ in _word_hits(number, word))).subquery("hits")
+    return (select(hits.c.id, func.sum(hits.c.score).label("score"))
+            .group_by(hits.c.id)
+            .having(func.count(hits.c.word.distinct()) == len(query.words))
+            .subquery("matched"))
+
+
+def _any_word_postgres(query: Query):
+    wanted = func.plainto_tsquery(LANGUAGE, query.words[0])
+    for word in query.words[1:]:
+        wanted = wanted.op("||")(func.plainto_tsquery(LANGUAGE, word))
+    return wanted
+
+
+def _any_word_sqlite(query: Query) -> str:
+    return " OR ".join(_fts_phrase(word) for word in query.words)
+
+
+class Snippet(NamedTuple):
+    """Where a match was found, for a result that doesn't show every word in its claim."""
+
+    where: str  # "criteria" or "comment"
+    text: str
+
+
+def _plain(markdown: str) -> str:
+    """Markdown source as one line of plain text for a snippet."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown)  # [text](link): the text
+    text = re.sub(r"(?m)^\s*(?:[>#]+|[-*+]|\d+\.)\s+", "", text)  # quotes, headings, lists
+    text = re.sub(r"[*_`]+", "", text)
+    return " ".join(text.split())
+
+
+def _excerpt(text: str, stems: frozenset[str]) -> str:
+    """About SNIPPET_CHARS characters of the text around its first matching word."""
+    start = 0
+    for match in _WORD.finditer(text):
+        if _stem(match.group().casefold()) in stems:
+            start = max(0, match.start() - 40)
+            break
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < start + 20 else start
+    excerpt = text[start:start + SNIPPET_CHARS]
+    cut = excerpt.rfind(" ") if start + SNIPPET_CHARS < len(text) else -1
+    if cut > SNIPPET_CHARS // 2:
+        excerpt = excerpt[:cut]
+    return ("… " if start else "") + excerpt + (" …" if start + len(excerpt) < len(text) else "")
+
+
+def _found_in(text: str, stems: frozenset[str]) -> set[str]:
+    return {stem for word in _WORD.findall(text.casefold()) if (stem := _stem(word)) in stems}
+
+
+def snippets(query: Query, predictions) -> dict[int, Snippet]:
+    """For each prediction whose claim lacks some word: the criteria, or else the first shown
+    comment, that holds one of the missing words (one query, for this page's rows only)."""
+    stems = query.stems
+    snippets: dict[int, Snippet] = {}
+    wanting: dict[int, set[str]] = {}
+    for prediction in predictions:
+        missing = stems - _found_in(prediction.title, stems)
+        if not missing:
+            continue
+        criteria = _plain(prediction.criteria)
+        if _found_in(criteria, missing):
+            snippets[prediction.id] = Snippet("criteria", _excerpt(criteria, missing))
+        else:
+            wanting[prediction.id] = missing
+    if wanting:
+        hits = _word_hits_in_comments(query, list(wanting))
+        for prediction_id, body in hits:
+            if prediction_id in snippets:
+                continue
+            text = _plain(body)
+            if _found_in(text, wanting[prediction_id]):
+                snippets[prediction_id] = Snippet("comment", _excerpt(text, wanting[prediction_id]))
+    return snippets
+
+
+def _word_hits_in_comments(query: Query, prediction_ids: list[int]):
+    """(prediction_id, body) of the shown comments on these predictions holding any word,
+    oldest first."""
+    if _postgres():
+        matching = literal_column("comments.search_vector").op("@@")(
+            _any_word_postgres(query))
+    else:
+        # The first match under each prediction, from its range of index rowids: one arm per
+        # prediction, written as text (building 20 arms as constructs cost 10 ms a search).
+        arms = " UNION ALL ".join(
+            f"SELECT id FROM (SELECT rowid & {COMMENT_ID_MASK} AS id FROM search_comments "
+            f"WHERE search_comments MATCH :words AND rowid BETWEEN :low_{n} AND :high_{n} "
+            "ORDER BY rowid LIMIT 1)" for n in range(len(prediction_ids)))
+        bounds = {}
+        for n, prediction_id in enumerate(prediction_ids):
+            bounds[f"low_{n}"] = prediction_id << 32
+            bounds[f"high_{n}"] = (prediction_id << 32) | COMMENT_ID_MASK
+        matching = Comment.id.in_(text(arms).bindparams(words=_any_word_sqlite(query),
+                                                        **bounds).columns(id=Integer))
+    return db.session.execute(
+        select(Comment.prediction_id, Comment.body)
+        .where(Comment.prediction_id.in_(prediction_ids), comment_text_shown(), matching)
+        .order_by(Comment.prediction_id, Comment.id)
+    ).all()
+
+
+def highlight(text: str | None, query: Query | None) -> Markup:
+    """The text, escaped, with each word of the query wrapped in <mark>. The markup is added to
+    escaped text, so nothing stored is ever trusted as HTML."""
+    text = text or ""
+    if not query:
+        return escape(text)
+    stems, parts, last = query.stems, [], 0
+    for match in _WORD.finditer(text):
+        if _stem(match.group().casefold()) in stems:
+            parts += [escape(text[last:match.start()]), Markup("<mark>"),
+                      escape(match.group()), Markup("</mark>")]
+            last = match.end()
+    parts.append(escape(text[last:]))
+    return Markup("").join(parts)
