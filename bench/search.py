@@ -30,7 +30,8 @@ SEARCHES = (
 
 def time_searches(app: Flask, slug: str) -> list[Timing]:
     """One Timing per query: median seconds, with the slowest run and the matches."""
-    from forum.board.queries import RELEVANCE, get_article, list_predictions
+    from forum.articles.services import get_article
+    from forum.board.queries import RELEVANCE, list_predictions
     from forum.extensions import db
 
     timings = []

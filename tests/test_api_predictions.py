@@ -192,7 +192,10 @@ def test_a_page_of_predictions_costs_the_same_queries_at_any_size(
         with count_queries() as statements:
             response = as_bob.get("/articles/test-article/predictions?per_page=100")
         assert response.status_code == 200
-        return len(statements)
+        # Not the token's "last used" stamp: written at most once a minute, on its own
+        # connection (forum.auth.services), so it comes and goes between two requests.
+        return len([statement for statement in statements
+                    if statement != "BEGIN" and "api_tokens SET last_used_at" not in statement])
 
     grow(3)
     small = queries()

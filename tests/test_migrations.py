@@ -117,8 +117,8 @@ def test_the_drift_check_notices_a_schema_that_differs(fresh_app):
 
 
 def test_the_migration_indexes_rows_that_existed_before_it_and_goes_back(fresh_app):
-    # Rows written through the services at revision 0004, when no search index existed.
-    flask_migrate.upgrade(revision="0004")
+    # Rows written through the services at the revision before search, when no index existed.
+    flask_migrate.upgrade(revision="0007_suspension_end")
     article, alice, moderator = make_article(), make_user("alice"), make_user("mod",
                                                                              role="moderator")
     summit = make_prediction(article, alice, title="Kim and Trump will meet")
@@ -133,7 +133,8 @@ def test_the_migration_indexes_rows_that_existed_before_it_and_goes_back(fresh_a
     db.session.remove()
 
     flask_migrate.upgrade()
-    from forum.board.queries import get_article, list_predictions
+    from forum.articles.services import get_article
+    from forum.board.queries import list_predictions
 
     def search(q):
         return [p.id for p in list_predictions(get_article(slug), query=q,
@@ -146,7 +147,7 @@ def test_the_migration_indexes_rows_that_existed_before_it_and_goes_back(fresh_a
         == (db.engine.dialect.name == "sqlite")
 
     db.session.remove()
-    flask_migrate.downgrade(revision="0004")
+    flask_migrate.downgrade(revision="0007_suspension_end")
     after = inspect(db.engine)
     assert not any(name.startswith("search_") for name in after.get_table_names())
     assert "search_vector" not in {c["name"] for c in after.get_columns("predictions")}
