@@ -1,9 +1,11 @@
 """Template filters and globals: dates as people say them, percentages, fingerprinted static URLs."""
 
 import hashlib
+import re
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
@@ -11,6 +13,7 @@ from werkzeug.routing import BuildError
 
 from forum import clock
 from forum.site import absolute_url
+from forum.xml_text import html_text
 
 
 @lru_cache(maxsize=256)
@@ -48,6 +51,56 @@ def human_date(value: date | datetime | None) -> str:
 def utc_time(value: datetime | None) -> str:
     """'2027-06-30 14:05 UTC', for tooltips."""
     return "" if value is None else f"{clock.as_utc(value):%Y-%m-%d %H:%M} UTC"
+
+
+def datetime_attribute(value: date | datetime | None) -> str:
+    """The machine-readable value of `<time datetime>`: '2027-06-30' for a date, and for an
+    instant UTC to the millisecond ('2027-06-30T14:05:09.123Z'), the most HTML allows (the
+    API's `isoformat_z` keeps microseconds, SPEC.md §7)."""
+    if value is None:
+        return ""
+    if not isinstance(value, datetime):
+        return value.isoformat()
+    value = clock.as_utc(value)
+    return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
+
+
+_INPUT_VALUES = {
+    "number": re.compile(r"-?(\d+(\.\d+)?|\.\d+)([eE][-+]?\d+)?"),
+    "url": re.compile(r"https?://[^\s\"<>\\^`{|}]+"),
+    "date": re.compile(r"\d{4}-\d{2}-\d{2}"),
+    "datetime-local": re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?"),
+}
+
+
+def _fits_input(text: str, wanted: str) -> bool:
+    if not _INPUT_VALUES[wanted].fullmatch(text):
+        return False
+    try:
+        if wanted == "date":
+            date.fromisoformat(text)
+        elif wanted == "datetime-local":
+            datetime.fromisoformat(text)
+        elif wanted == "url":
+            urlsplit(text).port  # noqa: B018 (raises on a port that is no number)
+    except ValueError:
+        return False
+    return True
+
+
+def input_value(value: object, wanted: str) -> str:
+    """What a refused form shows back in an `<input type=number|date|datetime-local>`: the
+    value sent when the type can hold it, else nothing, which is what a browser shows anyway
+    (`<input type=number value="ten">` is invalid HTML, and displayed empty)."""
+    text = "" if value is None else str(value).strip()
+    return text if text and _fits_input(text, wanted) else ""
+
+
+def input_type(value: object, wanted: str) -> str:
+    """The type of an `<input>` that shows a refused value back: `wanted` ("url") when the
+    value is one, else "text", so the address typed stays there to be corrected."""
+    text = "" if value is None else str(value).strip()
+    return wanted if not text or _fits_input(text, wanted) else "text"
 
 
 def relative_time(value: date | datetime | None, now: datetime | None = None) -> str:
@@ -116,10 +169,24 @@ def mark_fingerprinted_static_immutable(response):
     return response
 
 
+def drop_forbidden_characters(response):
+    """A page never carries a character HTML forbids (forum/xml_text.py), wherever it came
+    from."""
+    if response.mimetype == "text/html" and not response.direct_passthrough \
+            and not response.is_streamed:
+        body = response.get_data(as_text=True)
+        cleaned = html_text(body)
+        if cleaned != body:
+            response.set_data(cleaned)
+    return response
+
+
 def register(app: Flask) -> None:
     """Make the helpers available in every template."""
     app.jinja_env.filters.update(
         human_date=human_date, utc_time=utc_time, relative_time=relative_time,
+        datetime_attribute=datetime_attribute, input_type=input_type,
+        input_value=input_value,
         percent=percent, brier=brier,
     )
     app.jinja_env.globals.update(
@@ -127,5 +194,6 @@ def register(app: Flask) -> None:
         isoformat_z=clock.isoformat_z,
     )
     app.after_request(mark_fingerprinted_static_immutable)
+    app.after_request(drop_forbidden_characters)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
