@@ -119,6 +119,8 @@ def _seed_content(article) -> dict:
                             quote="A second paragraph, under a heading, with a passage "
                                   "readers may quote.")
     make_forecast(cited, author, 0.2)
+    make_prediction(article, author, title="A second claim on the same passage",
+                    quote=cited.quote)
     settled = closed_prediction(article, author, forecasts=[(reader, 0.8, 20), (mod, 0.3, 10)],
                                 title="The summit will take place before the deadline")
     resolve(settled, mod, "yes")

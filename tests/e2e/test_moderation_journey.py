@@ -90,7 +90,7 @@ def test_moderator_resolves_from_the_queue_and_the_forecaster_is_told(live_serve
 
     # bob sees the unread count, reads the notification and follows it to the resolution.
     log_in(page, live_server, "bob")
-    inbox = page.get_by_role("link", name="Notifications, 1 unread")
+    inbox = page.get_by_role("link", name="Inbox 1 unread")
     expect(inbox).to_be_visible()
     inbox.click()
     item = page.locator(".inbox-item.is-unread")
@@ -105,7 +105,7 @@ def test_moderator_resolves_from_the_queue_and_the_forecaster_is_told(live_serve
     panel.scroll_into_view_if_needed()
     shoot(page, "prediction-resolution-panel")
 
-    expect(page.get_by_role("link", name="Notifications, 1 unread")).to_have_count(0)
+    expect(page.get_by_role("link", name="Inbox 1 unread")).to_have_count(0)
     page.goto(live_server("/notifications"))
     expect(page.locator(".inbox-item")).to_have_count(1)
     expect(page.locator(".inbox-item.is-unread")).to_have_count(0)  # following it read it
