@@ -31,6 +31,23 @@ def static_url(filename: str) -> str:
     return url_for("static", filename=filename, v=version)
 
 
+def canonical_url() -> str | None:
+    """The page's address under SITE_URL, for `<link rel="canonical">`: its route with the
+    path arguments, and `page` past the first. Other query arguments (sorting, filters, a
+    search, a reply form) show the same content another way. None when the request is no GET
+    of a route (a form shown again with its errors, a page that doesn't exist)."""
+    if request.method != "GET" or request.url_rule is None or request.endpoint is None:
+        return None
+    values = dict(request.view_args or {})
+    page = request.args.get("page", "")
+    if page.isdigit() and int(page) > 1:
+        values["page"] = int(page)
+    try:
+        return absolute_url(request.endpoint, **values)
+    except BuildError:
+        return None
+
+
 def nav_url(endpoint: str, **values) -> str | None:
     """The URL of an endpoint, or None when that feature is not installed in this app."""
     try:
@@ -190,7 +207,7 @@ def register(app: Flask) -> None:
         percent=percent, brier=brier,
     )
     app.jinja_env.globals.update(
-        static_url=static_url, nav_url=nav_url, absolute_url=absolute_url, unread_notifications=unread_notifications,
+        static_url=static_url, nav_url=nav_url, canonical_url=canonical_url, absolute_url=absolute_url, unread_notifications=unread_notifications,
         isoformat_z=clock.isoformat_z,
     )
     app.after_request(mark_fingerprinted_static_immutable)
