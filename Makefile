@@ -52,6 +52,15 @@ node_modules: package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch node_modules
 
+# Lighthouse on the article, the board and a prediction page: accessibility, best practices
+# and SEO must each score 100. Not part of `make test` (about 30 s a page); its own lock.
+audit/node_modules: audit/package-lock.json
+	npm ci --prefix audit --ignore-scripts --no-audit --no-fund
+	touch audit/node_modules
+
+audit: install audit/node_modules
+	$(BIN)/python audit/lighthouse.py
+
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
