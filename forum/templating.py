@@ -12,6 +12,7 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from forum import clock
+from forum.markdown import nest_headings
 from forum.site import absolute_url
 from forum.xml_text import html_text
 
@@ -203,7 +204,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         human_date=human_date, utc_time=utc_time, relative_time=relative_time,
         datetime_attribute=datetime_attribute, input_type=input_type,
-        input_value=input_value,
+        input_value=input_value, nest_headings=nest_headings,
         percent=percent, brier=brier,
     )
     app.jinja_env.globals.update(

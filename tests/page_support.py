@@ -32,6 +32,34 @@ VIEWERS = ("anonymous", "reader", "mod")
 BAD_TEXT = "bad\x85text\ufdd0 <b>&amp;</b>"
 # Forms that end the viewer's session or account rather than show an error.
 LEAVING_ENDPOINTS = {"auth.logout"}
+# Everything a member's Markdown may hold, headings of every level among them.
+RICH_MARKDOWN = """# A first-level heading
+
+Some *emphasis*, **strength**, ~~a strike~~, `code` and [a link](https://example.org/a).
+
+#### A fourth-level heading
+
+> A quotation
+> over two lines
+
+1. one
+2. two
+
+- a
+- b
+
+| Year | Tests |
+| ---- | ----: |
+| 2017 | 1 |
+
+```
+a_long_line_of_code_that_does_not_break_anywhere_at_all_whatever_the_width_of_the_screen_is = 1
+```
+
+###### A sixth-level heading
+
+---
+"""
 
 
 @dataclass(frozen=True)
@@ -124,6 +152,9 @@ def _seed_content(article) -> dict:
     settled = closed_prediction(article, author, forecasts=[(reader, 0.8, 20), (mod, 0.3, 10)],
                                 title="The summit will take place before the deadline")
     resolve(settled, mod, "yes")
+    make_comment(site["visible"], mod, RICH_MARKDOWN)
+    make_prediction(article, mod, title="A claim whose criteria use every kind of Markdown",
+                    criteria=RICH_MARKDOWN)
     gone = make_comment(site["visible"], reader, "A comment its writer deleted.")
     make_comment(site["visible"], author, "An answer to the deleted comment.", parent=gone)
     from forum.comments.services import delete_comment
