@@ -87,3 +87,27 @@ def test_the_datetime_attribute_filter(value, expected):
     from forum.templating import datetime_attribute
 
     assert datetime_attribute(value) == expected
+
+
+def test_no_page_carries_a_character_html_forbids(client, article):
+    """Stored text from before today's input checks (or put there by hand) may hold C1
+    controls and noncharacters: the page shows U+FFFD in their place, in text and in
+    attributes alike."""
+    from forum.extensions import db
+    from tests.factories import make_comment, make_prediction, make_user
+
+    author = make_user("author")
+    prediction = make_prediction(article, author, title="A claim stored long ago")
+    comment = make_comment(prediction, author, "Plain for now.")
+    prediction.title = "Old\x85claim\ufdd0 with\x01controls\U0010ffff"
+    comment.body_html = "<p>Old\x9fbody\ufffe</p>"
+    db.session.commit()
+    for path in (f"/predictions/{prediction.id}", f"/articles/{article.slug}/predictions",
+                 "/users/author"):
+        page = client.get(path).get_data(as_text=True)
+        assert not re.search("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff"
+                             "\U0010fffe\U0010ffff]", page), path
+        assert "Old\ufffdclaim\ufffd with\ufffdcontrols\ufffd" in page, path
+    shown = client.get(f"/predictions/{prediction.id}").get_data(as_text=True)
+    assert "<p>Old\ufffdbody\ufffd</p>" in shown
+    assert 'content="Old\ufffdclaim' in shown  # the attribute of the sharing tags too
