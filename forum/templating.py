@@ -106,17 +106,11 @@ def _fits_input(text: str, wanted: str) -> bool:
     return True
 
 
-def input_value(value: object, wanted: str) -> str:
-    """What a refused form shows back in an `<input type=number|date|datetime-local>`: the
-    value sent when the type can hold it, else nothing, which is what a browser shows anyway
-    (`<input type=number value="ten">` is invalid HTML, and displayed empty)."""
-    text = "" if value is None else str(value).strip()
-    return text if text and _fits_input(text, wanted) else ""
-
-
 def input_type(value: object, wanted: str) -> str:
-    """The type of an `<input>` that shows a refused value back: `wanted` ("url") when the
-    value is one, else "text", so the address typed stays there to be corrected."""
+    """The type of an `<input>` that shows a refused value back: `wanted` (number, url, date,
+    datetime-local) when the value is one, else "text", so what was typed stays there to be
+    corrected (`<input type=number value="ten">` is invalid HTML, and shown empty). The
+    template leaves out the attributes only the typed input takes (min, max, step)."""
     text = "" if value is None else str(value).strip()
     return wanted if not text or _fits_input(text, wanted) else "text"
 
@@ -204,7 +198,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         human_date=human_date, utc_time=utc_time, relative_time=relative_time,
         datetime_attribute=datetime_attribute, input_type=input_type,
-        input_value=input_value, nest_headings=nest_headings,
+        nest_headings=nest_headings,
         percent=percent, brier=brier,
     )
     app.jinja_env.globals.update(
