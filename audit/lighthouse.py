@@ -24,7 +24,6 @@ CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 CATEGORIES = ("accessibility", "best-practices", "seo")
 CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-background-networking "
                 "--disable-component-update --disable-sync")
-BIN = Path(sys.executable).parent
 
 
 def free_port() -> int:
@@ -34,8 +33,9 @@ def free_port() -> int:
 
 
 def forum(env: dict, *args: str) -> None:
-    subprocess.run([str(BIN / "forum"), *args], env=env, check=True, cwd=ROOT,
-                   stdout=subprocess.DEVNULL)
+    """A `forum` command, on this checkout's code (run from its root)."""
+    subprocess.run([sys.executable, "-m", "flask", "--app", "forum.app", *args], env=env,
+                   check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
 
 
 def wait_for(url: str, seconds: float = 30) -> None:
@@ -90,7 +90,7 @@ def main() -> int:
         forum(env, "demo-data", "--users", "40", "--predictions", "30", "--forecasts", "300",
               "--comments", "120", "--seed", "15")
         server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1",
+            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
              "forum.app:create_app()"], env=env, cwd=ROOT,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
