@@ -12,7 +12,7 @@ GUNICORN_TIMEOUT ?= 35
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run dev test bench lint clean
+.PHONY: install run dev test bench lint audit clean
 
 install: $(STAMP)
 
@@ -42,8 +42,24 @@ dev: install
 
 # One pytest worker per core (pytest-xdist); each worker makes its own database, so runs and
 # workers never see each other's data. `make test TEST_WORKERS=0` runs in one process.
-test: install
+test: install node_modules
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+# The outside checkers the suite runs (axe-core, the Nu HTML checker's vnu.jar), exactly as
+# package-lock.json pins them; reinstalled only when the lock changes. Their install scripts
+# are skipped: vnu-jar's would download a Java runtime, and the machine's own Java runs it.
+node_modules: package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch node_modules
+
+# Lighthouse on the article, the board and a prediction page: accessibility, best practices
+# and SEO must each score 100. Not part of `make test` (about 30 s a page); its own lock.
+audit/node_modules: audit/package-lock.json
+	npm ci --prefix audit --ignore-scripts --no-audit --no-fund
+	touch audit/node_modules
+
+audit: install audit/node_modules
+	$(BIN)/python audit/lighthouse.py
 
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)

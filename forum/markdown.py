@@ -22,6 +22,7 @@ import unicodedata
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it_pyrs import MarkdownIt as CompiledMarkdownIt
+from markupsafe import Markup
 
 _ALLOWED_TAGS = {
     "a", "p", "br", "hr", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li",
@@ -68,6 +69,28 @@ def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     words = re.findall(r"[a-z0-9]+", ascii_text.lower())
     return "-".join(words) or "section"
+
+
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])>")
+
+
+def nest_headings(html: str, top: int) -> Markup:
+    """A member's rendered Markdown placed under a heading of the page: its headings start at
+    level `top` and never skip a level (h1, h4, h6 under an h2 become h3, h4, h5), so the
+    page's outline stays whole (axe's heading-order, the Nu checker) whatever was typed.
+    Done when the page is shown, so text stored before holds no exception."""
+    levels = [int(match[2]) for match in _HEADING_TAG.finditer(html) if not match[1]]
+    if not levels:
+        return Markup(html)
+    lowest, previous, current = min(levels), top - 1, top
+
+    def renumber(match: re.Match) -> str:
+        nonlocal previous, current
+        if not match[1]:
+            current = previous = min(top + int(match[2]) - lowest, previous + 1, 6)
+        return f"<{match[1]}h{current}>"
+
+    return Markup(_HEADING_TAG.sub(renumber, html))
 
 
 def render_user_markdown(source: str) -> str:

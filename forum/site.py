@@ -51,9 +51,10 @@ def absolute_url(endpoint: str, *, _anchor: str | None = None, **values) -> str:
     """The absolute URL of an endpoint under SITE_URL (what `url_for(..., _external=True)`
     would give if the request came for SITE_URL, whatever it actually came for)."""
     app = current_app._get_current_object()
-    adapter = app.extensions.get("site_url_adapter")
-    if adapter is None:
-        adapter = app.extensions["site_url_adapter"] = _site_adapter(app)
+    site_url, adapter = app.extensions.get("site_url_adapter", (None, None))
+    if adapter is None or site_url != app.config["SITE_URL"]:  # built once per SITE_URL
+        adapter = _site_adapter(app)
+        app.extensions["site_url_adapter"] = (app.config["SITE_URL"], adapter)
     app.inject_url_defaults(endpoint, values)
     url = adapter.build(endpoint, values, force_external=True)
     if _anchor:

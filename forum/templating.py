@@ -2,9 +2,11 @@
 
 import hashlib
 import math
+import re
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
@@ -13,10 +15,12 @@ from werkzeug.routing import BuildError
 
 from forum import clock, search
 from forum.forms import FIELD_LIMITS, error_items
+from forum.markdown import nest_headings
 from forum.permissions import can_change, vote_refusal_message
 from forum.scoring import scheduled_close
 from forum.site import absolute_url
 from forum.timezones import exact_time, local
+from forum.xml_text import html_text
 
 
 @lru_cache(maxsize=256)
@@ -32,6 +36,23 @@ def static_url(filename: str) -> str:
     except OSError:
         version = "0"
     return url_for("static", filename=filename, v=version)
+
+
+def canonical_url() -> str | None:
+    """The page's address under SITE_URL, for `<link rel="canonical">`: its route with the
+    path arguments, and `page` past the first. Other query arguments (sorting, filters, a
+    search, a reply form) show the same content another way. None when the request is no GET
+    of a route (a form shown again with its errors, a page that doesn't exist)."""
+    if request.method != "GET" or request.url_rule is None or request.endpoint is None:
+        return None
+    values = dict(request.view_args or {})
+    page = request.args.get("page", "")
+    if page.isdigit() and int(page) > 1:
+        values["page"] = int(page)
+    try:
+        return absolute_url(request.endpoint, **values)
+    except BuildError:
+        return None
 
 
 def nav_url(endpoint: str, **values) -> str | None:
@@ -64,6 +85,50 @@ def human_time(value: datetime | None) -> str:
 def utc_time(value: datetime | None) -> str:
     """'2027-06-30 14:05 UTC' whoever reads it (tables headed UTC); pages show `exact_time`."""
     return "" if value is None else f"{clock.as_utc(value):%Y-%m-%d %H:%M} UTC"
+
+
+def datetime_attribute(value: date | datetime | None) -> str:
+    """The machine-readable value of `<time datetime>`: '2027-06-30' for a date, and for an
+    instant UTC to the millisecond ('2027-06-30T14:05:09.123Z'), the most HTML allows (the
+    API's `isoformat_z` keeps microseconds, SPEC.md §7)."""
+    if value is None:
+        return ""
+    if not isinstance(value, datetime):
+        return value.isoformat()
+    value = clock.as_utc(value)
+    return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
+
+
+_INPUT_VALUES = {
+    "number": re.compile(r"-?(\d+(\.\d+)?|\.\d+)([eE][-+]?\d+)?"),
+    "url": re.compile(r"https?://[^\s\"<>\\^`{|}]+"),
+    "date": re.compile(r"\d{4}-\d{2}-\d{2}"),
+    "datetime-local": re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?"),
+}
+
+
+def _fits_input(text: str, wanted: str) -> bool:
+    if not _INPUT_VALUES[wanted].fullmatch(text):
+        return False
+    try:
+        if wanted == "date":
+            date.fromisoformat(text)
+        elif wanted == "datetime-local":
+            datetime.fromisoformat(text)
+        elif wanted == "url":
+            urlsplit(text).port  # noqa: B018 (raises on a port that is no number)
+    except ValueError:
+        return False
+    return True
+
+
+def input_type(value: object, wanted: str) -> str:
+    """The type of an `<input>` that shows a refused value back: `wanted` (number, url, date,
+    datetime-local) when the value is one, else "text", so what was typed stays there to be
+    corrected (`<input type=number value="ten">` is invalid HTML, and shown empty). The
+    template leaves out the attributes only the typed input takes (min, max, step)."""
+    text = "" if value is None else str(value).strip()
+    return wanted if not text or _fits_input(text, wanted) else "text"
 
 
 def relative_time(value: date | datetime | None, now: datetime | None = None) -> str:
@@ -126,10 +191,10 @@ def time_tag(value: date | datetime | None, style: str = "date") -> Markup:
     A date (a resolution date) is a UTC day; its tooltip says when forecasts on it close."""
     if value is None:
         return Markup("")
+    machine = datetime_attribute(value)
     if isinstance(value, datetime):
-        machine, title = clock.isoformat_z(value), exact_time(value)
+        title = exact_time(value)
     else:
-        machine = value.isoformat()
         title = f"Forecasts close {exact_time(scheduled_close(value))} (the end of {machine} UTC)"
     return Markup('<time datetime="{}" title="{}">{}</time>').format(
         machine, title, TIME_STYLES[style](value))
@@ -170,19 +235,33 @@ def mark_fingerprinted_static_immutable(response):
     return response
 
 
+def drop_forbidden_characters(response):
+    """A page never carries a character HTML forbids (forum/xml_text.py), wherever it came
+    from."""
+    if response.mimetype == "text/html" and not response.direct_passthrough \
+            and not response.is_streamed:
+        body = response.get_data(as_text=True)
+        cleaned = html_text(body)
+        if cleaned != body:
+            response.set_data(cleaned)
+    return response
+
+
 def register(app: Flask) -> None:
     """Make the helpers available in every template."""
     app.jinja_env.filters.update(
-        human_date=human_date, human_time=human_time, utc_time=utc_time, exact_time=exact_time, time_tag=time_tag,
-        relative_time=relative_time,
+        human_date=human_date, human_time=human_time, utc_time=utc_time, exact_time=exact_time,
+        time_tag=time_tag, relative_time=relative_time,
+        datetime_attribute=datetime_attribute, input_type=input_type, nest_headings=nest_headings,
         percent=percent, brier=brier, precise_percent=precise_percent,
         highlight=search.highlight,
     )
     app.jinja_env.globals.update(
-        static_url=static_url, nav_url=nav_url, absolute_url=absolute_url, unread_notifications=unread_notifications,
+        static_url=static_url, nav_url=nav_url, canonical_url=canonical_url, absolute_url=absolute_url, unread_notifications=unread_notifications,
         isoformat_z=clock.isoformat_z, vote_refusal=vote_refusal_message, can_change=can_change,
         duration=duration, time_tag=time_tag, error_items=error_items, limits=FIELD_LIMITS,
     )
     app.after_request(mark_fingerprinted_static_immutable)
+    app.after_request(drop_forbidden_characters)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

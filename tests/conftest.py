@@ -182,3 +182,21 @@ def redis_rate_limits():
     for key in client.scan_iter(f"*{prefix}*"):
         client.delete(key)
     client.close()
+
+
+@pytest.fixture(scope="session")
+def rendered_pages(migrated_database):
+    """Every page type, rendered once per run in each state (tests/page_support.py); the
+    database is emptied again before any test sees it."""
+    from tests.page_support import collect_pages
+
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=migrated_database)
+    app.test_client_class = IsolatedClient
+    limiter._storage_dead = False
+    try:
+        return collect_pages(app)
+    finally:
+        with app.app_context():
+            db.session.remove()
+            empty_database()
+            db.engine.dispose()

@@ -324,7 +324,7 @@ def a_moderator_clears_the_queue(d: Driver, prediction_id: int) -> None:
 def the_forecaster_learns_the_outcome(d: Driver, prediction_id: int) -> None:
     page = d.page
     d.log_in(READER, PASSWORD)
-    inbox = main_nav(page).get_by_role("link", name=re.compile(r"^Notifications, \d+ unread$"))
+    inbox = main_nav(page).get_by_role("link", name=re.compile(r"^Inbox \d+ unread$"))
     d.click(inbox)
     resolved = page.locator(".inbox-item.is-unread", has_text=f"“{CLAIM}” resolved YES.")
     expect(resolved).to_have_count(1)

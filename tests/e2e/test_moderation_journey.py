@@ -91,7 +91,7 @@ def test_moderator_resolves_from_the_queue_and_the_forecaster_is_told(live_serve
     # bob sees the unread count (the resolution, and his comment hidden with the reason),
     # reads the notification and follows it to the resolution.
     log_in(page, live_server, "bob")
-    inbox = page.get_by_role("link", name="Notifications, 2 unread")
+    inbox = page.get_by_role("link", name="Inbox 2 unread")
     expect(inbox).to_be_visible()
     inbox.click()
     expect(page.locator(".inbox-item.is-unread")).to_have_count(2)
@@ -109,7 +109,7 @@ def test_moderator_resolves_from_the_queue_and_the_forecaster_is_told(live_serve
     panel.scroll_into_view_if_needed()
     shoot(page, "prediction-resolution-panel")
 
-    expect(page.get_by_role("link", name="Notifications, 2 unread")).to_have_count(0)
+    expect(page.get_by_role("link", name="Inbox 2 unread")).to_have_count(0)
     page.goto(live_server("/notifications"))
     expect(page.locator(".inbox-item")).to_have_count(2)
     expect(page.locator(".inbox-item.kind-resolved.is-unread")).to_have_count(0)  # read
