@@ -8,8 +8,9 @@ import pytest
 from forum import clock
 from forum.extensions import db
 from forum.models import Vote
-from tests.api_support import Api, close, error_of, resolve
+from tests.api_support import Api, close, error_of
 from tests.factories import make_forecast, make_prediction, make_user
+from tests.moderation_support import resolve
 
 PREDICTION_KEYS = {
     "id", "url", "article", "title", "criteria", "quote", "author", "created_at",
@@ -239,12 +240,12 @@ def test_a_hidden_prediction_is_found_only_by_moderators(api, article, alice, bo
 
 def test_a_resolved_prediction_shows_its_latest_resolution(api, article, alice):
     moderator = make_user("mod", role="moderator")
-    prediction = make_prediction(article, alice)
+    prediction = make_prediction(article, alice, created_at=clock.now() - timedelta(days=1))
     resolve(prediction, moderator, "yes", note="First reading of the news.")
     outcome_time = clock.now() - timedelta(hours=2)
     resolve(prediction, moderator, "no", note="Corrected: the test was a hoax.",
             source_url="https://example.com/report", outcome_time=outcome_time,
-            is_correction=True)
+            correction=True)
     body = api.get(f"/predictions/{prediction.id}").get_json()
     assert (body["status"], body["outcome"]) == ("resolved", "no")
     resolution = body["resolution"]
