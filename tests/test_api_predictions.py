@@ -9,6 +9,7 @@ from forum import clock
 from forum.extensions import db
 from forum.models import Vote
 from tests.api_support import Api, close, error_of
+from tests.contract import HOT_ORDER, hot_board
 from tests.factories import make_forecast, make_prediction, make_user
 from tests.moderation_support import resolve
 
@@ -121,6 +122,17 @@ def test_a_list_sorts_as_asked(api, article, alice, bob):
     assert order("top")[0] == mid.id
     assert order("resolving") == [mid.id, new.id, old.id]
     assert order("forecasts")[0] == old.id
+
+
+def test_hot_is_the_default_sort_and_follows_the_contracted_rank(api, article, alice,
+                                                                 monkeypatch):
+    ids = hot_board(article, alice, monkeypatch)
+
+    def order(query=""):
+        items = api.get(f"/articles/test-article/predictions{query}").get_json()["items"]
+        return [item["id"] for item in items]
+
+    assert order() == order("?sort=hot") == [ids[name] for name in HOT_ORDER]
 
 
 def test_a_list_searches_title_and_criteria(api, article, alice):

@@ -10,6 +10,7 @@ import pytest
 from forum import clock
 from forum.board.citations import cite_id
 from forum.extensions import db
+from tests.contract import HOT_ORDER, HOT_ROWS, hot_board
 from tests.factories import make_comment, make_forecast, make_prediction, make_user
 
 BOARD = "/articles/test-article/predictions"
@@ -62,10 +63,22 @@ def test_each_sort_puts_its_winner_first(client, board_data, sort, first):
     assert f'class="tab is-current" href="{BOARD}?sort={sort}"' in page
 
 
-def test_hot_is_the_default_and_newer_busier_predictions_rank_higher(client, board_data):
-    page = client.get(BOARD).text
-    assert len(row_ids(page)) == 4
-    assert row_ids(page).index(board_data["new"]) < row_ids(page).index(board_data["old"])
+def test_hot_is_the_default_and_orders_by_the_contracted_rank(client, article, alice,
+                                                               monkeypatch):
+    ids = hot_board(article, alice, monkeypatch)
+    expected = [ids[name] for name in HOT_ORDER]
+    assert row_ids(client.get(BOARD).text) == expected
+    assert row_ids(client.get(f"{BOARD}?sort=hot").text) == expected
+
+
+def test_the_stored_hot_rank_is_the_contracted_number(article, alice, monkeypatch):
+    from forum.models import Prediction
+
+    ids = hot_board(article, alice, monkeypatch)
+    for name, (_, score, forecasters, hot) in HOT_ROWS.items():
+        prediction = db.session.get(Prediction, ids[name])
+        assert (prediction.vote_score, prediction.forecaster_count) == (score, forecasters)
+        assert prediction.hot_rank == pytest.approx(hot, abs=1e-6), name
 
 
 def test_resolving_soon_lists_open_predictions_before_closed_ones(client, board_data,
