@@ -15,7 +15,6 @@ from tests.factories import make_comment, make_forecast, make_prediction, make_u
 
 BOARD = "/articles/test-article/predictions"
 ATOM = "{http://www.w3.org/2005/Atom}"
-LOGIN = {"password": "correct horse battery"}
 
 
 def row_ids(page: str) -> list[int]:
@@ -184,8 +183,8 @@ def test_the_article_page_heads_the_board_with_its_prompt(client, article, alice
     assert 'src="/static/js/board.js' in page
 
 
-def test_members_get_the_share_form_with_every_field(client, article, alice):
-    client.post("/login", data={"username": "alice", **LOGIN})
+def test_members_get_the_share_form_with_every_field(auth, client, article, alice):
+    auth.login()
     page = client.get("/articles/test-article?quote=A+second+paragraph").text
     form = page.split('id="share"')[1].split("</form>")[0]
     for name in ("title", "probability", "probability_slider", "resolution_date", "criteria",
@@ -245,14 +244,15 @@ def test_the_article_page_empty_state_invites_the_first_prediction(client, artic
 
 # The prediction page -----------------------------------------------------------------------
 
-def test_the_prediction_page_shows_the_claim_numbers_chart_and_includes(client, article, alice):
+def test_the_prediction_page_shows_the_claim_numbers_chart_and_includes(auth, client, article,
+                                                                        alice):
     prediction = make_prediction(article, alice, probability=0.35,
                                  created_at=clock.now() - timedelta(days=3),
                                  criteria="Resolves yes per **Reuters**.")
     bob = make_user("bob")
     make_forecast(prediction, bob, 0.6, created_at=clock.now() - timedelta(days=2))
     make_forecast(prediction, bob, 0.5, created_at=clock.now() - timedelta(days=1))
-    client.post("/login", data={"username": "bob", **LOGIN})
+    auth.login("bob")
     page = client.get(f"/predictions/{prediction.id}").text
     assert '<h1 class="prediction-title">North Korea will hold a nuclear test in 2027</h1>' in page
     assert '<span class="big-number">35 %</span>' in page
@@ -268,16 +268,16 @@ def test_the_prediction_page_shows_the_claim_numbers_chart_and_includes(client, 
     assert "style=" not in page and "<script>" not in page
 
 
-def test_a_hidden_prediction_is_404_except_for_moderators(client, article, alice):
+def test_a_hidden_prediction_is_404_except_for_moderators(auth, client, article, alice):
     prediction = make_prediction(article, alice)
     prediction.hidden = True
     db.session.commit()
     assert client.get(f"/predictions/{prediction.id}").status_code == 404
-    client.post("/login", data={"username": "alice", **LOGIN})
+    auth.login()
     assert client.get(f"/predictions/{prediction.id}").status_code == 404
     client.post("/logout")
     make_user("mod", role="moderator")
-    client.post("/login", data={"username": "mod", **LOGIN})
+    auth.login("mod")
     response = client.get(f"/predictions/{prediction.id}")
     assert response.status_code == 200
     assert "Hidden by a moderator." in response.text
@@ -364,11 +364,12 @@ def page_queries(client, count_queries, paths) -> dict[str, int]:
     return counts
 
 
+@pytest.mark.real_commits  # empties the tables between the two sizes
 @pytest.mark.parametrize("logged_in", [False, True])
-def test_pages_run_the_same_number_of_queries_at_two_data_sizes(app, client, count_queries,
+def test_pages_run_the_same_number_of_queries_at_two_data_sizes(auth, app, client, count_queries,
                                                                 logged_in):
-    from tests.conftest import empty_database
     from tests.factories import make_article
+    from tests.fixtures.database import empty_database
 
     measured = []
     for size, per_prediction in ((3, 5), (30, 50)):
@@ -376,7 +377,7 @@ def test_pages_run_the_same_number_of_queries_at_two_data_sizes(app, client, cou
         empty_database()
         target, username = build(make_article(), size, per_prediction)
         if logged_in:
-            client.post("/login", data={"username": username, **LOGIN})
+            auth.login(username)
         paths = ["/", "/articles/test-article", BOARD, f"{BOARD}?sort=top&status=open",
                  f"/predictions/{target}", f"/predictions/{target}?forecasts=all"]
         measured.append(page_queries(client, count_queries, paths))

@@ -12,8 +12,6 @@ from forum.lifecycle import accepts_forecasts, status_of
 from forum.models import Forecast
 from tests.factories import make_prediction, make_user
 
-LOGIN = {"password": "correct horse battery"}
-
 
 @pytest.fixture
 def prediction(article):
@@ -21,9 +19,9 @@ def prediction(article):
 
 
 @pytest.fixture
-def bob(client, prediction):
+def bob(auth, client, prediction):
     user = make_user("bob")
-    client.post("/login", data={"username": "bob", **LOGIN})
+    auth.login("bob")
     return user
 
 
