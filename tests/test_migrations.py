@@ -15,6 +15,9 @@ from forum.app import MIGRATIONS_DIR, create_app
 from forum.extensions import db
 from tests.databases import temporary_postgres_database
 
+# The schema checks inspect the database on connections of their own.
+pytestmark = pytest.mark.real_commits
+
 
 @pytest.fixture
 def fresh_database_url(tmp_path):
