@@ -301,4 +301,3 @@ def test_the_login_form_refuses_json_that_is_not_an_object_of_strings(limited_ap
     client = limited_app.test_client()
     response = client.post("/login", data=body, content_type="application/json")
     assert response.status_code == 422
-

@@ -20,6 +20,9 @@ from tests.route_support import (
     table_snapshot,
 )
 
+# Every GET includes the dataset download, which reads a snapshot on a connection of its own.
+pytestmark = pytest.mark.real_commits
+
 VIEWERS = ("anonymous", "reader", "author", "mod", "suspended")
 
 
