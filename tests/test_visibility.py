@@ -91,6 +91,7 @@ def names_hidden_content(path: str, site) -> bool:
         and "/settings/" not in path and "/moderation/reports" not in path)
 
 
+@pytest.mark.real_commits  # the walk downloads the dataset, read on a connection of its own
 @pytest.mark.parametrize("viewer", VIEWERS)
 def test_no_get_route_shows_hidden_content(app, client, site, viewer):
     """Every GET route, with the hidden ids and with a search for the hidden title, as a
