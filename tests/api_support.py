@@ -9,7 +9,6 @@ import jsonschema_rs
 from forum import clock
 from forum.api.openapi import DOCUMENT
 from forum.extensions import db
-from forum.models import Resolution
 
 BASE = "/api/v1"
 _TEMPLATES = [
@@ -99,20 +98,6 @@ def bearer(user) -> dict:
 
 def error_of(response) -> dict:
     return response.get_json()["error"]
-
-
-def resolve(prediction, moderator, outcome="yes", note="Reported by the news.", **fields):
-    """Write a resolution the way the moderators' service leaves it (a log row, the state)."""
-    now = clock.now()
-    entry = Resolution(prediction_id=prediction.id, outcome=outcome, note=note,
-                       outcome_time=fields.pop("outcome_time", now), resolved_by_id=moderator.id,
-                       resolved_at=now, **fields)
-    db.session.add(entry)
-    prediction.status = "annulled" if outcome == "annulled" else "resolved"
-    prediction.outcome = None if outcome == "annulled" else outcome
-    prediction.outcome_time, prediction.resolved_at = entry.outcome_time, now
-    db.session.commit()
-    return entry
 
 
 def close(prediction):

@@ -1,6 +1,6 @@
 """Real parts for email tests: an SMTP server (aiosmtpd) on a free port, a way to run the
 jobs an app queued (the test config keeps them in memory until then), and the links in a
-message. The `smtp_server` fixture (tests/conftest.py) starts an `SmtpServer` for a test.
+message. The `smtp_server` fixture (tests/fixtures/services.py) starts an `SmtpServer` for a test.
 """
 
 import re

@@ -9,7 +9,8 @@ from werkzeug.security import generate_password_hash
 from forum import clock
 from forum.extensions import db
 from forum.models import AuditEntry, Flag, Notification, Resolution, Score
-from tests.factories import DEFAULT_PASSWORD, make_forecast, make_prediction, make_user
+from tests.api_support import bearer
+from tests.factories import make_forecast, make_prediction, make_user
 
 NOTE = "Reuters reported the test on the day."
 
@@ -23,20 +24,6 @@ def fast_passwords(monkeypatch):
                             password, method="pbkdf2:sha256:1"))
 
 
-def login(client, username: str):
-    """Log in through the form, as a person would."""
-    response = client.post("/login", data={"username": username, "password": DEFAULT_PASSWORD})
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return response
-
-
-def bearer(user) -> dict:
-    """Headers with a fresh API token for the user."""
-    from forum.auth.services import issue_token
-
-    token = issue_token(user)
-    db.session.commit()
-    return {"Authorization": f"Bearer {token}"}
 
 
 def resolve_api(client, headers, prediction_id: int, **body):

@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 from forum import tokens
 from forum.extensions import db
 from forum.models import ApiToken, EmailDelivery, LoginSession, Notification, Score, User
+from tests.api_support import bearer
 from tests.factories import DEFAULT_PASSWORD, make_article, make_comment, make_user
 from tests.mail_support import links_in, path_of, run_jobs, text_of
-from tests.moderation_support import bearer, closed_prediction, resolve
+from tests.moderation_support import closed_prediction, resolve
 from tests.test_auth import who_is_logged_in
 
 NEW_PASSWORD = "a brand new long password"
@@ -43,39 +44,35 @@ def one_email(app, inbox, to: str):
     return messages[0]
 
 
-def login(client, username, password=DEFAULT_PASSWORD):
-    return client.post("/login", data={"username": username, "password": password})
-
-
 # Activation ---------------------------------------------------------------------------------
 
-def test_register_activate_through_the_email_then_log_in(mail_app, client,
+def test_register_activate_through_the_email_then_log_in(auth, mail_app, client,
                                                          smtp_server):
     response = client.post("/register", data={
         "username": "newbie", "email": "newbie@example.com", "password": DEFAULT_PASSWORD,
         "confirm": DEFAULT_PASSWORD})
     assert response.status_code == 200
-    assert login(client, "newbie").status_code == 403
+    assert auth.login("newbie").status_code == 403
     message = one_email(mail_app, smtp_server.inbox, "newbie@example.com")
     link = path_of(links_in(message)[0])
     page = client.get(link)
     assert page.status_code == 200 and "Activate my account" in page.get_data(as_text=True)
     assert not db.session.scalar(select(User).where(User.username == "newbie")).is_verified
     assert client.post(link).status_code == 302
-    assert login(client, "newbie").status_code == 302
+    assert auth.login("newbie").status_code == 302
     assert who_is_logged_in(client) == "newbie"
     used = client.post(link)
     assert used.status_code == 410 and "used already" in used.get_data(as_text=True)
 
 
-def test_an_unactivated_account_gets_no_api_token_and_can_ask_for_the_link_again(
+def test_an_unactivated_account_gets_no_api_token_and_can_ask_for_the_link_again(auth, 
         mail_app, client, smtp_server):
     make_user("newbie", email_verified_at=None)
     response = client.post("/api/v1/tokens", json={"username": "newbie",
                                                   "password": DEFAULT_PASSWORD})
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "forbidden"
-    page = login(client, "newbie").get_data(as_text=True)
+    page = auth.login("newbie").get_data(as_text=True)
     token = page.split('name="token" value="')[1].split('"')[0]
     assert client.post("/activate/resend", data={"token": token}).status_code == 200
     message = one_email(mail_app, smtp_server.inbox, "newbie@example.com")
@@ -99,10 +96,10 @@ def test_development_pages_say_where_emails_are_written(make_app, tmp_path):
 
 # Password reset -----------------------------------------------------------------------------
 
-def test_the_whole_reset_journey_through_smtp(mail_app, client, smtp_server):
+def test_the_whole_reset_journey_through_smtp(auth, mail_app, client, smtp_server):
     alice = make_user("alice")
     other_device = mail_app.test_client()
-    assert login(other_device, "alice").status_code == 302
+    assert auth.on(other_device).login().status_code == 302
     bearer(alice)
     assert client.get("/reset-password").status_code == 200
     response = client.post("/reset-password", data={"email": "ALICE@example.com"})
@@ -118,8 +115,8 @@ def test_the_whole_reset_journey_through_smtp(mail_app, client, smtp_server):
     assert db.session.scalar(select(func.count()).select_from(LoginSession)) == 0
     assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 0
     assert who_is_logged_in(other_device) is None
-    assert login(client, "alice").status_code == 422
-    assert login(client, "alice", NEW_PASSWORD).status_code == 302
+    assert auth.login().status_code == 422
+    assert auth.login("alice", NEW_PASSWORD).status_code == 302
     # The link works once.
     again = mail_app.test_client().post(link, data={"password": "yet another password!",
                                                     "confirm": "yet another password!"})
@@ -183,10 +180,10 @@ def test_a_reset_link_made_before_a_password_change_stops_working(mail_app, clie
 
 # Address change -----------------------------------------------------------------------------
 
-def test_changing_the_address_confirms_the_new_one_and_tells_the_old(mail_app, client,
+def test_changing_the_address_confirms_the_new_one_and_tells_the_old(auth, mail_app, client,
                                                                     smtp_server):
     alice = make_user("alice")
-    login(client, "alice")
+    auth.login()
     response = client.post("/settings/email", data={"email-email": "New@Example.org",
                                                     "email-password": DEFAULT_PASSWORD})
     assert response.status_code == 302
@@ -206,10 +203,10 @@ def test_changing_the_address_confirms_the_new_one_and_tells_the_old(mail_app, c
     assert client.post(link).status_code == 410
 
 
-def test_changing_to_a_taken_address_answers_the_same_and_changes_nothing(
+def test_changing_to_a_taken_address_answers_the_same_and_changes_nothing(auth, 
         mail_app, client, smtp_server):
     alice, _ = make_user("alice"), make_user("bob")
-    login(client, "alice")
+    auth.login()
     response = client.post("/settings/email", data={"email-email": "bob@example.com",
                                                     "email-password": DEFAULT_PASSWORD})
     assert response.status_code == 302
@@ -220,9 +217,9 @@ def test_changing_to_a_taken_address_answers_the_same_and_changes_nothing(
     assert "already belongs" in text_of(notice)
 
 
-def test_an_address_change_needs_the_password_and_a_real_address(mail_app, client):
+def test_an_address_change_needs_the_password_and_a_real_address(auth, mail_app, client):
     make_user("alice")
-    login(client, "alice")
+    auth.login()
     wrong = client.post("/settings/email", data={"email-email": "n@example.org",
                                                  "email-password": "wrong password!"})
     bad = client.post("/settings/email", data={"email-email": "not an address",
@@ -233,9 +230,9 @@ def test_an_address_change_needs_the_password_and_a_real_address(mail_app, clien
 
 # Email settings -----------------------------------------------------------------------------
 
-def test_email_settings_switch_each_kind(mail_app, client):
+def test_email_settings_switch_each_kind(auth, mail_app, client):
     alice = make_user("alice")
-    login(client, "alice")
+    auth.login()
     page = client.get("/settings").get_data(as_text=True)
     assert page.count('type="checkbox"') >= 4 and "Replies to my comments" in page
     response = client.post("/settings/notifications", data={"notify-email_digest": "y"})
@@ -280,7 +277,7 @@ def test_a_resolution_email_gives_the_outcome_and_the_members_scores(
 
 # Deletion -----------------------------------------------------------------------------------
 
-def test_deleting_the_account_erases_it_and_moves_no_one_elses_score(
+def test_deleting_the_account_erases_it_and_moves_no_one_elses_score(auth, 
         mail_app, client):
     article = make_article()
     alice, bob, mod = make_user("alice"), make_user("bob", bio="Hi there"), \
@@ -290,7 +287,7 @@ def test_deleting_the_account_erases_it_and_moves_no_one_elses_score(
     resolve(prediction, mod, "yes")
     before = {row.user_id: (row.brier, row.relative_brier)
               for row in db.session.scalars(select(Score))}
-    login(client, "bob")
+    auth.login("bob")
     bearer(bob)
     wrong = client.post("/settings/delete", data={"delete-password": "not my password"})
     assert wrong.status_code == 422
@@ -309,8 +306,8 @@ def test_deleting_the_account_erases_it_and_moves_no_one_elses_score(
     after = {row.user_id: (row.brier, row.relative_brier)
              for row in db.session.scalars(select(Score))}
     assert after == before  # forecasts and scores stay, so nobody's relative score moves
-    assert login(client, f"deleted-{bob.id}").status_code == 422
-    assert login(client, "bob").status_code == 422
+    assert auth.login(f"deleted-{bob.id}").status_code == 422
+    assert auth.login("bob").status_code == 422
     page = client.get(f"/predictions/{prediction.id}").get_data(as_text=True)
     assert f"deleted-{bob.id}" in page and "My reasoning" in page
     # Nobody can take the name, and the freed address can register again.
@@ -328,13 +325,13 @@ def test_deleting_the_account_erases_it_and_moves_no_one_elses_score(
 
 # Your data ----------------------------------------------------------------------------------
 
-def test_download_my_data_is_built_by_a_job_offered_for_a_day_and_emailed(
+def test_download_my_data_is_built_by_a_job_offered_for_a_day_and_emailed(auth, 
         mail_app, client, smtp_server):
     article = make_article()
     alice = make_user("alice")
     prediction = closed_prediction(article, alice)
     make_comment(prediction, alice, "A note of mine")
-    login(client, "alice")
+    auth.login()
     assert client.post("/settings/export").status_code == 302
     assert 'id="export-building"' in client.get("/settings").get_data(as_text=True)
     run_jobs(mail_app)
@@ -351,7 +348,7 @@ def test_download_my_data_is_built_by_a_job_offered_for_a_day_and_emailed(
     assert "/settings#data" in text_of(email)
     other = mail_app.test_client()
     make_user("bob")
-    login(other, "bob")
+    auth.on(other).login("bob")
     assert other.get(url).status_code == 404  # only its owner gets it
 
 
@@ -385,10 +382,10 @@ def test_every_link_from_an_email_is_rate_limited(limited, path):
     assert client.post(path.format(t="x")).status_code == 429
 
 
-def test_settings_email_forms_are_rate_limited(limited):
+def test_settings_email_forms_are_rate_limited(auth, limited):
     make_user("alice")
     client = limited.test_client()
-    login(client, "alice")
+    auth.on(client).login()
     for _ in range(5):
         client.post("/settings/email", data={"email-email": "n@example.org",
                                              "email-password": "wrong password!"})
@@ -409,14 +406,14 @@ def register_form(client, username, email):
                                           "confirm": DEFAULT_PASSWORD})
 
 
-def test_after_registering_a_taken_or_a_fresh_address_everything_a_stranger_sees_is_the_same(
+def test_after_registering_a_taken_or_a_fresh_address_everything_a_stranger_sees_is_the_same(auth, 
         mail_app, client, smtp_server):
     make_user("alice")
     answers = {}
     for name, email in (("fresh1", "new@example.com"), ("taken1", "alice@example.com")):
         first = register_form(client, name, email)
         again = register_form(client, name, "other-" + email)  # the name is held either way
-        denied = login(client, name)  # "not active yet", with the resend button, either way
+        denied = auth.login(name)  # "not active yet", with the resend button, either way
         token = denied.get_data(as_text=True).split('name="token" value="')[1].split('"')[0]
         resent = client.post("/activate/resend", data={"token": token})
         # The CSRF token is signed with the time, so two pages a second apart differ there.
@@ -472,10 +469,10 @@ def test_accounts_never_activated_are_purged_after_the_links_life_and_free_their
     ("/settings/export", {}),
     ("/settings/delete", {"delete-password": DEFAULT_PASSWORD}),
 ])
-def test_a_suspended_member_changes_nothing_through_the_new_settings(mail_app, client, path,
+def test_a_suspended_member_changes_nothing_through_the_new_settings(auth, mail_app, client, path,
                                                                      data):
     alice = make_user("alice")
-    login(client, "alice")
+    auth.login()
     alice.suspended = True
     db.session.commit()
     # 403, or a redirect to log in if suspension has ended the session by then

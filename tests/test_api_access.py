@@ -193,9 +193,9 @@ def test_what_the_api_posts_the_pages_show(api, client, article, alice, bob):
     assert "42" in page  # the author's probability, as a percentage
 
 
-def test_what_the_pages_write_the_api_returns(api, client, article, alice, bob):
+def test_what_the_pages_write_the_api_returns(auth, api, client, article, alice, bob):
     prediction = make_prediction(article, alice, probability=0.2)
-    client.post("/login", data={"username": "bob", "password": DEFAULT_PASSWORD})
+    auth.login("bob")
     response = client.post(f"/predictions/{prediction.id}/forecasts",
                            data={"probability": "70"})
     assert response.status_code == 303

@@ -6,8 +6,9 @@ from sqlalchemy import func, select
 from forum.comments.services import delete_comment
 from forum.extensions import db
 from forum.models import Comment
-from tests.api_support import Api, error_of, resolve
+from tests.api_support import Api, error_of
 from tests.factories import make_comment, make_prediction, make_user
+from tests.moderation_support import resolve
 
 COMMENT_KEYS = {"id", "parent_id", "author", "body", "body_html", "created_at", "edited_at",
                 "hidden", "votes"}

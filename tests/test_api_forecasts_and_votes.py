@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from forum import clock
 from forum.extensions import db
 from forum.models import Forecast, Vote
-from tests.api_support import Api, close, error_of, resolve
+from tests.api_support import Api, close, error_of
 from tests.factories import make_forecast, make_prediction, make_user
+from tests.moderation_support import resolve
 
 
 @pytest.fixture

@@ -8,8 +8,10 @@ import pytest
 from forum import clock
 from forum.extensions import db
 from forum.models import Vote
-from tests.api_support import Api, close, error_of, resolve
+from tests.api_support import Api, close, error_of
+from tests.contract import HOT_ORDER, hot_board
 from tests.factories import make_forecast, make_prediction, make_user
+from tests.moderation_support import resolve
 
 PREDICTION_KEYS = {
     "id", "url", "article", "title", "criteria", "quote", "author", "created_at",
@@ -120,6 +122,17 @@ def test_a_list_sorts_as_asked(api, article, alice, bob):
     assert order("top")[0] == mid.id
     assert order("resolving") == [mid.id, new.id, old.id]
     assert order("forecasts")[0] == old.id
+
+
+def test_hot_is_the_default_sort_and_follows_the_contracted_rank(api, article, alice,
+                                                                 monkeypatch):
+    ids = hot_board(article, alice, monkeypatch)
+
+    def order(query=""):
+        items = api.get(f"/articles/test-article/predictions{query}").get_json()["items"]
+        return [item["id"] for item in items]
+
+    assert order() == order("?sort=hot") == [ids[name] for name in HOT_ORDER]
 
 
 def test_a_list_searches_title_and_criteria(api, article, alice):
@@ -242,12 +255,12 @@ def test_a_hidden_prediction_is_found_only_by_moderators(api, article, alice, bo
 
 def test_a_resolved_prediction_shows_its_latest_resolution(api, article, alice):
     moderator = make_user("mod", role="moderator")
-    prediction = make_prediction(article, alice)
+    prediction = make_prediction(article, alice, created_at=clock.now() - timedelta(days=1))
     resolve(prediction, moderator, "yes", note="First reading of the news.")
     outcome_time = clock.now() - timedelta(hours=2)
     resolve(prediction, moderator, "no", note="Corrected: the test was a hoax.",
             source_url="https://example.com/report", outcome_time=outcome_time,
-            is_correction=True)
+            correction=True)
     body = api.get(f"/predictions/{prediction.id}").get_json()
     assert (body["status"], body["outcome"]) == ("resolved", "no")
     resolution = body["resolution"]

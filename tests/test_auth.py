@@ -316,11 +316,11 @@ def test_logout_ends_the_session_on_the_server(client, alice, auth):
     assert db.session.scalar(select(func.count()).select_from(LoginSession)) == 0
 
 
-def test_each_login_is_its_own_session(make_app, alice):
+def test_each_login_is_its_own_session(auth, make_app, alice):
     app = make_app()
     laptop, phone = app.test_client(), app.test_client()
     for device in (laptop, phone):
-        device.post("/login", data={"username": "alice", "password": DEFAULT_PASSWORD})
+        auth.on(device).login()
     laptop.post("/logout")
     assert who_is_logged_in(laptop) is None
     assert who_is_logged_in(phone) == "alice"
@@ -408,14 +408,14 @@ def test_changing_the_password_ends_other_sessions_and_api_tokens(make_app, alic
     assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 0
 
 
-def test_after_a_password_change_only_the_new_password_logs_in(make_app, alice):
+def test_after_a_password_change_only_the_new_password_logs_in(auth, make_app, alice):
     app = make_app()
     client = app.test_client()
-    client.post("/login", data={"username": "alice", "password": DEFAULT_PASSWORD})
+    auth.on(client).login()
     settings_post(client, "password", current_password=DEFAULT_PASSWORD,
                   new_password=NEW_PASSWORD, confirm=NEW_PASSWORD)
     client.post("/logout")
-    old = client.post("/login", data={"username": "alice", "password": DEFAULT_PASSWORD})
+    old = auth.on(client).login()
     assert old.status_code == 422
     new = client.post("/login", data={"username": "alice", "password": NEW_PASSWORD})
     assert new.status_code == 302

@@ -12,6 +12,8 @@ from forum.extensions import db
 from forum.models import User
 from tests.factories import make_user
 
+pytestmark = pytest.mark.real_commits  # the backup reads the database on its own connection
+
 
 def user_names():
     return sorted(db.session.scalars(select(User.username)))

@@ -28,6 +28,7 @@ def test_the_python_load_generator_measures_a_server(hello_url):
     assert result.rps > 0
 
 
+@pytest.mark.real_commits  # the bench builds its own app on the database
 def test_pages_are_found_and_their_queries_counted_on_demo_data(app):
     generate(DemoSizes(users=20, predictions=30, forecasts=400, comments=80, seed=4))
     db.session.commit()

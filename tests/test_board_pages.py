@@ -10,11 +10,11 @@ import pytest
 from forum import clock
 from forum.board.citations import cite_id
 from forum.extensions import db
+from tests.contract import HOT_ORDER, HOT_ROWS, hot_board
 from tests.factories import make_comment, make_forecast, make_prediction, make_user
 
 BOARD = "/articles/test-article/predictions"
 ATOM = "{http://www.w3.org/2005/Atom}"
-LOGIN = {"password": "correct horse battery"}
 
 
 def row_ids(page: str) -> list[int]:
@@ -62,10 +62,22 @@ def test_each_sort_puts_its_winner_first(client, board_data, sort, first):
     assert f'class="tab is-current" href="{BOARD}?sort={sort}"' in page
 
 
-def test_hot_is_the_default_and_newer_busier_predictions_rank_higher(client, board_data):
-    page = client.get(BOARD).text
-    assert len(row_ids(page)) == 4
-    assert row_ids(page).index(board_data["new"]) < row_ids(page).index(board_data["old"])
+def test_hot_is_the_default_and_orders_by_the_contracted_rank(client, article, alice,
+                                                               monkeypatch):
+    ids = hot_board(article, alice, monkeypatch)
+    expected = [ids[name] for name in HOT_ORDER]
+    assert row_ids(client.get(BOARD).text) == expected
+    assert row_ids(client.get(f"{BOARD}?sort=hot").text) == expected
+
+
+def test_the_stored_hot_rank_is_the_contracted_number(article, alice, monkeypatch):
+    from forum.models import Prediction
+
+    ids = hot_board(article, alice, monkeypatch)
+    for name, (_, score, forecasters, hot) in HOT_ROWS.items():
+        prediction = db.session.get(Prediction, ids[name])
+        assert (prediction.vote_score, prediction.forecaster_count) == (score, forecasters)
+        assert prediction.hot_rank == pytest.approx(hot, abs=1e-6), name
 
 
 def test_resolving_soon_lists_open_predictions_before_closed_ones(client, board_data,
@@ -173,8 +185,8 @@ def test_the_article_page_heads_the_board_with_its_prompt(client, article, alice
     assert 'src="/static/js/board.js' in page
 
 
-def test_members_get_the_share_form_with_every_field(client, article, alice):
-    client.post("/login", data={"username": "alice", **LOGIN})
+def test_members_get_the_share_form_with_every_field(auth, client, article, alice):
+    auth.login()
     page = client.get("/articles/test-article?quote=A+second+paragraph").text
     form = page.split('id="share"')[1].split("</form>")[0]
     for name in ("title", "probability", "resolution_date", "criteria", "quote"):
@@ -234,14 +246,15 @@ def test_the_article_page_empty_state_invites_the_first_prediction(client, artic
 
 # The prediction page -----------------------------------------------------------------------
 
-def test_the_prediction_page_shows_the_claim_numbers_chart_and_includes(client, article, alice):
+def test_the_prediction_page_shows_the_claim_numbers_chart_and_includes(auth, client, article,
+                                                                        alice):
     prediction = make_prediction(article, alice, probability=0.35,
                                  created_at=clock.now() - timedelta(days=3),
                                  criteria="Resolves yes per **Reuters**.")
     bob = make_user("bob")
     make_forecast(prediction, bob, 0.6, created_at=clock.now() - timedelta(days=2))
     make_forecast(prediction, bob, 0.5, created_at=clock.now() - timedelta(days=1))
-    client.post("/login", data={"username": "bob", **LOGIN})
+    auth.login("bob")
     page = client.get(f"/predictions/{prediction.id}").text
     assert '<h1 class="prediction-title">North Korea will hold a nuclear test in 2027</h1>' in page
     assert '<span class="big-number" data-crowd-median>42.5 %</span>' in page
@@ -258,16 +271,16 @@ def test_the_prediction_page_shows_the_claim_numbers_chart_and_includes(client, 
     assert "style=" not in page and "<script>" not in page
 
 
-def test_a_hidden_prediction_is_404_except_for_moderators(client, article, alice):
+def test_a_hidden_prediction_is_404_except_for_moderators(auth, client, article, alice):
     prediction = make_prediction(article, alice)
     prediction.hidden = True
     db.session.commit()
     assert client.get(f"/predictions/{prediction.id}").status_code == 404
-    client.post("/login", data={"username": "alice", **LOGIN})
+    auth.login()
     assert client.get(f"/predictions/{prediction.id}").status_code == 404
     client.post("/logout")
     make_user("mod", role="moderator")
-    client.post("/login", data={"username": "mod", **LOGIN})
+    auth.login("mod")
     response = client.get(f"/predictions/{prediction.id}")
     assert response.status_code == 200
     assert "Hidden by a moderator." in response.text
@@ -354,11 +367,12 @@ def page_queries(client, count_queries, paths) -> dict[str, int]:
     return counts
 
 
+@pytest.mark.real_commits  # empties the tables between the two sizes
 @pytest.mark.parametrize("logged_in", [False, True])
-def test_pages_run_the_same_number_of_queries_at_two_data_sizes(app, client, count_queries,
+def test_pages_run_the_same_number_of_queries_at_two_data_sizes(auth, app, client, count_queries,
                                                                 logged_in):
-    from tests.conftest import empty_database
     from tests.factories import make_article
+    from tests.fixtures.database import empty_database
 
     measured = []
     for size, per_prediction in ((3, 5), (30, 50)):
@@ -366,7 +380,7 @@ def test_pages_run_the_same_number_of_queries_at_two_data_sizes(app, client, cou
         empty_database()
         target, username = build(make_article(), size, per_prediction)
         if logged_in:
-            client.post("/login", data={"username": username, **LOGIN})
+            auth.login(username)
         paths = ["/", "/articles/test-article", BOARD, f"{BOARD}?sort=top&status=open",
                  f"/predictions/{target}", f"/predictions/{target}?forecasts_page=2"]
         measured.append(page_queries(client, count_queries, paths))

@@ -23,7 +23,7 @@ def find(username: str) -> User | None:
 
 # users create ---------------------------------------------------------------------------
 
-def test_users_create_makes_a_member_who_can_log_in(runner, client):
+def test_users_create_makes_a_member_who_can_log_in(auth, runner, client):
     result = runner.invoke(args=["users", "create", "bob", "--email", "Bob@Example.com",
                                  "--password", DEFAULT_PASSWORD])
     assert result.exit_code == 0, result.output
@@ -31,7 +31,7 @@ def test_users_create_makes_a_member_who_can_log_in(runner, client):
     user = find("bob")
     assert (user.role, user.email) == ("member", "bob@example.com")
     assert user.password_hash.startswith("scrypt:")
-    response = client.post("/login", data={"username": "bob", "password": DEFAULT_PASSWORD})
+    response = auth.login("bob")
     assert response.status_code == 302
 
 

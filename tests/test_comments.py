@@ -10,8 +10,6 @@ from forum.extensions import db
 from forum.models import Comment, Prediction
 from tests.factories import make_comment, make_prediction, make_user
 
-LOGIN = {"password": "correct horse battery"}
-
 
 @pytest.fixture
 def prediction(article):
@@ -19,9 +17,9 @@ def prediction(article):
 
 
 @pytest.fixture
-def bob(client, prediction):
+def bob(auth, client, prediction):
     user = make_user("bob")
-    client.post("/login", data={"username": "bob", **LOGIN})
+    auth.login("bob")
     return user
 
 

@@ -19,11 +19,13 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.models import Comment, Forecast, Prediction, Vote
 from forum.scoring import ForecastPoint, crowd_median
+from tests.api_support import bearer
 from tests.factories import make_prediction, make_user
-from tests.moderation_support import bearer, fast_passwords  # noqa: F401
+from tests.moderation_support import fast_passwords  # noqa: F401
 from tests.servers import gunicorn_servers
 
-pytestmark = pytest.mark.slow
+# gunicorn workers read and write the data
+pytestmark = [pytest.mark.slow, pytest.mark.real_commits]
 
 MEMBERS = 8
 PREDICTIONS = 4

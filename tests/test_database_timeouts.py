@@ -27,6 +27,8 @@ from forum.cli import create_cli_app
 from forum.extensions import db
 from tests.servers import GUNICORN, ROOT, free_port
 
+pytestmark = pytest.mark.real_commits  # gunicorn and CLI processes read the data
+
 FEW_SECONDS = 7  # the connect timeout is 3 s
 
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from forum import clock
-from forum.board.services import forecast_points, hot_rank
+from forum.board.services import forecast_points
 from forum.demo_data import DEMO_PASSWORD, MEMBER, DemoDataError, DemoSizes, generate
 from forum.demo_data.shape import EPOCH, STEP, anchor, zipf_counts
 from forum.extensions import db
@@ -26,6 +26,7 @@ from forum.models import (
 )
 from forum.scores import compute_scores
 from forum.scoring import crowd_median, scheduled_close
+from tests.contract import contracted_hot
 
 SMALL = DemoSizes(users=30, predictions=40, forecasts=800, comments=100, seed=7)
 DEMO_TABLES = (User, Prediction, Forecast, Comment, Vote, Resolution, Score, Notification,
@@ -88,7 +89,7 @@ def test_counters_equal_the_rows_they_count(app):
         assert (prediction.votes_up, prediction.votes_down) == (votes[1], votes[-1])
         assert prediction.vote_score == votes[1] - votes[-1]
         assert prediction.comment_count == visible
-        assert prediction.hot_rank == pytest.approx(hot_rank(
+        assert prediction.hot_rank == pytest.approx(contracted_hot(
             prediction.vote_score, prediction.forecaster_count, prediction.created_at))
     article = db.session.scalar(select(Article))
     assert article.prediction_count == 40

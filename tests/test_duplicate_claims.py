@@ -14,7 +14,7 @@ from forum.extensions import db
 from forum.models import Prediction
 from tests.api_support import Api
 from tests.factories import make_article, make_prediction, make_user
-from tests.moderation_support import fast_passwords, login  # noqa: F401
+from tests.moderation_support import fast_passwords  # noqa: F401
 
 ORIGINAL = "North Korea will hold a nuclear test in 2027"
 
@@ -45,8 +45,8 @@ def board(app, article):
     "Nort Korea will hold a nuclear tset in 2027",
     "North Korea holds a nuclear test in 2027",
 ])
-def test_a_matching_claim_is_held_back_and_the_open_one_shown(client, board, title):
-    login(client, "alice")
+def test_a_matching_claim_is_held_back_and_the_open_one_shown(auth, client, board, title):
+    assert auth.on(client).login("alice").status_code == 302
     for source, path in (("article", "/articles/test-article"),
                          ("board", "/articles/test-article/predictions/new")):
         response = client.post("/articles/test-article/predictions",
@@ -62,8 +62,8 @@ def test_a_matching_claim_is_held_back_and_the_open_one_shown(client, board, tit
     assert predictions() == 1
 
 
-def test_posting_anyway_posts_it(client, board):
-    login(client, "alice")
+def test_posting_anyway_posts_it(auth, client, board):
+    assert auth.on(client).login("alice").status_code == 302
     response = client.post("/articles/test-article/predictions",
                            data=form(ORIGINAL, post_anyway="1"))
     assert response.status_code == 303
@@ -77,14 +77,14 @@ def test_posting_anyway_posts_it(client, board):
     "Kim Jong Un visits Moscow before the end of 2027",
     "South Korea and Japan sign a defence pact in 2027",
 ])
-def test_a_different_claim_is_posted_without_a_warning(client, board, title):
-    login(client, "alice")
+def test_a_different_claim_is_posted_without_a_warning(auth, client, board, title):
+    assert auth.on(client).login("alice").status_code == 302
     response = client.post("/articles/test-article/predictions", data=form(title))
     assert response.status_code == 303
     assert predictions() == 2
 
 
-def test_only_open_visible_predictions_of_the_same_article_count(client, board):
+def test_only_open_visible_predictions_of_the_same_article_count(auth, client, board):
     other = make_article(
         "---\ntitle: Another Article About Things\nslug: another\nprompt: Predict?\n---\n\n"
         "Some text about the world.\n", "another.md")
@@ -96,7 +96,7 @@ def test_only_open_visible_predictions_of_the_same_article_count(client, board):
                              title="Pyongyang reopens the Kaesong complex in 2027")
     closed.resolution_date = clock.today() - timedelta(days=1)
     db.session.commit()
-    login(client, "alice")
+    assert auth.on(client).login("alice").status_code == 302
     for title in ("Seoul hosts an inter-Korean summit in 2027",
                   "The UN lifts its sanctions on Pyongyang in 2027",
                   "Pyongyang reopens the Kaesong complex in 2027"):
@@ -104,14 +104,14 @@ def test_only_open_visible_predictions_of_the_same_article_count(client, board):
         assert response.status_code == 303, title
 
 
-def test_a_held_back_post_spends_no_posting_budget(make_app):
+def test_a_held_back_post_spends_no_posting_budget(auth, make_app):
     app = make_app(RATELIMIT_ENABLED=True)
     with app.app_context():
         article = make_article()
         make_prediction(article, make_user("bob"), title=ORIGINAL)
         make_user("alice")
     client = app.test_client()
-    login(client, "alice")
+    assert auth.on(client).login("alice").status_code == 302
     url = "/articles/test-article/predictions"
     assert {client.post(url, data=form(ORIGINAL)).status_code for _ in range(12)} == {422}
     posted = [client.post(url, data=form(f"Pyongyang launches satellite number {n} in 2027"))

@@ -87,13 +87,13 @@ def test_a_bug_is_a_500_in_the_layout_and_is_logged(app_with_test_routes, caplog
                for record in caplog.records)
 
 
-def test_too_many_logins_are_a_429_in_the_layout_with_retry_after(make_app, alice):
+def test_too_many_logins_are_a_429_in_the_layout_with_retry_after(auth, make_app, alice):
     app = make_app(RATELIMIT_ENABLED=True,
                    RATE_LIMITS={"login_ip": "3 per minute", "login_account": "20 per hour"})
     client = app.test_client()
     for _ in range(3):
         assert client.post("/login", data={"username": "x", "password": "y"}).status_code == 422
-    response = client.post("/login", data={"username": "alice", "password": DEFAULT_PASSWORD})
+    response = auth.on(client).login()
     assert_in_layout(response, 429, "Slow down a little")
     assert 1 <= int(response.headers["Retry-After"]) <= 60
     assert client.get("/login").status_code == 200  # reading the form is never limited
@@ -214,13 +214,13 @@ def test_the_development_secret_key_is_made_once_and_reused(instance_folder, mig
             db.engine.dispose()
 
 
-def test_a_session_made_by_one_worker_is_read_by_another(instance_folder, migrated_database,
+def test_a_session_made_by_one_worker_is_read_by_another(auth, instance_folder, migrated_database,
                                                           app, alice):
     # Two gunicorn workers build their own apps; a login on one must hold on the other.
     workers = [create_app(TestConfig, SQLALCHEMY_DATABASE_URI=migrated_database, SECRET_KEY=None)
                for _ in range(2)]
     first, second = (worker.test_client() for worker in workers)
-    first.post("/login", data={"username": "alice", "password": DEFAULT_PASSWORD})
+    auth.on(first).login()
     second.set_cookie("session", first.get_cookie("session").value)
     assert 'data-testid="nav-username">alice<' in second.get("/settings").get_data(as_text=True)
     for worker in workers:

@@ -25,7 +25,6 @@ from tests.moderation_support import (  # noqa: F401  (fast_passwords is an auto
     closed_prediction,
     days_ago,
     fast_passwords,
-    login,
     resolve,
 )
 
@@ -197,11 +196,11 @@ def test_the_article_page_marks_a_quote_that_holds_markup_and_entities(client, h
     assert "&lt;b&gt;bold&lt;/b&gt;" in page
 
 
-def test_member_and_moderator_pages_show_the_payload_as_text(make_app, hostile):
+def test_member_and_moderator_pages_show_the_payload_as_text(auth, make_app, hostile):
     app = make_app()
     alice, mod = app.test_client(), app.test_client()
-    login(alice, "alice")
-    login(mod, "mod")
+    auth.on(alice).login()
+    auth.on(mod).login("mod")
     inspect(get_page(alice, "/notifications"), "bob commented on your prediction “Claim <script>")
     inspect(get_page(alice, "/settings"), BIO)
     inspect(get_page(alice, f"/predictions/{hostile['resolved']}"), TITLE, NOTE)
@@ -223,17 +222,17 @@ REFLECTED = [
 ]
 
 
-def test_text_reflected_from_the_address_is_escaped(make_app, hostile):
+def test_text_reflected_from_the_address_is_escaped(auth, make_app, hostile):
     client = make_app().test_client()
-    login(client, "mod")
+    auth.on(client).login("mod")
     for path in REFLECTED:
         response = client.get(path.format(PAYLOAD.replace("&", "%26")))
         assert response.status_code < 500, path
         inspect(response.get_data(as_text=True))
 
 
-def test_a_form_shown_again_with_errors_keeps_the_payload_as_text(client, hostile):
-    login(client, "bob")
+def test_a_form_shown_again_with_errors_keeps_the_payload_as_text(auth, client, hostile):
+    auth.login("bob")
     response = client.post(f"/articles/{hostile['article'].slug}/predictions", data={
         "title": TITLE, "criteria": CRITERIA, "probability": "30", "resolution_date": "tomorrow",
         "quote": BREAKOUT, "source": "board"})
@@ -250,8 +249,8 @@ def test_a_form_shown_again_with_errors_keeps_the_payload_as_text(client, hostil
     inspect(response.get_data(as_text=True), FLAG_TEXT)
 
 
-def test_the_resolve_form_shown_again_keeps_the_payload_as_text(client, hostile):
-    login(client, "mod")
+def test_the_resolve_form_shown_again_keeps_the_payload_as_text(auth, client, hostile):
+    auth.login("mod")
     response = client.post(f"/predictions/{hostile['waiting']}/resolve", data={
         "outcome": "yes", "note": NOTE, "source_url": "javascript:alert(1)",
         "outcome_time": SCRIPT})
@@ -266,9 +265,10 @@ NOT_WEB_ADDRESSES = [
 ]
 
 
-def test_a_source_that_is_not_a_web_address_is_refused_by_the_form_and_the_api(client, hostile):
+def test_a_source_that_is_not_a_web_address_is_refused_by_the_form_and_the_api(auth, client,
+                                                                              hostile):
     before = db.session.scalar(select(db.func.count()).select_from(Resolution))
-    login(client, "mod")
+    auth.login("mod")
     headers = bearer(hostile["users"]["mod"])
     for url in NOT_WEB_ADDRESSES:
         page = client.post(f"/predictions/{hostile['waiting']}/resolve",

@@ -14,8 +14,8 @@ from forum.board.validation import PredictionDraft
 from forum.extensions import db
 from forum.models import AuditEntry, Resolution
 from forum.moderation.services import set_hidden
-from tests.api_support import resolve
 from tests.factories import make_prediction, make_user
+from tests.moderation_support import resolve
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 FEEDS = ("predictions", "resolutions")

@@ -11,7 +11,6 @@ from tests.moderation_support import (
     closed_prediction,
     count,
     fast_passwords,  # noqa: F401
-    login,
     resolve,
 )
 
@@ -36,8 +35,8 @@ def report(client, target_type, target_id, reason="spam", text="", next=None):
 
 # Reporting -----------------------------------------------------------------------------------
 
-def test_member_reports_a_comment_and_returns_to_it(client, board):
-    login(client, "carol")
+def test_member_reports_a_comment_and_returns_to_it(auth, client, board):
+    auth.login("carol")
     response = report(client, "comment", board["comment"].id)
     assert response.status_code == 302
     assert response.headers["Location"].endswith(
@@ -50,8 +49,8 @@ def test_member_reports_a_comment_and_returns_to_it(client, board):
     assert "a moderator will look at it" in page
 
 
-def test_reporting_the_same_thing_twice_gets_a_clear_message_not_an_error(client, board):
-    login(client, "carol")
+def test_reporting_the_same_thing_twice_gets_a_clear_message_not_an_error(auth, client, board):
+    auth.login("carol")
     report(client, "comment", board["comment"].id)
     again = report(client, "comment", board["comment"].id, reason="abusive")
     assert again.status_code == 302
@@ -72,8 +71,8 @@ def test_the_unique_index_stops_a_second_open_flag_even_without_the_page(app, bo
     assert count(Flag) == 1
 
 
-def test_after_a_flag_is_handled_the_member_may_report_again(client, board):
-    login(client, "carol")
+def test_after_a_flag_is_handled_the_member_may_report_again(auth, client, board):
+    auth.login("carol")
     report(client, "prediction", board["prediction"].id, reason="unclear_criteria")
     flag = db.session.scalars(select(Flag)).one()
     flag.status = "dismissed"
@@ -82,17 +81,17 @@ def test_after_a_flag_is_handled_the_member_may_report_again(client, board):
     assert count(Flag) == 2
 
 
-def test_different_members_may_report_the_same_thing(client, board):
-    login(client, "carol")
+def test_different_members_may_report_the_same_thing(auth, client, board):
+    auth.login("carol")
     report(client, "comment", board["comment"].id)
     client.post("/logout")
-    login(client, "alice")
+    auth.login()
     report(client, "comment", board["comment"].id, reason="abusive")
     assert count(Flag) == 2
 
 
-def test_other_needs_words(client, board):
-    login(client, "carol")
+def test_other_needs_words(auth, client, board):
+    auth.login("carol")
     response = report(client, "prediction", board["prediction"].id, reason="other", text="  ")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
@@ -108,8 +107,8 @@ def test_other_needs_words(client, board):
 @pytest.mark.parametrize("data", [{}, {"reason": "boring"}, {"reason": ""},
                                   {"reason": "spam", "text": "x" * 1001},
                                   {"reason": "spam", "text": "nul\x00"}])
-def test_bad_reports_are_422_with_the_error_beside_the_field(client, board, data):
-    login(client, "carol")
+def test_bad_reports_are_422_with_the_error_beside_the_field(auth, client, board, data):
+    auth.login("carol")
     response = client.post(f"/report/comment/{board['comment'].id}", data=data)
     assert response.status_code == 422
     assert 'class="error"' in response.get_data(as_text=True)
@@ -119,32 +118,32 @@ def test_bad_reports_are_422_with_the_error_beside_the_field(client, board, data
 @pytest.mark.parametrize("path", ["/report/comment/999999", "/report/prediction/999999",
                                   "/report/resolution/999999", "/report/user/1",
                                   "/report/comment/99999999999"])
-def test_reporting_something_unknown_is_404(client, board, path):
-    login(client, "carol")
+def test_reporting_something_unknown_is_404(auth, client, board, path):
+    auth.login("carol")
     assert client.post(path, data={"reason": "spam"}).status_code == 404
     assert count(Flag) == 0
 
 
-def test_nobody_reports_their_own_content(client, board):
-    login(client, "bob")
+def test_nobody_reports_their_own_content(auth, client, board):
+    auth.login("bob")
     assert report(client, "comment", board["comment"].id).status_code == 403
     client.post("/logout")
-    login(client, "alice")
+    auth.login()
     assert report(client, "prediction", board["prediction"].id).status_code == 403
     assert count(Flag) == 0
 
 
-def test_a_removed_comment_cannot_be_reported(client, board):
+def test_a_removed_comment_cannot_be_reported(auth, client, board):
     board["comment"].hidden = True
     db.session.commit()
-    login(client, "carol")
+    auth.login("carol")
     assert report(client, "comment", board["comment"].id).status_code == 409
 
 
-def test_a_resolution_can_be_disputed(client, article, board):
+def test_a_resolution_can_be_disputed(auth, client, article, board):
     prediction = closed_prediction(article, board["alice"])
     resolution = resolve(prediction, board["mod"], "yes")
-    login(client, "carol")
+    auth.login("carol")
     response = report(client, "resolution", resolution.id, reason="wrong_resolution",
                       text="The source was retracted.")
     assert response.headers["Location"].endswith(f"/predictions/{prediction.id}#resolution")
@@ -152,8 +151,8 @@ def test_a_resolution_can_be_disputed(client, article, board):
     assert (flag.target_type, flag.prediction_id) == ("resolution", prediction.id)
 
 
-def test_the_report_page_preselects_a_reason_from_the_link(client, board):
-    login(client, "carol")
+def test_the_report_page_preselects_a_reason_from_the_link(auth, client, board):
+    auth.login("carol")
     page = client.get(f"/report/prediction/{board['prediction'].id}?reason=unclear_criteria")
     assert page.status_code == 200
     assert 'value="unclear_criteria" required checked' in page.get_data(as_text=True)
@@ -166,19 +165,19 @@ def test_anonymous_visitors_are_sent_to_log_in(client, board):
     assert count(Flag) == 0
 
 
-def test_suspended_members_cannot_report(client, board):
-    login(client, "carol")
+def test_suspended_members_cannot_report(auth, client, board):
+    auth.login("carol")
     board["carol"].suspended = True
     db.session.commit()
     assert report(client, "comment", board["comment"].id).status_code == 403
     assert count(Flag) == 0
 
 
-def test_reports_are_rate_limited(make_app, board):
+def test_reports_are_rate_limited(auth, make_app, board):
     app = make_app(RATELIMIT_ENABLED=True, RATE_LIMITS={**DEFAULT_RATE_LIMITS, "flag": "2 per day"})
     with app.app_context():
         client = app.test_client()
-        login(client, "carol")
+        auth.on(client).login("carol")
         targets = [("prediction", board["prediction"].id), ("comment", board["comment"].id),
                    ("prediction", board["prediction"].id)]
         codes = [report(client, kind, target).status_code for kind, target in targets]
@@ -193,13 +192,13 @@ def open_flags(target_type, target_id):
     )).all()
 
 
-def test_acting_on_a_comment_report_hides_it_and_closes_every_report_of_it(client, board):
+def test_acting_on_a_comment_report_hides_it_and_closes_every_report_of_it(auth, client, board):
     from forum.moderation.flags import create_flag
 
     first = create_flag(board["carol"], "comment", board["comment"].id, "spam")
     create_flag(board["alice"], "comment", board["comment"].id, "abusive")
     db.session.commit()
-    login(client, "mod")
+    auth.login("mod")
     response = client.post(f"/moderation/reports/{first.id}",
                            data={"decision": "act", "reason": "Spam link",
                                  "next": "/moderation#reports"})
@@ -214,12 +213,12 @@ def test_acting_on_a_comment_report_hides_it_and_closes_every_report_of_it(clien
     assert actions == ["hide", "action_flags"]
 
 
-def test_dismissing_closes_the_reports_and_keeps_the_content(client, board):
+def test_dismissing_closes_the_reports_and_keeps_the_content(auth, client, board):
     from forum.moderation.flags import create_flag
 
     flag = create_flag(board["carol"], "comment", board["comment"].id, "spam")
     db.session.commit()
-    login(client, "mod")
+    auth.login("mod")
     client.post(f"/moderation/reports/{flag.id}", data={"decision": "dismiss",
                                                         "reason": "Not spam"})
     db.session.expire_all()
@@ -232,23 +231,23 @@ def test_dismissing_closes_the_reports_and_keeps_the_content(client, board):
                                                                "Not spam")
 
 
-def test_acting_on_a_prediction_report_hides_the_prediction(client, board):
+def test_acting_on_a_prediction_report_hides_the_prediction(auth, client, board):
     from forum.moderation.flags import create_flag
 
     flag = create_flag(board["carol"], "prediction", board["prediction"].id, "spam")
     db.session.commit()
-    login(client, "mod")
+    auth.login("mod")
     client.post(f"/moderation/reports/{flag.id}", data={"decision": "act", "reason": "Spam"})
     db.session.expire_all()
     assert db.session.get(Prediction, board["prediction"].id).hidden is True
 
 
-def test_handling_needs_a_reason_and_a_known_decision(client, board):
+def test_handling_needs_a_reason_and_a_known_decision(auth, client, board):
     from forum.moderation.flags import create_flag
 
     flag = create_flag(board["carol"], "comment", board["comment"].id, "spam")
     db.session.commit()
-    login(client, "mod")
+    auth.login("mod")
     for data, message in (({"decision": "dismiss"}, "Give a reason"),
                           ({"decision": "dismiss", "reason": "  "}, "Give a reason"),
                           ({"decision": "delete", "reason": "x"}, "Dismiss the report or act"),
@@ -262,12 +261,12 @@ def test_handling_needs_a_reason_and_a_known_decision(client, board):
     assert count(AuditEntry) == 0
 
 
-def test_handling_a_report_twice_says_it_was_handled(client, board):
+def test_handling_a_report_twice_says_it_was_handled(auth, client, board):
     from forum.moderation.flags import create_flag
 
     flag = create_flag(board["carol"], "comment", board["comment"].id, "spam")
     db.session.commit()
-    login(client, "mod")
+    auth.login("mod")
     client.post(f"/moderation/reports/{flag.id}", data={"decision": "dismiss", "reason": "ok"})
     again = client.post(f"/moderation/reports/{flag.id}",
                         data={"decision": "dismiss", "reason": "ok"})
@@ -276,18 +275,18 @@ def test_handling_a_report_twice_says_it_was_handled(client, board):
     assert count(AuditEntry) == 1
 
 
-def test_unknown_report_is_404(client, board):
-    login(client, "mod")
+def test_unknown_report_is_404(auth, client, board):
+    auth.login("mod")
     assert client.post("/moderation/reports/424242",
                        data={"decision": "dismiss", "reason": "x"}).status_code == 404
 
 
-def test_members_cannot_handle_reports(client, board):
+def test_members_cannot_handle_reports(auth, client, board):
     from forum.moderation.flags import create_flag
 
     flag = create_flag(board["carol"], "comment", board["comment"].id, "spam")
     db.session.commit()
-    login(client, "alice")
+    auth.login()
     response = client.post(f"/moderation/reports/{flag.id}",
                            data={"decision": "act", "reason": "x"})
     assert response.status_code == 403
@@ -295,7 +294,7 @@ def test_members_cannot_handle_reports(client, board):
     assert db.session.get(Flag, flag.id).status == "open"
 
 
-def test_a_correction_answers_the_disputes_of_a_resolution(client, article, board):
+def test_a_correction_answers_the_disputes_of_a_resolution(auth, client, article, board):
     from forum.moderation.flags import create_flag
 
     prediction = closed_prediction(article, board["alice"])
@@ -304,7 +303,7 @@ def test_a_correction_answers_the_disputes_of_a_resolution(client, article, boar
                           "Retracted")
     other = create_flag(board["bob"], "prediction", prediction.id, "unclear_criteria")
     db.session.commit()
-    login(client, "mod")
+    auth.login("mod")
     client.post(f"/predictions/{prediction.id}/resolve",
                 data={"outcome": "no", "note": "The report was retracted.", "correction": "1"})
     db.session.expire_all()

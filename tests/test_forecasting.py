@@ -12,8 +12,6 @@ from forum.models import Forecast, Prediction
 from tests.factories import make_forecast, make_prediction, make_user
 from tests.test_posting import field_error, input_value
 
-LOGIN = {"password": "correct horse battery"}
-
 
 @pytest.fixture
 def prediction(article):
@@ -21,9 +19,9 @@ def prediction(article):
 
 
 @pytest.fixture
-def bob(client, prediction):
+def bob(auth, client, prediction):
     user = make_user("bob")
-    client.post("/login", data={"username": "bob", **LOGIN})
+    auth.login("bob")
     return user
 
 
@@ -144,8 +142,8 @@ def test_forecasting_on_unknown_or_hidden_predictions_is_404(client, prediction,
         .status_code == 404
 
 
-def test_the_author_can_update_their_own_probability(client, prediction):
-    client.post("/login", data={"username": "alice", **LOGIN})
+def test_the_author_can_update_their_own_probability(auth, client, prediction):
+    auth.login()
     client.post(f"/predictions/{prediction.id}/forecasts", data={"probability": "45"})
     db.session.expire_all()
     stored = db.session.get(Prediction, prediction.id)

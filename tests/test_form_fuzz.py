@@ -16,7 +16,7 @@ from forum import clock
 from forum.extensions import db
 from forum.models import Comment, Resolution
 from tests.factories import DEFAULT_PASSWORD, make_comment, make_prediction, make_user
-from tests.moderation_support import closed_prediction, fast_passwords, login  # noqa: F401
+from tests.moderation_support import closed_prediction, fast_passwords  # noqa: F401
 
 FUZZ = settings(max_examples=50, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -134,18 +134,18 @@ def test_login_form(app, board, data):
                                   "not in the article at all"]),
                  source=sometimes(["board", "article", ""])))
 @FUZZ
-def test_share_prediction_form(app, board, data):
+def test_share_prediction_form(auth, app, board, data):
     client = app.test_client()
-    login(client, "bob")
+    auth.on(client).login("bob")
     submit(client, f"/articles/{board['article'].slug}/predictions", data)
 
 
 @given(data=form(probability=NUMBER, probability_slider=NUMBER),
        target=st.sampled_from(["open", "closed"]))
 @FUZZ
-def test_forecast_form(app, board, data, target):
+def test_forecast_form(auth, app, board, data, target):
     client = app.test_client()
-    login(client, "bob")
+    auth.on(client).login("bob")
     submit(client, f"/predictions/{board[target]}/forecasts", data)
 
 
@@ -156,11 +156,11 @@ def test_forecast_form(app, board, data, target):
                      st.sampled_from(["comment", "elsewhere"]))),
        target=st.sampled_from(["open", "closed"]))
 @FUZZ
-def test_comment_form(app, board, data, target):
+def test_comment_form(auth, app, board, data, target):
     if data.get("parent_id") in ("comment", "elsewhere"):
         data["parent_id"] = str(board[data["parent_id"]])
     client = app.test_client()
-    login(client, "carol")
+    auth.on(client).login("carol")
     submit(client, f"/predictions/{board[target]}/comments", data)
 
 
@@ -173,9 +173,9 @@ def test_comment_form(app, board, data, target):
                  next=sometimes(["/moderation", "//evil.example"])),
        target=st.sampled_from(["open", "closed"]))
 @FUZZ
-def test_resolve_form(app, board, data, target):
+def test_resolve_form(auth, app, board, data, target):
     client = app.test_client()
-    login(client, "mod")
+    auth.on(client).login("mod")
     submit(client, f"/predictions/{board[target]}/resolve", data)
 
 
@@ -184,12 +184,12 @@ def test_resolve_form(app, board, data, target):
                  next=sometimes(["/moderation", "//evil.example"])),
        target=st.sampled_from(["prediction", "comment", "resolution"]))
 @FUZZ
-def test_flag_form(app, board, data, target):
+def test_flag_form(auth, app, board, data, target):
     if target == "resolution":
         resolution = db.session.scalar(select(Resolution.id))
         if resolution is None:  # resolve carol's prediction once, by a moderator
             client = app.test_client()
-            login(client, "mod")
+            auth.on(client).login("mod")
             client.post(f"/predictions/{board['closed']}/resolve",
                         data={"outcome": "yes", "note": "Known."})
             resolution = db.session.scalar(select(Resolution.id))
@@ -199,23 +199,23 @@ def test_flag_form(app, board, data, target):
     else:
         path = f"/report/prediction/{board['open']}"
     client = app.test_client()
-    login(client, "carol")
+    auth.on(client).login("carol")
     submit(client, path, data)
 
 
 @given(data=form(**{"profile-bio": TEXT, "profile-submit": sometimes(["1"])}))
 @example(data={"profile-bio": "\x00", "profile-submit": "1"})  # was a 500 on PostgreSQL
 @FUZZ
-def test_profile_form(app, board, data):
+def test_profile_form(auth, app, board, data):
     client = app.test_client()
-    login(client, "alice")
+    auth.on(client).login()
     submit(client, "/settings", data)
 
 
-def test_the_fuzzed_forms_also_succeed_sometimes(app, board):
+def test_the_fuzzed_forms_also_succeed_sometimes(auth, app, board):
     """The strategies reach the success paths too, not only the refusals (a sanity check)."""
     client = app.test_client()
-    login(client, "bob")
+    auth.on(client).login("bob")
     response = submit(client, f"/articles/{board['article'].slug}/predictions", {
         "title": "A perfectly ordinary claim about 2030", "probability": "30",
         "resolution_date": VALID_DATE, "criteria": "Resolves yes if two major outlets report it.",

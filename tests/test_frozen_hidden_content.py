@@ -10,7 +10,7 @@ from forum.extensions import db
 from forum.models import Comment, Prediction, PredictionRevision
 from forum.moderation.services import set_hidden
 from tests.factories import make_comment, make_prediction, make_user
-from tests.moderation_support import fast_passwords, login  # noqa: F401
+from tests.moderation_support import fast_passwords  # noqa: F401
 
 FROZEN = "A moderator hid this"
 
@@ -38,9 +38,9 @@ def state(comment_id: int) -> tuple:
 
 
 @pytest.mark.parametrize("action", ["delete", "edit"])
-def test_the_author_cant_wipe_or_rewrite_a_hidden_comment(client, hidden_comment, action):
+def test_the_author_cant_wipe_or_rewrite_a_hidden_comment(auth, client, hidden_comment, action):
     before = state(hidden_comment.id)
-    login(client, "alice")
+    auth.login()
     response = client.post(f"/comments/{hidden_comment.id}/{action}",
                            data={"body": "Nothing to see here."})
     assert response.status_code == 409
@@ -50,8 +50,8 @@ def test_the_author_cant_wipe_or_rewrite_a_hidden_comment(client, hidden_comment
     assert before[0] == "Something a moderator will hide."
 
 
-def test_the_author_is_told_on_the_page(client, hidden_comment):
-    login(client, "alice")
+def test_the_author_is_told_on_the_page(auth, client, hidden_comment):
+    auth.login()
     page = html.unescape(client.get(f"/predictions/{hidden_comment.prediction_id}")
                          .get_data(as_text=True))
     assert "[removed by a moderator]" in page
@@ -61,22 +61,22 @@ def test_the_author_is_told_on_the_page(client, hidden_comment):
     assert "Something a moderator will hide." not in page
 
 
-def test_once_restored_the_author_may_change_it_again(client, hidden_comment, people):
+def test_once_restored_the_author_may_change_it_again(auth, client, hidden_comment, people):
     set_hidden("comment", hidden_comment.id, people["mod"], "Fine after all", hidden=False)
     db.session.commit()
-    login(client, "alice")
+    auth.login()
     assert client.post(f"/comments/{hidden_comment.id}/delete").status_code == 303
     assert state(hidden_comment.id)[2] is True
 
 
-def test_a_hidden_prediction_is_frozen_for_its_author(client, article, people):
+def test_a_hidden_prediction_is_frozen_for_its_author(auth, client, article, people):
     """A member author no longer finds it (404); a moderator author sees it, but can't edit
     it (409, with the reason)."""
     for author in ("alice", "writer"):
         prediction = make_prediction(article, people[author], title=f"A claim by {author} here")
         set_hidden("prediction", prediction.id, people["mod"], "Spam", hidden=True)
         db.session.commit()
-        login(client, author)
+        auth.login(author)
         form = {"title": "A rewritten claim to hide the spam", "criteria": "Rewritten.",
                 "resolution_date": str(prediction.resolution_date)}
         page = client.get(f"/predictions/{prediction.id}/edit")

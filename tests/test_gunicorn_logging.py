@@ -22,6 +22,8 @@ from forum.extensions import db
 from forum.models import User
 from tests.servers import GUNICORN, ROOT, free_port, wait_until_serving
 
+pytestmark = pytest.mark.real_commits  # a gunicorn server reads the data
+
 FIRST_PASSWORD = "first-Secret-4821"
 SECOND_PASSWORD = "second-Secret-9377"
 WRONG_PASSWORD = "wrong-Secret-5555"

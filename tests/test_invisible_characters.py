@@ -19,7 +19,6 @@ from tests.moderation_support import (  # noqa: F401  (fast_passwords is a fixtu
     bearer,
     closed_prediction,
     fast_passwords,
-    login,
 )
 from tests.test_posting import valid_form
 
@@ -36,7 +35,7 @@ CLASSES = {  # a name for the test id: (the character, refused in prose too)
 
 
 @pytest.fixture
-def world(app, article):
+def world(auth, app, article):
     alice, bob = make_user("alice"), make_user("bob")
     make_user("mod", role="moderator")
     prediction = make_prediction(article, alice)
@@ -44,7 +43,7 @@ def world(app, article):
     clients = {}
     for name in ("alice", "bob", "mod"):
         clients[name] = app.test_client()
-        login(clients[name], name)
+        auth.on(clients[name]).login(name)
     return {"prediction": prediction.id, "closed": closed.id, "clients": clients,
             "bob": bearer(bob), "mod": bearer(db.session.scalar(
                 select(User).where(User.username == "mod")))}

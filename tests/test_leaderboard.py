@@ -12,7 +12,7 @@ from forum.extensions import db
 from forum.models import Score
 from forum.scoring import aggregate
 from tests.api_support import Api
-from tests.factories import DEFAULT_PASSWORD, make_article, make_prediction
+from tests.factories import make_article, make_prediction
 from tests.test_scores import (  # noqa: F401  (fast_passwords is an autouse fixture)
     close_of,
     example_history,
@@ -273,13 +273,13 @@ def test_page_explains_its_columns_and_links_the_rules(client, article):
     assert "−0.166" in html and "+0.293" in html
 
 
-def test_page_highlights_my_row_and_shows_it_off_the_page(client, article):
+def test_page_highlights_my_row_and_shows_it_off_the_page(auth, client, article):
     predictions = pool(article, 1)
     people = users(*(f"user{index}" for index in range(5)))
     for index, user in enumerate(people):
         add_score(user, predictions[0], relative=index / 8)
     db.session.commit()
-    client.post("/login", data={"username": "user4", "password": DEFAULT_PASSWORD})
+    auth.login("user4")
     html = client.get("/leaderboard?per_page=2").get_data(as_text=True)
     mine = re.search(r'<tr class="is-me"[^>]*>(.*?)</tr>', html, re.DOTALL)
     assert mine and ">5<" in mine.group(1) and "user4" in mine.group(1)
@@ -312,7 +312,7 @@ def test_rules_page_works_example_1_in_words_and_tables(client, app):
     assert re.search(r"1\. alice.*2\. carol.*3\. bob", html, re.DOTALL)
 
 
-def test_page_runs_a_fixed_number_of_queries(client, article, count_queries):
+def test_page_runs_a_fixed_number_of_queries(auth, client, article, count_queries):
     predictions = pool(article, 3)
 
     def grow(start, count):
@@ -323,7 +323,7 @@ def test_page_runs_a_fixed_number_of_queries(client, article, count_queries):
         db.session.commit()
 
     grow(0, 3)
-    client.post("/login", data={"username": "member2", "password": DEFAULT_PASSWORD})
+    auth.login("member2")
     with count_queries() as small:
         assert client.get("/leaderboard?per_page=2").status_code == 200
     grow(3, 40)

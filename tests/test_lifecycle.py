@@ -11,8 +11,7 @@ from forum.extensions import db
 from forum.lifecycle import accepts_forecasts, status_of
 from forum.models import Forecast
 from tests.factories import make_prediction, make_user
-
-LOGIN = {"password": "correct horse battery"}
+from tests.moderation_support import resolve
 
 
 @pytest.fixture
@@ -21,9 +20,9 @@ def prediction(article):
 
 
 @pytest.fixture
-def bob(client, prediction):
+def bob(auth, client, prediction):
     user = make_user("bob")
-    client.post("/login", data={"username": "bob", **LOGIN})
+    auth.login("bob")
     return user
 
 
@@ -65,6 +64,19 @@ def test_the_board_filters_follow_the_same_boundary(client, prediction, monkeypa
     monkeypatch.setattr(clock, "now", lambda: midnight)
     assert f'id="prediction-{prediction.id}"' not in client.get(f"{board}?status=open").text
     assert f'id="prediction-{prediction.id}"' in client.get(f"{board}?status=closed").text
+
+
+@pytest.mark.parametrize("status", ["resolved", "annulled"])
+def test_a_settled_prediction_is_neither_open_nor_closed_on_the_board(client, prediction,
+                                                                      monkeypatch, status):
+    board, row = "/articles/test-article/predictions", f'id="prediction-{prediction.id}"'
+    resolve(prediction, make_user("mod", role="moderator"),
+            "yes" if status == "resolved" else "annulled")
+    assert row not in client.get(f"{board}?status=open").text  # its date is still ahead
+    later = at(prediction.resolution_date + timedelta(days=2))
+    monkeypatch.setattr(clock, "now", lambda: later)
+    assert row not in client.get(f"{board}?status=closed").text  # its date has passed
+    assert row in client.get(f"{board}?status={status}").text
 
 
 def test_a_closed_prediction_still_takes_votes_until_it_is_resolved(client, prediction, bob,

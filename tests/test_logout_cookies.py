@@ -4,9 +4,7 @@ cookie and served from the anonymous page cache."""
 
 import pytest
 
-from tests.factories import DEFAULT_PASSWORD, make_article, make_user
-
-LOGIN = {"username": "alice", "password": DEFAULT_PASSWORD, "remember": "y"}
+from tests.factories import make_article, make_user
 
 
 @pytest.fixture
@@ -27,9 +25,9 @@ def is_deletion(header: str) -> bool:
     return "Expires=Thu, 01 Jan 1970 00:00:00 GMT" in header and "Max-Age=0" in header
 
 
-def test_logout_expires_the_remember_me_cookie(cached_app):
+def test_logout_expires_the_remember_me_cookie(auth, cached_app):
     browser = cached_app.test_client()
-    browser.post("/login", data=LOGIN)
+    auth.on(browser).login(remember=True)
     assert browser.get_cookie("remember_token") is not None
     response = browser.post("/logout")
     assert response.status_code == 302
@@ -39,9 +37,9 @@ def test_logout_expires_the_remember_me_cookie(cached_app):
     assert browser.get_cookie("remember_token") is None
 
 
-def test_after_logout_pages_set_no_cookie_and_come_from_the_cache(cached_app):
+def test_after_logout_pages_set_no_cookie_and_come_from_the_cache(auth, cached_app):
     browser = cached_app.test_client()
-    browser.post("/login", data=LOGIN)
+    auth.on(browser).login(remember=True)
     browser.post("/logout")
     goodbye = browser.get("/")  # shows "You are logged out." and empties the session
     assert "You are logged out." in goodbye.get_data(as_text=True)
@@ -52,11 +50,11 @@ def test_after_logout_pages_set_no_cookie_and_come_from_the_cache(cached_app):
         assert response.headers["X-Cache"] == expected
 
 
-def test_a_dead_remember_cookie_is_deleted_at_its_next_request(cached_app):
+def test_a_dead_remember_cookie_is_deleted_at_its_next_request(auth, cached_app):
     """A browser that kept the cookie anyway (a replay, a logout from another copy of it, a
     password change elsewhere) is told to forget it, and is then a cacheable visitor."""
     browser = cached_app.test_client()
-    browser.post("/login", data=LOGIN)
+    auth.on(browser).login(remember=True)
     remember = browser.get_cookie("remember_token").value
     browser.post("/logout")
     browser.get("/")
@@ -69,9 +67,9 @@ def test_a_dead_remember_cookie_is_deleted_at_its_next_request(cached_app):
     assert browser.get("/leaderboard").headers["X-Cache"] == "hit"
 
 
-def test_a_live_remember_cookie_is_kept(cached_app):
+def test_a_live_remember_cookie_is_kept(auth, cached_app):
     browser = cached_app.test_client()
-    browser.post("/login", data=LOGIN)
+    auth.on(browser).login(remember=True)
     browser.delete_cookie("session")  # the browser was closed; remember-me logs back in
     response = browser.get("/leaderboard")
     assert "remember_token" not in set_cookies(response)
@@ -79,11 +77,11 @@ def test_a_live_remember_cookie_is_kept(cached_app):
     assert "X-Cache" not in response.headers
 
 
-def test_a_page_showing_one_visitors_message_is_never_served_to_another(cached_app):
+def test_a_page_showing_one_visitors_message_is_never_served_to_another(auth, cached_app):
     """The session's flashed message is in the page: such a page is neither stored nor served
     from the cache (which would show the message to everyone, or lose it)."""
     leaving, reader = cached_app.test_client(), cached_app.test_client()
-    leaving.post("/login", data=LOGIN)
+    auth.on(leaving).login(remember=True)
     reader.get("/")
     leaving.post("/logout")
     reader.get("/")  # cached for visitors, after the logout's write

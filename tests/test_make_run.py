@@ -18,6 +18,8 @@ from tests.factories import DEFAULT_PASSWORD
 from tests.mail_support import SmtpServer
 from tests.servers import ROOT, free_port, wait_until_serving
 
+pytestmark = pytest.mark.real_commits  # `make run` serves the data from its own processes
+
 
 def group_alive(pgid: int) -> bool:
     try:

@@ -17,6 +17,9 @@ from forum.search import SEARCH_TABLE_PREFIX, is_search_object
 from tests.databases import temporary_postgres_database
 from tests.factories import make_article, make_comment, make_prediction, make_user
 
+# The schema checks inspect the database on connections of their own.
+pytestmark = pytest.mark.real_commits
+
 
 @pytest.fixture
 def fresh_database_url(tmp_path):

@@ -14,7 +14,6 @@ from tests.factories import make_comment, make_prediction, make_user
 from tests.moderation_support import (
     closed_prediction,
     fast_passwords,  # noqa: F401
-    login,
     resolve,
 )
 
@@ -31,15 +30,15 @@ def entry_ids(page: str) -> list[int]:
     return [int(found) for found in re.findall(r'id="audit-(\d+)"', page)]
 
 
-def test_every_kind_of_action_appears_with_actor_target_and_reason(client, article, staff):
+def test_every_kind_of_action_appears_with_actor_target_and_reason(auth, client, article, staff):
     prediction = closed_prediction(article, staff["alice"], title="Audited claim for the log")
     resolve(prediction, staff["mod"], "yes", note="Confirmed by the agency.")
     comment = make_comment(make_prediction(article, staff["alice"]), staff["root"], "Hello")
-    login(client, "mod")
+    auth.login("mod")
     client.post(f"/moderation/comment/{comment.id}/hide", data={"reason": "Off topic"})
     client.post(f"/moderation/members/{staff['alice'].id}/suspend", data={"reason": "Spam"})
     client.post("/logout")
-    login(client, "root")
+    auth.login("root")
     client.post(f"/moderation/members/{staff['alice'].id}/role",
                 data={"role": "moderator", "reason": "Helpful"})
     page = client.get("/moderation/audit").get_data(as_text=True)
@@ -50,14 +49,14 @@ def test_every_kind_of_action_appears_with_actor_target_and_reason(client, artic
         assert text in page, text
 
 
-def test_the_log_filters_by_actor_and_action(client, article, staff):
+def test_the_log_filters_by_actor_and_action(auth, client, article, staff):
     first = closed_prediction(article, staff["alice"])
     second = closed_prediction(article, staff["alice"])
     resolve(first, staff["mod"], "yes")
     resolve(second, staff["root"], "annulled")
     audit.record(staff["mod"], "suspend", "user", staff["alice"].id, "Spam", username="alice")
     db.session.commit()
-    login(client, "mod")
+    auth.login("mod")
     by_mod = client.get("/moderation/audit?actor=MOD").get_data(as_text=True)
     assert len(entry_ids(by_mod)) == 2
     annulments = client.get("/moderation/audit?action=annul").get_data(as_text=True)
@@ -69,13 +68,13 @@ def test_the_log_filters_by_actor_and_action(client, article, staff):
     assert client.get("/moderation/audit?action=explode").status_code == 422
 
 
-def test_the_log_is_paged_newest_first(client, staff):
+def test_the_log_is_paged_newest_first(auth, client, staff):
     start = clock.now() - timedelta(hours=2)
     for number in range(60):
         entry = audit.record(staff["mod"], "hide", "comment", number + 1, f"Reason {number}")
         entry.created_at = start + timedelta(minutes=number)
     db.session.commit()
-    login(client, "mod")
+    auth.login("mod")
     first = client.get("/moderation/audit").get_data(as_text=True)
     reasons = [int(n) for n in re.findall(r"Reason (\d+)", first)]
     assert reasons == list(range(59, 9, -1))
@@ -84,14 +83,14 @@ def test_the_log_is_paged_newest_first(client, staff):
     assert "Page 2 of 2" in second
 
 
-def test_the_audit_log_is_for_moderators(client, staff):
+def test_the_audit_log_is_for_moderators(auth, client, staff):
     assert "/login" in client.get("/moderation/audit").headers["Location"]
-    login(client, "alice")
+    auth.login()
     assert client.get("/moderation/audit").status_code == 403
 
 
-def test_audit_page_query_count_is_fixed(client, article, staff, count_queries):
-    login(client, "mod")
+def test_audit_page_query_count_is_fixed(auth, client, article, staff, count_queries):
+    auth.login("mod")
     audit.record(staff["mod"], "suspend", "user", staff["alice"].id, "x", username="alice")
     db.session.commit()
     client.get("/moderation/audit")

@@ -10,7 +10,6 @@ from tests.moderation_support import (
     closed_prediction,
     count,
     fast_passwords,  # noqa: F401
-    login,
     resolve,
 )
 
@@ -36,8 +35,8 @@ def fresh(model, row_id):
     return db.session.get(model, row_id)
 
 
-def test_hidden_comment_keeps_its_place_as_removed(client, thread):
-    login(client, "mod")
+def test_hidden_comment_keeps_its_place_as_removed(auth, client, thread):
+    auth.login("mod")
     response = hide(client, "comment", thread["comment"].id)
     assert response.status_code == 302
     assert response.headers["Location"].endswith(
@@ -54,8 +53,8 @@ def test_hidden_comment_keeps_its_place_as_removed(client, thread):
     assert hidden["hidden"] is True and hidden["body"] == ""
 
 
-def test_restoring_a_comment_brings_it_back(client, thread):
-    login(client, "mod")
+def test_restoring_a_comment_brings_it_back(auth, client, thread):
+    auth.login("mod")
     hide(client, "comment", thread["comment"].id)
     response = hide(client, "comment", thread["comment"].id, "Context shows it was a joke",
                     action="restore")
@@ -69,8 +68,8 @@ def test_restoring_a_comment_brings_it_back(client, thread):
     ]
 
 
-def test_hiding_twice_changes_nothing_and_says_so(client, thread):
-    login(client, "mod")
+def test_hiding_twice_changes_nothing_and_says_so(auth, client, thread):
+    auth.login("mod")
     hide(client, "comment", thread["comment"].id)
     again = hide(client, "comment", thread["comment"].id)
     assert again.status_code == 302
@@ -80,13 +79,13 @@ def test_hiding_twice_changes_nothing_and_says_so(client, thread):
     assert fresh(Prediction, thread["prediction"].id).comment_count == 1
 
 
-def test_hidden_prediction_leaves_lists_but_keeps_its_scores(client, thread):
+def test_hidden_prediction_leaves_lists_but_keeps_its_scores(auth, client, thread):
     mod, alice = thread["mod"], thread["alice"]
     prediction = closed_prediction(thread["article"], alice, title="A resolved claim to hide")
     resolve(prediction, mod, "yes")
     assert count(Score, Score.prediction_id == prediction.id) == 1
     before = fresh(Article, thread["article"].id).prediction_count
-    login(client, "mod")
+    auth.login("mod")
     hide(client, "prediction", prediction.id, "Duplicate")
     assert fresh(Article, thread["article"].id).prediction_count == before - 1
     assert count(Score, Score.prediction_id == prediction.id) == 1
@@ -95,7 +94,7 @@ def test_hidden_prediction_leaves_lists_but_keeps_its_scores(client, thread):
     assert "A resolved claim to hide" not in board
     assert client.get(f"/predictions/{prediction.id}").status_code == 404
     assert client.get(f"/api/v1/predictions/{prediction.id}").status_code == 404
-    login(client, "mod")
+    auth.login("mod")
     assert client.get(f"/predictions/{prediction.id}").status_code == 200  # moderators see it
     hide(client, "prediction", prediction.id, "Not a duplicate after all", action="restore")
     assert fresh(Article, thread["article"].id).prediction_count == before
@@ -103,8 +102,8 @@ def test_hidden_prediction_leaves_lists_but_keeps_its_scores(client, thread):
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "x" * 1001, "nul\x00"])
-def test_hiding_needs_a_reason(client, thread, reason):
-    login(client, "mod")
+def test_hiding_needs_a_reason(auth, client, thread, reason):
+    auth.login("mod")
     response = hide(client, "comment", thread["comment"].id, reason)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
@@ -113,8 +112,8 @@ def test_hiding_needs_a_reason(client, thread, reason):
     assert count(AuditEntry) == 0
 
 
-def test_the_hide_page_asks_for_the_reason(client, thread):
-    login(client, "mod")
+def test_the_hide_page_asks_for_the_reason(auth, client, thread):
+    auth.login("mod")
     page = client.get(f"/moderation/comment/{thread['comment'].id}/hide")
     assert page.status_code == 200
     assert 'name="reason"' in page.get_data(as_text=True)
@@ -124,18 +123,18 @@ def test_the_hide_page_asks_for_the_reason(client, thread):
                                   "/moderation/prediction/99999/restore",
                                   "/moderation/user/1/hide",
                                   "/moderation/comment/99999999999/hide"])
-def test_unknown_targets_are_404(client, thread, path):
-    login(client, "mod")
+def test_unknown_targets_are_404(auth, client, thread, path):
+    auth.login("mod")
     assert client.post(path, data={"reason": "x"}).status_code == 404
 
 
-def test_members_cannot_hide(client, thread):
-    login(client, "alice")
+def test_members_cannot_hide(auth, client, thread):
+    auth.login()
     assert hide(client, "comment", thread["comment"].id).status_code == 403
     assert fresh(Comment, thread["comment"].id).hidden is False
 
 
-def test_the_next_parameter_only_leads_to_this_site(client, thread):
-    login(client, "mod")
+def test_the_next_parameter_only_leads_to_this_site(auth, client, thread):
+    auth.login("mod")
     response = hide(client, "comment", thread["comment"].id, next="https://evil.example/")
     assert "evil.example" not in response.headers["Location"]

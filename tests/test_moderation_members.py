@@ -11,8 +11,7 @@ from tests.moderation_support import (
     bearer,
     count,
     fast_passwords,  # noqa: F401
-    login,
-)
+    )
 
 
 @pytest.fixture
@@ -38,14 +37,14 @@ def set_role(client, user, role, reason="Trusted member"):
 
 # Suspension ------------------------------------------------------------------------------------
 
-def test_suspension_ends_web_sessions_and_blocks_every_write(app, team, article):
+def test_suspension_ends_web_sessions_and_blocks_every_write(auth, app, team, article):
     victim = app.test_client()
-    login(victim, "alice")
+    auth.on(victim).login()
     headers = bearer(team["alice"])
     prediction = make_prediction(article, team["bob"])
     assert count(LoginSession, LoginSession.user_id == team["alice"].id) == 1
     moderator = app.test_client()
-    login(moderator, "mod")
+    auth.on(moderator).login("mod")
     assert suspend(moderator, team["alice"]).status_code == 302
     assert fresh(team["alice"]).suspended is True
     assert count(LoginSession, LoginSession.user_id == team["alice"].id) == 0
@@ -68,13 +67,13 @@ def test_suspension_ends_web_sessions_and_blocks_every_write(app, team, article)
     ]
     assert [response.status_code for response in writes] == [403, 403, 403, 403]
     # Logging in again works (they may read) but writing on pages is still 403.
-    login(victim, "alice")
+    auth.on(victim).login()
     response = victim.post(f"/report/prediction/{prediction.id}", data={"reason": "spam"})
     assert response.status_code == 403
 
 
-def test_lifting_a_suspension_lets_them_write_again(client, team, article):
-    login(client, "mod")
+def test_lifting_a_suspension_lets_them_write_again(auth, client, team, article):
+    auth.login("mod")
     suspend(client, team["alice"])
     response = suspend(client, team["alice"], "unsuspend", "Apologised")
     assert response.status_code == 302
@@ -87,34 +86,34 @@ def test_lifting_a_suspension_lets_them_write_again(client, team, article):
     assert response.status_code == 201
 
 
-def test_nobody_suspends_themself(client, team):
-    login(client, "mod")
+def test_nobody_suspends_themself(auth, client, team):
+    auth.login("mod")
     assert suspend(client, team["mod"]).status_code == 403
     assert fresh(team["mod"]).suspended is False
 
 
-def test_only_admins_suspend_moderators_and_nobody_suspends_an_admin(client, team):
-    login(client, "mod")
+def test_only_admins_suspend_moderators_and_nobody_suspends_an_admin(auth, client, team):
+    auth.login("mod")
     assert suspend(client, team["mod2"]).status_code == 403
     assert suspend(client, team["root"]).status_code == 403
     client.post("/logout")
-    login(client, "root")
+    auth.login("root")
     assert suspend(client, team["mod2"]).status_code == 302
     assert fresh(team["mod2"]).suspended is True
     assert suspend(client, team["root2"]).status_code == 403
     assert fresh(team["root2"]).suspended is False
 
 
-def test_suspending_needs_a_reason(client, team):
-    login(client, "mod")
+def test_suspending_needs_a_reason(auth, client, team):
+    auth.login("mod")
     response = suspend(client, team["alice"], reason="")
     assert response.status_code == 422
     assert 'id="reason-error"' in response.get_data(as_text=True)
     assert fresh(team["alice"]).suspended is False
 
 
-def test_suspending_twice_says_nothing_changed(client, team):
-    login(client, "mod")
+def test_suspending_twice_says_nothing_changed(auth, client, team):
+    auth.login("mod")
     suspend(client, team["alice"])
     response = suspend(client, team["alice"])
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -122,8 +121,8 @@ def test_suspending_twice_says_nothing_changed(client, team):
     assert count(AuditEntry) == 1
 
 
-def test_unknown_member_is_404(client, team):
-    login(client, "mod")
+def test_unknown_member_is_404(auth, client, team):
+    auth.login("mod")
     assert client.post("/moderation/members/99999/suspend",
                        data={"reason": "x"}).status_code == 404
     assert client.post("/moderation/members/99999999999/suspend",
@@ -132,8 +131,8 @@ def test_unknown_member_is_404(client, team):
 
 # Roles -----------------------------------------------------------------------------------------
 
-def test_admin_grants_and_revokes_moderator(client, team):
-    login(client, "root")
+def test_admin_grants_and_revokes_moderator(auth, client, team):
+    auth.login("root")
     assert set_role(client, team["alice"], "moderator").status_code == 302
     assert fresh(team["alice"]).role == "moderator"
     assert set_role(client, team["alice"], "member", "Stepped down").status_code == 302
@@ -143,15 +142,15 @@ def test_admin_grants_and_revokes_moderator(client, team):
         ("role", "member", "moderator"), ("role", "moderator", "member")]
 
 
-def test_moderators_cannot_change_roles(client, team):
-    login(client, "mod")
+def test_moderators_cannot_change_roles(auth, client, team):
+    auth.login("mod")
     assert set_role(client, team["alice"], "moderator").status_code == 403
     assert client.get(f"/moderation/members/{team['alice'].id}/role").status_code == 403
     assert fresh(team["alice"]).role == "member"
 
 
-def test_nobody_changes_their_own_role(client, team):
-    login(client, "root")
+def test_nobody_changes_their_own_role(auth, client, team):
+    auth.login("root")
     assert set_role(client, team["root"], "member").status_code == 403
     assert fresh(team["root"]).role == "admin"
 
@@ -159,8 +158,8 @@ def test_nobody_changes_their_own_role(client, team):
 @pytest.mark.parametrize(("role", "reason", "field"), [("superuser", "x", "role-error"),
                                                        ("", "x", "role-error"),
                                                        ("moderator", "", "reason-error")])
-def test_bad_role_changes_are_422(client, team, role, reason, field):
-    login(client, "root")
+def test_bad_role_changes_are_422(auth, client, team, role, reason, field):
+    auth.login("root")
     response = set_role(client, team["alice"], role, reason)
     assert response.status_code == 422
     assert f'id="{field}"' in response.get_data(as_text=True)
@@ -168,8 +167,8 @@ def test_bad_role_changes_are_422(client, team, role, reason, field):
     assert count(AuditEntry) == 0
 
 
-def test_a_new_moderator_can_moderate_at_once(client, team):
-    login(client, "alice")
+def test_a_new_moderator_can_moderate_at_once(auth, client, team):
+    auth.login()
     assert client.get("/moderation").status_code == 403
     team["alice"].role = "moderator"
     db.session.commit()
@@ -178,10 +177,10 @@ def test_a_new_moderator_can_moderate_at_once(client, team):
 
 # The members page -------------------------------------------------------------------------------
 
-def test_members_page_searches_by_name_and_pages(client, team):
+def test_members_page_searches_by_name_and_pages(auth, client, team):
     for number in range(30):
         make_user(f"reader{number:02d}")
-    login(client, "mod")
+    auth.login("mod")
     first = client.get("/moderation/members?q=READER").get_data(as_text=True)
     assert "30 members" in first
     assert "reader00" in first and "reader24" in first and "reader25" not in first
@@ -192,23 +191,23 @@ def test_members_page_searches_by_name_and_pages(client, team):
     assert "No member's name contains" in none
 
 
-def test_members_page_offers_roles_only_to_admins(client, team):
-    login(client, "mod")
+def test_members_page_offers_roles_only_to_admins(auth, client, team):
+    auth.login("mod")
     page = client.get("/moderation/members").get_data(as_text=True)
     assert "Change role" not in page and "Suspend" in page
     client.post("/logout")
-    login(client, "root")
+    auth.login("root")
     assert "Change role" in client.get("/moderation/members").get_data(as_text=True)
 
 
-def test_members_page_search_is_safe_with_wildcards(client, team):
-    login(client, "mod")
+def test_members_page_search_is_safe_with_wildcards(auth, client, team):
+    auth.login("mod")
     page = client.get("/moderation/members?q=%25").get_data(as_text=True)
     assert "0 members" in page
 
 
-def test_members_page_query_count_does_not_grow(client, team, count_queries):
-    login(client, "root")
+def test_members_page_query_count_does_not_grow(auth, client, team, count_queries):
+    auth.login("root")
     client.get("/moderation/members")
     with count_queries() as few:
         client.get("/moderation/members")
@@ -222,13 +221,13 @@ def test_members_page_query_count_does_not_grow(client, team, count_queries):
 @pytest.mark.parametrize("path", ["/moderation/members?q=%00", "/moderation/members?q=a%00b",
                                   "/moderation/audit?actor=%00", "/moderation/audit?action=%00",
                                   "/moderation?page=%00", "/notifications?page=%00"])
-def test_a_nul_character_in_a_query_is_never_a_server_error(client, team, path):
-    login(client, "mod")
+def test_a_nul_character_in_a_query_is_never_a_server_error(auth, client, team, path):
+    auth.login("mod")
     assert client.get(path).status_code in (200, 422)
 
 
-def test_a_nul_character_in_next_is_never_a_server_error(client, team):
-    login(client, "mod")
+def test_a_nul_character_in_next_is_never_a_server_error(auth, client, team):
+    auth.login("mod")
     response = client.post(f"/moderation/members/{team['alice'].id}/suspend",
                            data={"reason": "Spam", "next": "/moderation\x00evil"})
     assert response.status_code == 302

@@ -9,7 +9,6 @@ from tests.factories import make_comment, make_prediction, make_user
 from tests.moderation_support import (
     closed_prediction,
     fast_passwords,  # noqa: F401
-    login,
     resolve,
 )
 
@@ -51,9 +50,9 @@ def test_everyone_sees_the_whole_resolution_log(client, cast, page_of):
     assert RESOLVE_FORM.format(prediction.id) not in page  # not for visitors
 
 
-def test_moderators_get_the_resolve_form_and_then_the_correction_form(client, cast, page_of):
+def test_moderators_get_the_resolve_form_and_then_the_correction_form(auth, client, cast, page_of):
     prediction = cast["prediction"]
-    login(client, "mod")
+    auth.login("mod")
     page = page_of(prediction)
     assert RESOLVE_FORM.format(prediction.id) in page and "Resolve this prediction" in page
     assert 'name="correction"' not in page
@@ -62,10 +61,10 @@ def test_moderators_get_the_resolve_form_and_then_the_correction_form(client, ca
     assert "Correct the resolution" in page and 'name="correction" value="1"' in page
 
 
-def test_members_see_no_moderator_tools_but_can_report_and_dispute(client, cast, page_of):
+def test_members_see_no_moderator_tools_but_can_report_and_dispute(auth, client, cast, page_of):
     prediction = cast["prediction"]
     resolution = resolve(prediction, cast["mod"], "yes")
-    login(client, "bob")
+    auth.login("bob")
     page = page_of(prediction)
     assert RESOLVE_FORM.format(prediction.id) not in page
     assert "/moderation/prediction/" not in page
@@ -74,34 +73,34 @@ def test_members_see_no_moderator_tools_but_can_report_and_dispute(client, cast,
     assert f'action="/report/prediction/{prediction.id}"' in page
 
 
-def test_authors_cannot_report_their_own_prediction(client, cast, page_of):
-    login(client, "alice")
+def test_authors_cannot_report_their_own_prediction(auth, client, cast, page_of):
+    auth.login()
     page = page_of(cast["prediction"])
     assert f'action="/report/prediction/{cast["prediction"].id}"' not in page
 
 
-def test_a_reported_thing_says_so_instead_of_offering_the_form_again(client, cast, page_of):
+def test_a_reported_thing_says_so_instead_of_offering_the_form_again(auth, client, cast, page_of):
     prediction = cast["prediction"]
     create_flag(cast["bob"], "prediction", prediction.id, "unclear_criteria")
     db.session.commit()
-    login(client, "bob")
+    auth.login("bob")
     page = page_of(prediction)
     assert "You reported this prediction" in page
     assert f'action="/report/prediction/{prediction.id}"' not in page
 
 
-def test_comment_actions_report_for_members_hide_for_moderators(client, article, cast,
+def test_comment_actions_report_for_members_hide_for_moderators(auth, client, article, cast,
                                                                 page_of):
     prediction = make_prediction(article, cast["alice"])
     comment = make_comment(prediction, cast["bob"], "First!")
-    login(client, "alice")
+    auth.login()
     page = page_of(prediction)
     assert f'href="/report/comment/{comment.id}"' in page
     assert f"/moderation/comment/{comment.id}/hide" not in page
     client.post("/logout")
     create_flag(cast["alice"], "comment", comment.id, "spam")
     db.session.commit()
-    login(client, "mod")
+    auth.login("mod")
     page = page_of(prediction)
     assert f'href="/moderation/comment/{comment.id}/hide"' in page
     assert "1 report" in page
@@ -111,26 +110,26 @@ def test_comment_actions_report_for_members_hide_for_moderators(client, article,
     assert "[removed by a moderator]" in page
 
 
-def test_suspended_members_see_no_report_controls(client, cast, page_of):
-    login(client, "bob")
+def test_suspended_members_see_no_report_controls(auth, client, cast, page_of):
+    auth.login("bob")
     cast["bob"].suspended = True
     db.session.commit()
     assert "/report/" not in page_of(cast["prediction"])
 
 
-def test_hidden_prediction_offers_restore_to_moderators(client, cast, page_of):
+def test_hidden_prediction_offers_restore_to_moderators(auth, client, cast, page_of):
     cast["prediction"].hidden = True
     db.session.commit()
-    login(client, "mod")
+    auth.login("mod")
     page = page_of(cast["prediction"])
     assert f'action="/moderation/prediction/{cast["prediction"].id}/restore"' in page
 
 
-def test_the_panel_costs_the_same_queries_however_many_comments(client, article, cast,
+def test_the_panel_costs_the_same_queries_however_many_comments(auth, client, article, cast,
                                                                 count_queries, page_of):
     prediction = make_prediction(article, cast["alice"])
     make_comment(prediction, cast["bob"], "One")
-    login(client, "mod")
+    auth.login("mod")
     page_of(prediction)
     with count_queries() as few:
         page_of(prediction)

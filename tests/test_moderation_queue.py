@@ -19,7 +19,6 @@ from tests.moderation_support import (
     closed_prediction,
     count,
     fast_passwords,  # noqa: F401
-    login,
     resolve,
     snapshot,
 )
@@ -41,33 +40,33 @@ def awaiting_ids(page: str) -> list[int]:
     return [int(found) for found in re.findall(r'id="awaiting-(\d+)"', page)]
 
 
-def test_closed_predictions_wait_oldest_first_with_how_long(client, article, cast):
+def test_closed_predictions_wait_oldest_first_with_how_long(auth, client, article, cast):
     newer = closed_prediction(article, cast["alice"], closed_days=2, title="Closed two days ago")
     older = closed_prediction(article, cast["alice"], closed_days=9, title="Closed nine days ago")
     make_prediction(article, cast["alice"], title="Still open and far from its date")
     done = closed_prediction(article, cast["alice"], closed_days=5, title="Already resolved one")
     resolve(done, cast["mod"], "no")
-    login(client, "mod")
+    auth.login("mod")
     page = queue_page(client)
     assert awaiting_ids(page) == [older.id, newer.id]
     assert "waiting 1 week" in page and "waiting 1 day" in page
     assert "Still open and far" not in page and "Already resolved one" not in page
 
 
-def test_a_prediction_joins_the_queue_the_instant_its_date_ends(client, article, cast,
+def test_a_prediction_joins_the_queue_the_instant_its_date_ends(auth, client, article, cast,
                                                                  monkeypatch):
     prediction = make_prediction(article, cast["alice"], days_ahead=3)
     close = scheduled_close(prediction.resolution_date)
-    login(client, "mod")
+    auth.login("mod")
     monkeypatch.setattr(forum.clock, "now", lambda: close - timedelta(microseconds=1))
     assert awaiting_ids(queue_page(client)) == []
     monkeypatch.setattr(forum.clock, "now", lambda: close)
     assert awaiting_ids(queue_page(client)) == [prediction.id]
 
 
-def test_resolving_from_the_queue_returns_to_the_queue(client, article, cast):
+def test_resolving_from_the_queue_returns_to_the_queue(auth, client, article, cast):
     prediction = closed_prediction(article, cast["alice"], forecasts=[(cast["bob"], 0.6, 10)])
-    login(client, "mod")
+    auth.login("mod")
     page = queue_page(client)
     action = f"/predictions/{prediction.id}/resolve"
     form = re.search(rf'<form method="post" action="({action})"[^>]*>(.*?)</form>', page,
@@ -84,10 +83,10 @@ def test_resolving_from_the_queue_returns_to_the_queue(client, article, cast):
     assert count(Score) == 2
 
 
-def test_resolve_form_errors_show_beside_the_fields_and_keep_what_was_typed(client, article,
+def test_resolve_form_errors_show_beside_the_fields_and_keep_what_was_typed(auth, client, article,
                                                                             cast):
     prediction = closed_prediction(article, cast["alice"])
-    login(client, "mod")
+    auth.login("mod")
     before = snapshot(prediction.id)
     response = client.post(f"/predictions/{prediction.id}/resolve",
                            data={"outcome": "yes", "note": "", "source_url": "ftp://x/y",
@@ -102,10 +101,10 @@ def test_resolve_form_errors_show_beside_the_fields_and_keep_what_was_typed(clie
     assert snapshot(prediction.id) == before
 
 
-def test_resolve_form_outcome_time_accepts_the_browsers_datetime_local(client, article, cast):
+def test_resolve_form_outcome_time_accepts_the_browsers_datetime_local(auth, client, article, cast):
     prediction = closed_prediction(article, cast["alice"], created_days=30)
     moment = (clock.now() - timedelta(days=10)).replace(microsecond=0)
-    login(client, "mod")
+    auth.login("mod")
     client.post(f"/predictions/{prediction.id}/resolve",
                 data={"outcome": "no", "note": NOTE,
                       "outcome_time": moment.strftime("%Y-%m-%dT%H:%M:%S")})
@@ -113,9 +112,9 @@ def test_resolve_form_outcome_time_accepts_the_browsers_datetime_local(client, a
     assert db.session.get(Prediction, prediction.id).outcome_time == moment
 
 
-def test_resolving_twice_from_two_tabs_is_a_conflict_page(client, article, cast):
+def test_resolving_twice_from_two_tabs_is_a_conflict_page(auth, client, article, cast):
     prediction = closed_prediction(article, cast["alice"])
-    login(client, "mod")
+    auth.login("mod")
     client.post(f"/predictions/{prediction.id}/resolve", data={"outcome": "yes", "note": NOTE})
     second = client.post(f"/predictions/{prediction.id}/resolve",
                          data={"outcome": "no", "note": NOTE})
@@ -124,10 +123,10 @@ def test_resolving_twice_from_two_tabs_is_a_conflict_page(client, article, cast)
     assert count(Resolution) == 1
 
 
-def test_correction_form_on_its_own_page(client, article, cast):
+def test_correction_form_on_its_own_page(auth, client, article, cast):
     prediction = closed_prediction(article, cast["alice"])
     resolve(prediction, cast["mod"], "yes")
-    login(client, "mod")
+    auth.login("mod")
     page = client.get(f"/predictions/{prediction.id}/resolve").get_data(as_text=True)
     assert "Correct the resolution" in page and 'name="correction" value="1"' in page
     response = client.post(f"/predictions/{prediction.id}/resolve",
@@ -138,7 +137,7 @@ def test_correction_form_on_its_own_page(client, article, cast):
     assert db.session.get(Prediction, prediction.id).status == "annulled"
 
 
-def test_reports_and_disputes_are_listed_apart_with_their_reasons(client, article, cast):
+def test_reports_and_disputes_are_listed_apart_with_their_reasons(auth, client, article, cast):
     carol = make_user("carol")
     prediction = closed_prediction(article, cast["alice"], title="A prediction to dispute")
     resolution = resolve(prediction, cast["mod"], "yes")
@@ -148,7 +147,7 @@ def test_reports_and_disputes_are_listed_apart_with_their_reasons(client, articl
     create_flag(cast["alice"], "comment", comment.id, "other", "Advertising again")
     create_flag(carol, "resolution", resolution.id, "wrong_resolution", "The source retracted it")
     db.session.commit()
-    login(client, "mod")
+    auth.login("mod")
     page = queue_page(client)
     reports = page[page.index('id="reports"'):page.index('id="disputes"')]
     disputes = page[page.index('id="disputes"'):]
@@ -158,18 +157,18 @@ def test_reports_and_disputes_are_listed_apart_with_their_reasons(client, articl
     assert "Correct the resolution" in disputes
 
 
-def test_the_queue_is_empty_with_a_clear_message(client, cast):
-    login(client, "mod")
+def test_the_queue_is_empty_with_a_clear_message(auth, client, cast):
+    auth.login("mod")
     page = queue_page(client)
     assert "Nothing is waiting" in page and "No open reports" in page
     assert "No disputed resolutions" in page
 
 
-def test_the_queue_pages_awaiting_predictions(client, article, cast):
+def test_the_queue_pages_awaiting_predictions(auth, client, article, cast):
     for number in range(23):
         closed_prediction(article, cast["alice"], closed_days=30 - number,
                           title=f"Closed prediction number {number:02d}")
-    login(client, "mod")
+    auth.login("mod")
     first = queue_page(client)
     assert len(awaiting_ids(first)) == 20
     second = client.get("/moderation?page=2").get_data(as_text=True)
@@ -177,10 +176,10 @@ def test_the_queue_pages_awaiting_predictions(client, article, cast):
     assert client.get("/moderation?page=0").status_code == 422
 
 
-def test_the_queue_costs_the_same_queries_however_long_it_is(client, article, cast,
+def test_the_queue_costs_the_same_queries_however_long_it_is(auth, client, article, cast,
                                                              count_queries):
     carol = make_user("carol")
-    login(client, "mod")
+    auth.login("mod")
 
     def add_work(number):
         prediction = closed_prediction(article, cast["alice"], title=f"Waiting claim {number:03d}")
@@ -204,33 +203,33 @@ def test_the_queue_costs_the_same_queries_however_long_it_is(client, article, ca
     assert len(many) == len(few)
 
 
-def test_moderator_reads_hidden_predictions_in_the_queue(client, article, cast):
+def test_moderator_reads_hidden_predictions_in_the_queue(auth, client, article, cast):
     prediction = closed_prediction(article, cast["alice"])
     prediction.hidden = True
     db.session.commit()
-    login(client, "mod")
+    auth.login("mod")
     page = queue_page(client)
     assert awaiting_ids(page) == [prediction.id] and "hidden" in page
 
 
-def test_the_resolve_page_for_an_unknown_prediction_is_404(client, cast):
-    login(client, "mod")
+def test_the_resolve_page_for_an_unknown_prediction_is_404(auth, client, cast):
+    auth.login("mod")
     assert client.get("/predictions/99999/resolve").status_code == 404
     assert client.post("/predictions/99999/resolve",
                        data={"outcome": "yes", "note": NOTE}).status_code == 404
 
 
-def test_only_moderators_see_the_queue_link(client, cast):
-    login(client, "alice")
+def test_only_moderators_see_the_queue_link(auth, client, cast):
+    auth.login()
     assert 'href="/moderation"' not in client.get("/").get_data(as_text=True)
     client.post("/logout")
-    login(client, "mod")
+    auth.login("mod")
     assert 'href="/moderation"' in client.get("/").get_data(as_text=True)
 
 
-def test_resolving_via_the_page_changes_nothing_for_a_member(client, article, cast):
+def test_resolving_via_the_page_changes_nothing_for_a_member(auth, client, article, cast):
     prediction = closed_prediction(article, cast["alice"])
-    login(client, "bob")
+    auth.login("bob")
     before = snapshot(prediction.id)
     response = client.post(f"/predictions/{prediction.id}/resolve",
                            data={"outcome": "yes", "note": NOTE})

@@ -16,7 +16,6 @@ from tests.moderation_support import (
     closed_prediction,
     count,
     fast_passwords,  # noqa: F401
-    login,
     resolve,
 )
 
@@ -39,11 +38,11 @@ def add(user, number, minutes_ago=0, **fields):
     return note
 
 
-def test_a_resolution_reaches_the_forecasters_inbox_with_the_outcome(client, article, users):
+def test_a_resolution_reaches_the_forecasters_inbox_with_the_outcome(auth, client, article, users):
     prediction = closed_prediction(article, users["alice"], title="It will rain on Friday",
                                    forecasts=[(users["bob"], 0.3, 5)])
     resolve(prediction, users["mod"], "no")
-    login(client, "bob")
+    auth.login("bob")
     page = client.get("/notifications").get_data(as_text=True)
     assert "“It will rain on Friday” resolved NO." in page
     assert "is-unread" in page
@@ -62,11 +61,11 @@ def test_a_resolution_reaches_the_forecasters_inbox_with_the_outcome(client, art
     assert f'href="{link}"' in page  # once read, a plain link
 
 
-def test_replies_and_comments_notify_with_links_to_the_comment(client, article, users):
+def test_replies_and_comments_notify_with_links_to_the_comment(auth, client, article, users):
     prediction = make_prediction(article, users["alice"])
     comment = make_comment(prediction, users["bob"], "I disagree.")
     reply = make_comment(prediction, users["alice"], "Why?", parent=comment)
-    login(client, "bob")
+    auth.login("bob")
     page = client.get("/notifications").get_data(as_text=True)
     assert "alice replied to your comment" in page
     note = db.session.scalars(select(Notification).where(
@@ -76,11 +75,11 @@ def test_replies_and_comments_notify_with_links_to_the_comment(client, article, 
         f"/predictions/{prediction.id}#comment-{reply.id}")
 
 
-def test_newest_first_and_paged(client, users):
+def test_newest_first_and_paged(auth, client, users):
     for number in range(25):
         add(users["bob"], number, minutes_ago=100 - number)
     db.session.commit()
-    login(client, "bob")
+    auth.login("bob")
     first = client.get("/notifications").get_data(as_text=True)
     numbers = [int(n) for n in re.findall(r"Notification number (\d+)", first)]
     assert numbers == list(range(24, 4, -1))
@@ -89,10 +88,10 @@ def test_newest_first_and_paged(client, users):
     assert client.get("/notifications?page=x").status_code == 422
 
 
-def test_mark_one_read(client, users):
+def test_mark_one_read(auth, client, users):
     first, second = add(users["bob"], 1), add(users["bob"], 2)
     db.session.commit()
-    login(client, "bob")
+    auth.login("bob")
     response = client.post(f"/notifications/{first.id}/read", data={"page": "1"})
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/notifications")
@@ -102,12 +101,12 @@ def test_mark_one_read(client, users):
     assert unread_badge(client.get("/notifications").get_data(as_text=True)) == "1"
 
 
-def test_mark_all_read(client, users):
+def test_mark_all_read(auth, client, users):
     for number in range(3):
         add(users["bob"], number)
     add(users["alice"], 99)
     db.session.commit()
-    login(client, "bob")
+    auth.login("bob")
     response = client.post("/notifications/read")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Marked 3 notifications as read." in page
@@ -116,10 +115,10 @@ def test_mark_all_read(client, users):
     assert count(Notification, Notification.read_at.is_(None)) == 1  # alice's is untouched
 
 
-def test_nobody_marks_anothers_notification(client, users):
+def test_nobody_marks_anothers_notification(auth, client, users):
     note = add(users["alice"], 1)
     db.session.commit()
-    login(client, "bob")
+    auth.login("bob")
     client.post(f"/notifications/{note.id}/read")
     assert client.get(f"/notifications/{note.id}").status_code == 404
     client.post("/notifications/99999/read")
@@ -135,18 +134,18 @@ def test_inbox_needs_login(client, users):
     assert count(Notification) == 0
 
 
-def test_empty_inbox_says_what_will_arrive(client, users):
-    login(client, "bob")
+def test_empty_inbox_says_what_will_arrive(auth, client, users):
+    auth.login("bob")
     page = client.get("/notifications").get_data(as_text=True)
     assert "No notifications yet" in page
 
 
-def test_a_suspended_member_can_read_their_inbox_but_not_change_it(client, users):
+def test_a_suspended_member_can_read_their_inbox_but_not_change_it(auth, client, users):
     """Reading is allowed; marking read is a write, and a suspended member writes nothing
     (issue 10, item 3)."""
     note = add(users["bob"], 1)
     db.session.commit()
-    login(client, "bob")
+    auth.login("bob")
     users["bob"].suspended = True
     db.session.commit()
     assert client.get("/notifications").status_code == 200
@@ -180,10 +179,10 @@ def test_a_correction_is_a_new_event(client, article, users):
     assert "was corrected to YES." in message
 
 
-def test_inbox_queries_do_not_grow_with_its_size(client, users, count_queries):
+def test_inbox_queries_do_not_grow_with_its_size(auth, client, users, count_queries):
     add(users["bob"], 0)
     db.session.commit()
-    login(client, "bob")
+    auth.login("bob")
     client.get("/notifications")
     with count_queries() as few:
         client.get("/notifications")

@@ -21,10 +21,12 @@ from tests.factories import make_forecast, make_prediction
 from tests.moderation_support import (
     closed_prediction,
     fast_passwords,  # noqa: F401
-    login,
     people,  # noqa: F401
     resolve,
 )
+
+# The export reads a consistent snapshot on a connection of its own.
+pytestmark = pytest.mark.real_commits
 
 ROOT = Path(__file__).resolve().parent.parent
 CSV_NAMES = ("predictions.csv", "forecasts.csv", "resolutions.csv", "scores.csv")
@@ -358,13 +360,13 @@ def test_prediction_forecasts_csv_lists_every_forecast_and_is_linked(world, clie
     assert f'href="/predictions/{early}/forecasts.csv"' in page
 
 
-def test_hidden_prediction_forecasts_csv_is_404_except_for_moderators(world, client):
+def test_hidden_prediction_forecasts_csv_is_404_except_for_moderators(auth, world, client):
     hidden = world["hidden"].id
     assert client.get(f"/predictions/{hidden}/forecasts.csv").status_code == 404
-    login(client, "bob")
+    auth.login("bob")
     assert client.get(f"/predictions/{hidden}/forecasts.csv").status_code == 404
     client.post("/logout")
-    login(client, "mod")
+    auth.login("mod")
     response = client.get(f"/predictions/{hidden}/forecasts.csv")
     assert response.status_code == 200 and b"alice,0.66," in response.get_data()
     assert client.get("/predictions/999999/forecasts.csv").status_code == 404

@@ -9,12 +9,15 @@ import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from forum.dataset_files import csv_field, format_number, format_time, main
 from tests.moderation_support import fast_passwords, people  # noqa: F401
 from tests.test_open_data import ROOT, build_world, export
+
+pytestmark = pytest.mark.real_commits  # the export reads a snapshot on its own connection
 
 
 def rewrite(path: Path, change) -> None:

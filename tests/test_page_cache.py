@@ -52,19 +52,19 @@ def test_a_write_through_one_server_invalidates_the_others_cache(cached_app, mak
     assert b"Changed Elsewhere" in response.data
 
 
-def test_members_are_never_served_cached_pages(cached_app):
+def test_members_are_never_served_cached_pages(auth, cached_app):
     client = cached_app.test_client()
     client.get("/")
-    client.post("/login", data={"username": "alice", "password": DEFAULT_PASSWORD})
+    auth.on(client).login()
     response = client.get("/")
     assert "X-Cache" not in response.headers
     assert b"alice" in response.data
 
 
-def test_a_reader_who_logs_out_after_writing_sees_their_write(cached_app):
+def test_a_reader_who_logs_out_after_writing_sees_their_write(auth, cached_app):
     client = cached_app.test_client()
     client.get("/")
-    client.post("/login", data={"username": "alice", "password": DEFAULT_PASSWORD})
+    auth.on(client).login()
     client.post("/settings", data={"profile-bio": "I forecast.", "profile-submit": "1"})
     client.post("/logout")
     with cached_app.app_context():

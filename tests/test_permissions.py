@@ -10,13 +10,13 @@ from forum.models import AuditEntry, Comment, Flag, Notification, Prediction, Re
 from forum.moderation.flags import create_flag
 from forum.notifications.services import notify
 from tests.factories import make_comment, make_prediction, make_user
+from tests.fixtures.accounts import AuthActions
 from tests.moderation_support import (
     NOTE,
     bearer,
     closed_prediction,
     fast_passwords,  # noqa: F401
-    login,
-)
+    )
 
 ROLES = ("anonymous", "member", "author", "moderator", "admin", "suspended")
 LOGIN, OK, REDIRECT = "login", 200, 302
@@ -120,7 +120,7 @@ CHANGES_NOTHING = {"view queue", "view audit log", "view members", "view resolve
 def become(client, world, role):
     if role == "anonymous":
         return
-    login(client, role)
+    AuthActions(client).login(role)
     if role == "suspended":  # suspended after logging in: the session is still there
         world["suspended"].suspended = True
         db.session.commit()
@@ -176,7 +176,7 @@ def test_api_resolution_permissions(client, world, role, correction):
 
 
 @pytest.mark.parametrize("role", ["member", "author", "suspended"])
-def test_nothing_a_member_sends_lets_them_moderate(client, world, role):
+def test_nothing_a_member_sends_lets_them_moderate(auth, client, world, role):
     """Extra fields, other verbs and forged form values don't help."""
     headers = bearer(world[role])
     if role == "suspended":
@@ -193,7 +193,7 @@ def test_nothing_a_member_sends_lets_them_moderate(client, world, role):
                     json={"outcome": "yes", "note": NOTE}),
     ]
     assert [response.status_code for response in attempts] == [403, 405, 403]
-    login(client, role)
+    auth.login(role)
     forged = client.post(f"/moderation/members/{world[role].id}/role",
                          data={"role": "admin", "reason": "I promote myself"})
     assert forged.status_code == 403

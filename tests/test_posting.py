@@ -66,8 +66,8 @@ def stored_state() -> tuple:
 
 
 @pytest.fixture
-def member(client, article, alice):
-    client.post("/login", data={"username": "alice", "password": "correct horse battery"})
+def member(auth, client, article, alice):
+    auth.login()
     return alice
 
 
@@ -165,9 +165,9 @@ def test_the_front_page_login_prompt_returns_to_the_form(client, article):
     assert 'href="/login?next=/%23share"' in page
 
 
-def test_suspended_member_cannot_post(client, article):
+def test_suspended_member_cannot_post(auth, client, article):
     make_user("sam", suspended=True)
-    client.post("/login", data={"username": "sam", "password": "correct horse battery"})
+    auth.login("sam")
     response = client.post(POST_PATH, data=valid_form())
     assert response.status_code == 403
     assert stored_state() == (0, 0, 0)
@@ -326,10 +326,10 @@ def test_the_author_forecasting_again_does_not_block_editing(client, own_predict
     assert client.get(f"/predictions/{own_prediction.id}/edit").status_code == 200
 
 
-def test_only_the_author_may_edit(client, article):
+def test_only_the_author_may_edit(auth, client, article):
     prediction = make_prediction(article, make_user("bob"))
     make_user("alice")
-    client.post("/login", data={"username": "alice", "password": "correct horse battery"})
+    auth.login()
     assert client.get(f"/predictions/{prediction.id}/edit").status_code == 403
     assert client.post(f"/predictions/{prediction.id}/edit", data={"title": "x" * 20}) \
         .status_code == 403

@@ -11,7 +11,7 @@ import pytest
 from forum.extensions import db
 from forum.scoring import ForecastPoint, aggregate, score_prediction
 from tests.api_support import Api
-from tests.factories import DEFAULT_PASSWORD, make_comment, make_forecast, make_prediction
+from tests.factories import make_comment, make_forecast, make_prediction
 from tests.test_scores import (  # noqa: F401  (fast_passwords is an autouse fixture)
     START,
     close_of,
@@ -183,10 +183,10 @@ def test_profile_page_explains_the_numbers(client, article):
     assert " style=" not in html  # the Content-Security-Policy forbids inline styles
 
 
-def test_own_profile_speaks_to_you(client, article):
+def test_own_profile_speaks_to_you(auth, client, article):
     prediction = example_history(article)
     resolve(prediction, "yes", outcome_time=close_of(prediction))
-    client.post("/login", data={"username": "alice", "password": DEFAULT_PASSWORD})
+    auth.login()
     html = client.get("/users/alice").get_data(as_text=True)
     assert "Do your 70 % forecasts come true" in html
     assert 'href="/users/alice"' in html  # the navigation's own link
@@ -238,7 +238,7 @@ def test_hidden_prediction_keeps_its_score_without_a_link(client, article):
     assert get_json(client, "/users/bob")["stats"]["predictions_scored"] == 1
 
 
-def test_profile_page_runs_a_fixed_number_of_queries(client, article, count_queries):
+def test_profile_page_runs_a_fixed_number_of_queries(auth, client, article, count_queries):
     alice, = users("alice")
 
     def grow(start, count):
@@ -250,7 +250,7 @@ def test_profile_page_runs_a_fixed_number_of_queries(client, article, count_quer
             resolve(prediction, "yes", outcome_time=close_of(prediction))
 
     grow(0, 1)
-    client.post("/login", data={"username": "reader0", "password": DEFAULT_PASSWORD})
+    auth.login("reader0")
     with count_queries() as small:
         assert client.get("/users/alice").status_code == 200
     grow(1, 12)

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import Notification
-from tests.moderation_support import bearer, fast_passwords, login  # noqa: F401
+from tests.api_support import bearer
+from tests.moderation_support import fast_passwords  # noqa: F401
 from tests.route_support import (
     build_site,
     changed_tables,
@@ -18,6 +19,9 @@ from tests.route_support import (
     link_tokens,
     table_snapshot,
 )
+
+# Every GET includes the dataset download, which reads a snapshot on a connection of its own.
+pytestmark = pytest.mark.real_commits
 
 VIEWERS = ("anonymous", "reader", "author", "mod", "suspended")
 
@@ -52,15 +56,15 @@ def every_value(site):
 
 
 @pytest.mark.parametrize("viewer", VIEWERS)
-def test_no_get_route_writes(app, client, site, viewer):
+def test_no_get_route_writes(auth, app, client, site, viewer):
     headers = {}
     if viewer == "suspended":
-        login(client, "reader")
+        auth.login("reader")
         headers = bearer(site["reader"])
         site["reader"].suspended = True
         db.session.commit()
     elif viewer != "anonymous":
-        login(client, viewer)
+        auth.login(viewer)
         headers = bearer(site[viewer])
     paths = concrete_paths(app, {"GET"}, every_value(site))
     assert any(endpoint == "notifications.show_notification" for _m, endpoint, _p in paths)
@@ -72,11 +76,11 @@ def test_no_get_route_writes(app, client, site, viewer):
             assert changed_tables(before, table_snapshot()) == [], path
 
 
-def test_following_a_notification_reads_it_only_by_post(client, site):
+def test_following_a_notification_reads_it_only_by_post(auth, client, site):
     # the reader's reply to the author's comment notified the author
     note = next(note for note in site["notifications"] if note.user_id == site["author"].id
                 and note.prediction_id == site["visible"].id and note.kind == "reply")
-    login(client, "author")
+    auth.login("author")
     inbox = client.get("/notifications").get_data(as_text=True)
     assert f'<form method="post" action="/notifications/{note.id}" class="inbox-message' in inbox
     assert f'href="/notifications/{note.id}"' not in inbox  # no link to follow with a GET

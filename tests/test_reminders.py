@@ -12,9 +12,10 @@ from forum import clock
 from forum.extensions import db
 from forum.models import EmailDelivery, Forecast, User
 from forum.reminders import send_digests
+from tests.api_support import bearer
 from tests.factories import make_article, make_comment, make_forecast, make_prediction, make_user
 from tests.mail_support import run_jobs, text_of
-from tests.moderation_support import bearer, closed_prediction, fast_passwords  # noqa: F401
+from tests.moderation_support import closed_prediction, fast_passwords  # noqa: F401
 
 
 @pytest.fixture

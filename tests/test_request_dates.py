@@ -17,7 +17,6 @@ from tests.moderation_support import (  # noqa: F401  (fast_passwords is a fixtu
     bearer,
     closed_prediction,
     fast_passwords,
-    login,
 )
 from tests.test_posting import field_error, valid_form
 
@@ -60,8 +59,8 @@ def count(model) -> int:
 
 
 @pytest.mark.parametrize("name", BAD_DATE_NAMES)
-def test_share_form_refuses_other_date_forms(client, bob, name):
-    login(client, "bob")
+def test_share_form_refuses_other_date_forms(auth, client, bob, name):
+    auth.login("bob")
     response = client.post("/articles/test-article/predictions",
                            data=valid_form(resolution_date=bad_dates()[name]))
     assert response.status_code == 422
@@ -71,10 +70,10 @@ def test_share_form_refuses_other_date_forms(client, bob, name):
 
 
 @pytest.mark.parametrize("name", BAD_DATE_NAMES)
-def test_edit_form_refuses_other_date_forms(client, article, bob, name):
+def test_edit_form_refuses_other_date_forms(auth, client, article, bob, name):
     prediction = make_prediction(article, bob)
     before = (prediction.resolution_date, prediction.title)
-    login(client, "bob")
+    auth.login("bob")
     form = valid_form(resolution_date=bad_dates()[name], title="A new title for the claim")
     response = client.post(f"/predictions/{prediction.id}/edit",
                            data={k: form[k] for k in ("title", "criteria", "resolution_date")})
@@ -96,9 +95,9 @@ def test_api_refuses_other_date_forms(client, bob, name):
     assert count(Prediction) == 0
 
 
-def test_the_plain_date_is_taken_everywhere(client, article, bob):
+def test_the_plain_date_is_taken_everywhere(auth, client, article, bob):
     text = day().isoformat()
-    login(client, "bob")
+    auth.login("bob")
     assert client.post("/articles/test-article/predictions",
                        data=valid_form(resolution_date=text)).status_code == 303
     body = {**valid_form(resolution_date=text), "probability": 0.35, "quote": None}
@@ -136,9 +135,9 @@ def closed(article):
 
 
 @pytest.mark.parametrize("name", list(bad_times()))
-def test_resolve_form_and_api_refuse_other_time_forms(client, closed, name):
+def test_resolve_form_and_api_refuse_other_time_forms(auth, client, closed, name):
     value = bad_times()[name]
-    login(client, "mod")
+    auth.login("mod")
     page = client.post(f"/predictions/{closed.id}/resolve",
                        data={"outcome": "yes", "note": NOTE, "outcome_time": value})
     assert page.status_code == 422

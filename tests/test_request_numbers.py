@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.models import Comment, Forecast, Notification
 from tests.factories import make_comment, make_prediction, make_user
-from tests.moderation_support import fast_passwords, login  # noqa: F401  (a fixture)
+from tests.moderation_support import fast_passwords  # noqa: F401  (a fixture)
 
 # Digits int() refuses though str.isdigit() accepts them ("²"), digits of other scripts that
 # int() would read ("١٢", full-width "１"), one too long for int() at all, and every other
@@ -36,10 +36,10 @@ def _cases(listings):
 
 
 @pytest.fixture
-def mod_client(client, article):
+def mod_client(auth, client, article):
     make_user("alice")
     make_user("mod", role="moderator")
-    login(client, "mod")
+    auth.login("mod")
     return client
 
 
@@ -103,12 +103,12 @@ def test_ids_out_of_range_match_no_route(client, thread, path):
 
 
 @pytest.mark.parametrize("page", ["²", "9" * 5000, "-1", "١"])
-def test_marking_a_notification_read_from_a_bad_page_goes_back_to_the_first(client, thread,
+def test_marking_a_notification_read_from_a_bad_page_goes_back_to_the_first(auth, client, thread,
                                                                              page):
     prediction, _ = thread  # bob's comment notified alice
     notification = db.session.scalar(select(Notification).where(
         Notification.user_id == prediction.author_id))
-    login(client, "alice")
+    auth.login()
     response = client.post(f"/notifications/{notification.id}/read", data={"page": page})
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/notifications")
@@ -119,10 +119,10 @@ def test_marking_a_notification_read_from_a_bad_page_goes_back_to_the_first(clie
 
 
 @pytest.mark.parametrize("parent_id", ["1" * 5000, "²", "١", "-1", "0", "1e3", "0x1", " 1"])
-def test_a_bad_parent_id_in_the_comment_form_is_422_and_stores_nothing(client, thread,
+def test_a_bad_parent_id_in_the_comment_form_is_422_and_stores_nothing(auth, client, thread,
                                                                         parent_id):
     prediction, _ = thread
-    login(client, "bob")
+    auth.login("bob")
     before = db.session.scalar(select(func.count()).select_from(Comment))
     response = client.post(f"/predictions/{prediction.id}/comments",
                            data={"body": "A reply", "parent_id": parent_id})
@@ -141,9 +141,9 @@ def test_cosmetic_ids_in_the_query_string_are_ignored_when_bad(client, thread, q
 
 @pytest.mark.parametrize("probability", ["５０", "٥٠", "1e1", "nan", "inf", "1_0", "0x10",
                                          "9" * 5000, "²"])
-def test_a_typed_probability_is_ascii_digits_and_a_point(client, thread, probability):
+def test_a_typed_probability_is_ascii_digits_and_a_point(auth, client, thread, probability):
     prediction, _ = thread
-    login(client, "bob")
+    auth.login("bob")
     before = db.session.scalar(select(func.count()).select_from(Forecast))
     response = client.post(f"/predictions/{prediction.id}/forecasts",
                            data={"probability": probability})
@@ -153,9 +153,9 @@ def test_a_typed_probability_is_ascii_digits_and_a_point(client, thread, probabi
 
 
 @pytest.mark.parametrize("probability", ["40", "40 %", " 40%", "40.5", "0040"])
-def test_a_typed_probability_in_plain_digits_is_taken(client, thread, probability):
+def test_a_typed_probability_in_plain_digits_is_taken(auth, client, thread, probability):
     prediction, _ = thread
-    login(client, "bob")
+    auth.login("bob")
     response = client.post(f"/predictions/{prediction.id}/forecasts",
                            data={"probability": probability})
     assert response.status_code == 303

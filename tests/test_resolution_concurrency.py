@@ -18,6 +18,8 @@ from tests.moderation_support import (
     fast_passwords,  # noqa: F401
 )
 
+pytestmark = pytest.mark.real_commits  # threads resolve at once, each on its own connection
+
 
 def race(app, requests):
     """Send the requests from threads released together; returns their status codes."""

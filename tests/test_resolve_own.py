@@ -13,7 +13,6 @@ from tests.moderation_support import (  # noqa: F401
     bearer,
     closed_prediction,
     fast_passwords,
-    login,
     resolve,
     resolve_api,
     snapshot,
@@ -70,8 +69,8 @@ def test_an_admin_may_resolve_their_own(client, article, people):
     assert resolve_api(client, bearer(people["root"]), mine.id, outcome="yes").status_code == 200
 
 
-def test_the_resolve_page_tells_the_author_why_and_offers_no_form(client, own, people):
-    login(client, "author")
+def test_the_resolve_page_tells_the_author_why_and_offers_no_form(auth, client, own, people):
+    auth.login("author")
     before = snapshot(own.id)
     page = client.get(f"/predictions/{own.id}/resolve")
     assert page.status_code == 403
@@ -84,8 +83,8 @@ def test_the_resolve_page_tells_the_author_why_and_offers_no_form(client, own, p
     assert snapshot(own.id) == before
 
 
-def test_the_prediction_page_and_queue_offer_the_form_to_others_only(client, own, people):
-    login(client, "author")
+def test_the_prediction_page_and_queue_offer_the_form_to_others_only(auth, client, own, people):
+    auth.login("author")
     page = client.get(f"/predictions/{own.id}").get_data(as_text=True)
     assert not resolve_form_of(page, own.id)
     assert "another moderator or an admin" in page
@@ -93,7 +92,7 @@ def test_the_prediction_page_and_queue_offer_the_form_to_others_only(client, own
     assert f"awaiting-{own.id}" in queue and not resolve_form_of(queue, own.id)
     assert "another moderator or an admin" in queue
     client.post("/logout")
-    login(client, "colleague")
+    auth.login("colleague")
     page = client.get(f"/predictions/{own.id}").get_data(as_text=True)
     assert resolve_form_of(page, own.id)
     assert resolve_form_of(client.get("/moderation").get_data(as_text=True), own.id)

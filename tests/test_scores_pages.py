@@ -4,7 +4,6 @@ scorecard (the crowd against the best forecasters, the readers' calibration)."""
 import re
 
 from forum.leaderboard.scorecards import article_scorecard, prediction_scores
-from tests.factories import DEFAULT_PASSWORD
 from tests.test_scores import (  # noqa: F401  (fast_passwords is an autouse fixture)
     close_of,
     example_history,
@@ -43,10 +42,10 @@ def test_resolved_prediction_shows_each_forecasters_score_and_the_crowds(client,
     assert "lower is better" in card.lower()
 
 
-def test_the_viewer_sees_their_own_line(client, article):
+def test_the_viewer_sees_their_own_line(auth, client, article):
     prediction = example_history(article)
     resolve(prediction, "yes", outcome_time=close_of(prediction))
-    client.post("/login", data={"username": "bob", "password": DEFAULT_PASSWORD})
+    auth.login("bob")
     card = score_card(client.get(f"/predictions/{prediction.id}").get_data(as_text=True))
     assert "You: Brier <strong>0.640</strong>" in card
     assert "worse than the crowd" in card and "Rank 3 of 3" in card

@@ -6,11 +6,11 @@ import logging
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 
-def test_login_success_and_failure_are_logged_without_the_password(client, caplog):
+def test_login_success_and_failure_are_logged_without_the_password(auth, client, caplog):
     make_user("alice")
     with caplog.at_level(logging.INFO, logger="forum"):
         client.post("/login", data={"username": "alice", "password": "wrong-password-123"})
-        client.post("/login", data={"username": "alice", "password": DEFAULT_PASSWORD})
+        auth.login()
     text = caplog.text
     assert "login failed: username='alice' ip=127.0.0.1" in text
     assert "login: user=alice ip=127.0.0.1" in text

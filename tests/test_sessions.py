@@ -12,8 +12,6 @@ from forum.models import ApiToken, token_digest
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.test_auth import csrf_token, who_is_logged_in
 
-LOGIN = {"username": "alice", "password": DEFAULT_PASSWORD, "remember": "y"}
-
 
 def cookie_attributes(headers) -> dict[str, dict]:
     """Set-Cookie headers as {name: {attribute: value}} (flags map to True)."""
@@ -27,11 +25,11 @@ def cookie_attributes(headers) -> dict[str, dict]:
 
 
 @pytest.mark.parametrize("environment", ["development", "production"])
-def test_session_and_remember_cookies_are_httponly_lax_and_secure_in_production(
+def test_session_and_remember_cookies_are_httponly_lax_and_secure_in_production(auth, 
         make_app, alice, environment):
     app = make_app(FORUM_ENV=environment, SECRET_KEY="a-long-production-secret")
     client = app.test_client()
-    cookies = cookie_attributes(client.post("/login", data=LOGIN).headers)
+    cookies = cookie_attributes(auth.on(client).login(remember=True).headers)
     assert set(cookies) == {"session", "remember_token"}
     for name, attributes in cookies.items():
         assert attributes.get("httponly") is True, name
@@ -39,7 +37,7 @@ def test_session_and_remember_cookies_are_httponly_lax_and_secure_in_production(
         assert attributes.get("secure", False) is (environment == "production"), name
 
 
-def test_a_session_cookie_from_before_login_never_becomes_authenticated(make_app, alice):
+def test_a_session_cookie_from_before_login_never_becomes_authenticated(auth, make_app, alice):
     """Session fixation: an attacker plants their cookie in the victim's browser, the victim
     logs in, and the attacker's copy of the cookie stays a visitor's."""
     app = make_app(WTF_CSRF_ENABLED=True)
@@ -47,8 +45,7 @@ def test_a_session_cookie_from_before_login_never_becomes_authenticated(make_app
     login_page = attacker.get("/login").get_data(as_text=True)
     planted = attacker.get_cookie("session").value
     victim.set_cookie("session", planted)
-    response = victim.post("/login", data={**LOGIN, "remember": "",
-                                           "csrf_token": csrf_token(login_page)})
+    response = auth.on(victim).login(csrf_token=csrf_token(login_page))
     assert response.status_code == 302
     assert who_is_logged_in(victim) == "alice"
     renewed = victim.get_cookie("session").value
@@ -62,14 +59,14 @@ def test_a_session_cookie_from_before_login_never_becomes_authenticated(make_app
     assert refused.status_code == 400
 
 
-def test_a_suspension_ends_an_open_session_at_its_next_request(make_app, alice):
+def test_a_suspension_ends_an_open_session_at_its_next_request(auth, make_app, alice):
     make_user("mod", role="moderator")
     app = make_app()
     member, moderator = app.test_client(), app.test_client()
-    member.post("/login", data=LOGIN)
+    auth.on(member).login(remember=True)
     remember = member.get_cookie("remember_token").value
     assert who_is_logged_in(member) == "alice"
-    moderator.post("/login", data={"username": "mod", "password": DEFAULT_PASSWORD})
+    auth.on(moderator).login("mod")
     assert moderator.post(f"/moderation/members/{alice.id}/suspend",
                           data={"reason": "Spam"}).status_code == 302
 
@@ -83,13 +80,13 @@ def test_a_suspension_ends_an_open_session_at_its_next_request(make_app, alice):
     assert response.status_code == 401
 
 
-def test_settings_list_the_api_tokens_and_revoking_one_makes_it_401(make_app, alice):
+def test_settings_list_the_api_tokens_and_revoking_one_makes_it_401(auth, make_app, alice):
     app = make_app()
     browser, script = app.test_client(), app.test_client()
     tokens = [script.post("/api/v1/tokens", json={"username": "alice",
                                                   "password": DEFAULT_PASSWORD}).get_json()["token"]
               for _ in range(2)]
-    browser.post("/login", data=LOGIN)
+    auth.on(browser).login(remember=True)
     page = browser.get("/settings").get_data(as_text=True)
     revoke_urls = re.findall(r'action="(/settings/tokens/\d+/revoke)"', page)
     assert len(revoke_urls) == 2
@@ -111,14 +108,14 @@ def test_settings_list_the_api_tokens_and_revoking_one_makes_it_401(make_app, al
     assert "That token was already revoked." in again
 
 
-def test_nobody_revokes_another_members_token(make_app, alice):
+def test_nobody_revokes_another_members_token(auth, make_app, alice):
     make_user("bob")
     app = make_app()
     script, bob = app.test_client(), app.test_client()
     token = script.post("/api/v1/tokens", json={"username": "alice",
                                                 "password": DEFAULT_PASSWORD}).get_json()["token"]
     token_id = db.session.scalar(select(ApiToken.id))
-    bob.post("/login", data={"username": "bob", "password": DEFAULT_PASSWORD})
+    auth.on(bob).login("bob")
     bob.post(f"/settings/tokens/{token_id}/revoke")
     assert script.get("/api/v1/articles",
                       headers={"Authorization": f"Bearer {token}"}).status_code == 200
@@ -126,19 +123,19 @@ def test_nobody_revokes_another_members_token(make_app, alice):
                           bob.get("/settings").get_data(as_text=True))
 
 
-def test_revoking_a_token_needs_the_csrf_token(make_app, alice):
+def test_revoking_a_token_needs_the_csrf_token(auth, make_app, alice):
     app = make_app(WTF_CSRF_ENABLED=True)
     client = app.test_client()
     client.post("/api/v1/tokens", json={"username": "alice", "password": DEFAULT_PASSWORD})
     page = client.get("/login").get_data(as_text=True)
-    client.post("/login", data={**LOGIN, "csrf_token": csrf_token(page)})
+    auth.on(client).login(remember=True, csrf_token=csrf_token(page))
     token_id = db.session.scalar(select(ApiToken.id))
     assert client.post(f"/settings/tokens/{token_id}/revoke").status_code == 400
     assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 1
 
 
 
-def test_the_database_keeps_only_hashes_of_tokens_and_session_keys(make_app, alice):
+def test_the_database_keeps_only_hashes_of_tokens_and_session_keys(auth, make_app, alice):
     """A stolen copy of the database (or a backup) holds no usable credential."""
     from sqlalchemy import text
 
@@ -146,7 +143,7 @@ def test_the_database_keeps_only_hashes_of_tokens_and_session_keys(make_app, ali
     client = app.test_client()
     token = client.post("/api/v1/tokens", json={"username": "alice",
                                                 "password": DEFAULT_PASSWORD}).get_json()["token"]
-    client.post("/login", data=LOGIN)
+    auth.on(client).login(remember=True)
     session_key = alice_session_key(client)
     for secret in (token, session_key, DEFAULT_PASSWORD):
         for table in ("users", "api_tokens", "login_sessions"):
@@ -168,7 +165,7 @@ def alice_session_key(client) -> str:
 def test_a_suspended_members_refused_write_is_logged_without_the_token(make_app, alice, caplog):
     import logging
 
-    from tests.moderation_support import bearer
+    from tests.api_support import bearer
 
     alice.suspended = True
     db.session.commit()

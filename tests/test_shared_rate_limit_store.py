@@ -15,6 +15,8 @@ import pytest
 from tests.factories import DEFAULT_PASSWORD, make_article, make_prediction, make_user
 from tests.servers import gunicorn_servers
 
+pytestmark = pytest.mark.real_commits  # gunicorn servers read the data
+
 
 def post_json(url: str, body: dict, token: str | None = None) -> int:
     return send_json(url, body, token)[0]

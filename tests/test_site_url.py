@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.api_support import resolve
 from tests.factories import make_article, make_prediction, make_user
+from tests.moderation_support import resolve
 
 SITE = "https://forum.example.org"
 ROOT = Path(__file__).resolve().parent.parent

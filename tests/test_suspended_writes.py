@@ -12,8 +12,10 @@ from forum.auth.suspension import ENDS_ACCESS
 from forum.extensions import db
 from forum.models import ApiToken, LoginSession, Notification, User
 from forum.moderation.services import set_suspended
+from tests.api_support import bearer
 from tests.factories import DEFAULT_PASSWORD, make_comment, make_prediction, make_user
-from tests.moderation_support import bearer, fast_passwords, login  # noqa: F401
+from tests.fixtures.accounts import AuthActions
+from tests.moderation_support import fast_passwords  # noqa: F401
 from tests.route_support import (
     build_site,
     changed_tables,
@@ -76,7 +78,7 @@ def write_values(site):
 def suspend_after_login(client, site) -> dict:
     """Log in and take a token, then get suspended by the flag alone (as if the suspension
     landed between two requests: the session and the token are still there)."""
-    login(client, "banned")
+    AuthActions(client).login("banned")
     headers = bearer(site["banned"])
     site["banned"].suspended = True
     db.session.commit()
@@ -142,10 +144,10 @@ def test_a_suspended_member_gets_no_new_token(client, site):
     assert db.session.scalar(select(func.count(ApiToken.id))) == tokens
 
 
-def test_a_suspended_member_logs_in_to_read_and_sees_why(client, site):
+def test_a_suspended_member_logs_in_to_read_and_sees_why(auth, client, site):
     set_suspended(site["banned"], site["mod"], REASON, True)
     db.session.commit()
-    response = client.post("/login", data={"username": "banned", "password": DEFAULT_PASSWORD})
+    response = auth.login("banned")
     assert response.status_code == 302
     page = client.get(f"/predictions/{site['visible'].id}")
     assert page.status_code == 200

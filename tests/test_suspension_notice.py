@@ -15,7 +15,7 @@ from forum.extensions import db
 from forum.models import AuditEntry, EmailDelivery, Notification, User
 from tests.factories import make_comment, make_prediction, make_user
 from tests.mail_support import composed, run_jobs, text_of
-from tests.moderation_support import fast_passwords, login  # noqa: F401
+from tests.moderation_support import fast_passwords  # noqa: F401
 
 REASON = "Posting the same link in every thread"
 
@@ -32,9 +32,9 @@ def in_days(days: int) -> str:
     return (clock.today() + timedelta(days=days)).isoformat()
 
 
-def suspend(app, user, until="", reason=REASON, action="suspend"):
+def suspend(auth, app, user, until="", reason=REASON, action="suspend"):
     moderator = app.test_client()
-    login(moderator, "mod")
+    assert auth.on(moderator).login("mod").status_code == 302
     return moderator.post(f"/moderation/members/{user.id}/{action}",
                           data={"reason": reason, "until": until})
 
@@ -73,18 +73,18 @@ def test_a_suspension_with_an_end_is_shown_with_reason_and_date_on_every_page(ap
         assert REASON in notice.group(1), path
 
 
-def test_a_suspension_without_an_end_says_it_lasts_until_lifted(app, team):
+def test_a_suspension_without_an_end_says_it_lasts_until_lifted(auth, app, team):
     suspend(app, team["alice"])
     member = app.test_client()
-    login(member, "alice")
+    assert auth.on(member).login("alice").status_code == 302
     page = text(member.get("/"))
     assert "It lasts until a moderator lifts it." in page and REASON in page
 
 
-def test_the_forms_are_disabled_with_the_reason_and_the_server_still_refuses(app, team):
+def test_the_forms_are_disabled_with_the_reason_and_the_server_still_refuses(auth, app, team):
     suspend(app, team["alice"], until=in_days(3))
     member = app.test_client()
-    login(member, "alice")
+    assert auth.on(member).login("alice").status_code == 302
     prediction = team["prediction"]
     page = text(member.get(f"/predictions/{prediction.id}"))
     forms = re.findall(r'<form\b[^>]*method="post"[^>]*>(.*?)</form>', page, re.DOTALL)
@@ -102,29 +102,29 @@ def test_the_forms_are_disabled_with_the_reason_and_the_server_still_refuses(app
     assert response.status_code == 403
 
 
-def test_other_members_forms_are_untouched(app, team):
+def test_other_members_forms_are_untouched(auth, app, team):
     suspend(app, team["alice"])
     other = app.test_client()
-    login(other, "bob")
+    assert auth.on(other).login("bob").status_code == 302
     page = other.get(f"/predictions/{team['prediction'].id}").get_data(as_text=True)
     assert "suspended-lock" not in page and "suspension-notice" not in page
 
 
-def test_the_suspension_lifts_itself_at_its_end(app, team, monkeypatch):
+def test_the_suspension_lifts_itself_at_its_end(auth, app, team, monkeypatch):
     suspend(app, team["alice"], until=in_days(2))
     assert fresh(team["alice"]).suspended is True
     later(monkeypatch, 3)
     assert fresh(team["alice"]).suspended is False
     assert db.session.scalar(select(User.id).where(User.suspended)) is None
     member = app.test_client()
-    login(member, "alice")
+    assert auth.on(member).login("alice").status_code == 302
     page = text(member.get(f"/predictions/{team['prediction'].id}"))
     assert "suspension-notice" not in page and "suspended-lock" not in page
     response = member.post(f"/predictions/{team['prediction'].id}/forecasts",
                            data={"probability": "40"})
     assert response.status_code == 303
     moderator = app.test_client()
-    login(moderator, "mod")
+    assert auth.on(moderator).login("mod").status_code == 302
     members = text(moderator.get("/moderation/members?q=alice"))
     row = members.split(f'id="member-{team["alice"].id}"', 1)[1].split("</li>", 1)[0]
     assert "suspension ended" in row and ">suspended" not in row
@@ -133,10 +133,10 @@ def test_the_suspension_lifts_itself_at_its_end(app, team, monkeypatch):
     assert re.search(r"until <time[^>]*>[^<]*00:00 UTC</time> \(ended\)", audit)
 
 
-def test_the_moderators_pages_show_the_end_while_it_runs(app, team):
+def test_the_moderators_pages_show_the_end_while_it_runs(auth, app, team):
     suspend(app, team["alice"], until=in_days(5))
     moderator = app.test_client()
-    login(moderator, "mod")
+    assert auth.on(moderator).login("mod").status_code == 302
     members = text(moderator.get("/moderation/members?q=alice"))
     end = clock.today() + timedelta(days=5)
     assert f"suspended until <time datetime=\"{end.isoformat()}T00:00:00.000000Z\">" \
@@ -160,7 +160,7 @@ def test_a_bad_end_is_refused_beside_the_field_and_nothing_changes(app, team, un
     assert db.session.scalar(select(AuditEntry.id)) is None
 
 
-def test_the_member_is_notified_when_suspended_and_reinstated(app, team, smtp_server):
+def test_the_member_is_notified_when_suspended_and_reinstated(auth, app, team, smtp_server):
     app.config.update(MAIL_URL=smtp_server.url)
     suspend(app, team["alice"], until=in_days(7))
     suspend(app, team["alice"], reason="Talked it through", action="unsuspend")
@@ -177,31 +177,31 @@ def test_the_member_is_notified_when_suspended_and_reinstated(app, team, smtp_se
     body = " ".join(text_of(suspended).split())
     assert REASON in body and "00:00 UTC" in body
     member = app.test_client()
-    login(member, "alice")
+    assert auth.on(member).login("alice").status_code == 302
     inbox = text(member.get("/notifications"))
     assert REASON in inbox and "Talked it through" in inbox
 
 
-def test_moderation_emails_follow_the_members_switch(app, team):
+def test_moderation_emails_follow_the_members_switch(auth, app, team):
     team["alice"].email_moderation = False
     db.session.commit()
     suspend(app, team["alice"])
     assert db.session.scalar(select(Notification.kind)) == "suspended"  # in the app, still
     assert db.session.scalar(select(EmailDelivery.id)) is None
     member = app.test_client()
-    login(member, "bob")
+    assert auth.on(member).login("bob").status_code == 302
     settings = text(member.get("/settings"))
     assert "Moderators' decisions about me" in settings
 
 
-def hide(app, target_type, target_id, reason):
+def hide(auth, app, target_type, target_id, reason):
     moderator = app.test_client()
-    login(moderator, "mod")
+    assert auth.on(moderator).login("mod").status_code == 302
     return moderator.post(f"/moderation/{target_type}/{target_id}/hide",
                           data={"reason": reason})
 
 
-def test_authors_hear_when_a_moderator_hides_their_comment(app, team):
+def test_authors_hear_when_a_moderator_hides_their_comment(auth, app, team):
     comment = make_comment(team["prediction"], team["alice"], "Buy cheap watches here!")
     assert hide(app, "comment", comment.id, "Advertising").status_code == 302
     note = db.session.scalars(select(Notification).where(
@@ -213,16 +213,16 @@ def test_authors_hear_when_a_moderator_hides_their_comment(app, team):
     assert "Advertising" in text_of(message)
     assert f"#comment-{comment.id}" in text_of(message)
     member = app.test_client()
-    login(member, "alice")
+    assert auth.on(member).login("alice").status_code == 302
     assert "Advertising" in text(member.get("/notifications"))
 
 
-def test_authors_hear_when_a_moderator_hides_their_prediction(app, team):
+def test_authors_hear_when_a_moderator_hides_their_prediction(auth, app, team):
     prediction = team["prediction"]
     assert hide(app, "prediction", prediction.id, "Duplicate of another claim").status_code \
         == 302
     member = app.test_client()
-    login(member, "bob")
+    assert auth.on(member).login("bob").status_code == 302
     inbox = text(member.get("/notifications"))
     assert f"A moderator hid your prediction #{prediction.id} of " in inbox
     assert "Kim visits Moscow" not in inbox  # hidden text is shown to no member

@@ -14,7 +14,9 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import Comment, Flag, Forecast, Notification, Vote
-from tests.moderation_support import bearer, fast_passwords, login  # noqa: F401
+from tests.api_support import bearer
+from tests.fixtures.accounts import AuthActions
+from tests.moderation_support import fast_passwords  # noqa: F401
 from tests.route_support import (
     NOT_A_TOKEN,
     SECRETS,
@@ -62,7 +64,7 @@ def become(client, site, viewer: str) -> dict:
     """Log the client in as the viewer (nothing for anonymous); API headers to use."""
     if viewer == "anonymous":
         return {}
-    login(client, viewer)
+    AuthActions(client).login(viewer)
     return bearer(site[viewer])
 
 
@@ -89,6 +91,7 @@ def names_hidden_content(path: str, site) -> bool:
         and "/settings/" not in path and "/moderation/reports" not in path)
 
 
+@pytest.mark.real_commits  # the walk downloads the dataset, read on a connection of its own
 @pytest.mark.parametrize("viewer", VIEWERS)
 def test_no_get_route_shows_hidden_content(app, client, site, viewer):
     """Every GET route, with the hidden ids and with a search for the hidden title, as a
@@ -148,10 +151,10 @@ def _at_hidden_comment(path: str, site) -> bool:
     return f"/comments/{hidden}/" in path or path.endswith(f"/comment/{hidden}")
 
 
-def test_report_pages_of_a_hidden_predictions_comment_and_resolution_are_404(client, site):
+def test_report_pages_of_a_hidden_predictions_comment_and_resolution_are_404(auth, client, site):
     """The review's finding: /report/comment/<id> and /report/resolution/<id> showed the
     hidden prediction's title and criteria."""
-    login(client, "other")
+    auth.login("other")
     for path in (f"/report/comment/{site['on_hidden'].id}",
                  f"/report/resolution/{site['resolution'].id}",
                  f"/report/prediction/{site['hidden'].id}"):
@@ -190,12 +193,12 @@ def test_the_api_hides_the_prediction_its_forecasts_comments_and_votes(client, s
         Forecast.prediction_id == hidden)) == 2
 
 
-def test_notifications_about_a_hidden_prediction_leave_the_inbox(client, site):
+def test_notifications_about_a_hidden_prediction_leave_the_inbox(auth, client, site):
     reader = site["reader"]
     about_hidden = [note for note in site["notifications"]
                     if note.user_id == reader.id and note.prediction_id == site["hidden"].id]
     assert about_hidden  # it was resolved, and the author replied to the reader's comment
-    login(client, "reader")
+    auth.login("reader")
     inbox = client.get("/notifications")
     shows_no_secret(inbox)
     unread = db.session.scalar(select(func.count(Notification.id)).where(
@@ -212,8 +215,8 @@ def test_notifications_about_a_hidden_prediction_leave_the_inbox(client, site):
         assert db.session.get(Notification, note.id).read_at is None
 
 
-def test_moderators_still_see_hidden_content(client, site):
-    login(client, "mod")
+def test_moderators_still_see_hidden_content(auth, client, site):
+    auth.login("mod")
     page = html.unescape(client.get(f"/predictions/{site['hidden'].id}").get_data(as_text=True))
     assert "SECRET-TITLE-7431" in page and "Hidden by a moderator" in page
     api = client.get(f"/api/v1/predictions/{site['hidden'].id}", headers=bearer(site["mod"]))
@@ -221,10 +224,10 @@ def test_moderators_still_see_hidden_content(client, site):
     assert client.get(f"/predictions/{site['hidden'].id}/resolve").status_code == 200
 
 
-def test_a_hidden_comment_shows_no_text_to_anyone_but_moderators(client, site):
+def test_a_hidden_comment_shows_no_text_to_anyone_but_moderators(auth, client, site):
     for viewer in ("anonymous", "author", "reader"):
         if viewer != "anonymous":
-            login(client, viewer)
+            auth.login(viewer)
         page = client.get(f"/predictions/{site['visible'].id}")
         assert page.status_code == 200
         shows_no_secret(page)

@@ -10,8 +10,6 @@ from forum.extensions import db
 from forum.models import Comment, Prediction, Vote
 from tests.factories import make_comment, make_prediction, make_user
 
-LOGIN = {"password": "correct horse battery"}
-
 
 @pytest.fixture
 def prediction(article):
@@ -19,9 +17,9 @@ def prediction(article):
 
 
 @pytest.fixture
-def bob(client, prediction):
+def bob(auth, client, prediction):
     user = make_user("bob")
-    client.post("/login", data={"username": "bob", **LOGIN})
+    auth.login("bob")
     return user
 
 
@@ -58,8 +56,8 @@ def test_the_same_vote_twice_counts_once(client, prediction, bob):
     assert vote_count() == 1
 
 
-def test_no_voting_on_your_own_prediction(client, prediction):
-    client.post("/login", data={"username": "alice", **LOGIN})
+def test_no_voting_on_your_own_prediction(auth, client, prediction):
+    auth.login()
     response = client.post(f"/predictions/{prediction.id}/vote", data={"value": "1"})
     assert response.status_code == 403
     assert "your own prediction" in response.text
@@ -132,11 +130,12 @@ def test_the_unique_constraint_refuses_a_second_vote_row(prediction):
     db.session.rollback()
 
 
-def test_two_identical_votes_at_the_same_moment_leave_one_vote(app, prediction):
+@pytest.mark.real_commits  # two threads, each on its own connection, as two requests
+def test_two_identical_votes_at_the_same_moment_leave_one_vote(auth, app, prediction):
     make_user("bob")
     clients = [app.test_client() for _ in range(2)]
     for each in clients:
-        each.post("/login", data={"username": "bob", **LOGIN})
+        auth.on(each).login("bob")
     path, prediction_id = f"/predictions/{prediction.id}/vote", prediction.id
     db.session.commit()
     start = threading.Barrier(len(clients))
@@ -156,7 +155,7 @@ def test_two_identical_votes_at_the_same_moment_leave_one_vote(app, prediction):
     assert counters(prediction_id) == (1, 1, 0)
 
 
-def test_a_hidden_predictions_comments_take_no_vote_from_anyone_by_page_or_api(client, prediction):
+def test_a_hidden_predictions_comments_take_no_vote_from_anyone_by_page_or_api(client, auth, prediction):
     """One rule for pages and the API (forum.permissions.vote_refusal): a moderator, who can
     read the hidden prediction, may not vote on it or on its comments either."""
     from tests.api_support import bearer
@@ -170,7 +169,7 @@ def test_a_hidden_predictions_comments_take_no_vote_from_anyone_by_page_or_api(c
                       headers=headers).status_code == 404
     assert client.put(f"/api/v1/predictions/{prediction.id}/vote", json={"value": 1},
                       headers=headers).status_code == 404
-    client.post("/login", data={"username": "mod", **LOGIN})
+    assert auth.login("mod").status_code == 302
     assert client.post(f"/comments/{comment.id}/vote", data={"value": "1"}).status_code == 404
     assert client.post(f"/predictions/{prediction.id}/vote",
                        data={"value": "1"}).status_code == 404

@@ -18,7 +18,7 @@ from forum.lifecycle import withdrawable
 from forum.models import Article, Prediction
 from forum.permissions import can_withdraw
 from tests.factories import make_comment, make_forecast, make_prediction, make_user
-from tests.moderation_support import fast_passwords, login  # noqa: F401
+from tests.moderation_support import fast_passwords  # noqa: F401
 
 TITLE = "Pyongyang opens a liaison office in Seoul in 2027"
 
@@ -36,13 +36,13 @@ def page(client, path) -> str:
     return client.get(path).get_data(as_text=True)
 
 
-def test_the_author_confirms_and_the_prediction_is_gone_everywhere(client, board):
+def test_the_author_confirms_and_the_prediction_is_gone_everywhere(auth, client, board):
     prediction = board["prediction"]
     make_comment(prediction, board["bob"], "Interesting; I'd put it lower.")
     client_bob = client.application.test_client()
-    login(client_bob, "bob")
+    assert auth.on(client_bob).login("bob").status_code == 302
     client_bob.post(f"/predictions/{prediction.id}/vote", data={"value": "1"})
-    login(client, "alice")
+    assert auth.on(client).login("alice").status_code == 302
     shown = page(client, f"/predictions/{prediction.id}")
     assert f'href="/predictions/{prediction.id}/withdraw"' in shown
     confirm = client.get(f"/predictions/{prediction.id}/withdraw")
@@ -74,11 +74,11 @@ def test_the_author_confirms_and_the_prediction_is_gone_everywhere(client, board
     assert "withdrawn" not in page(client, "/leaderboard")  # nothing was scored
 
 
-def test_moderators_see_it_marked_withdrawn_and_cannot_restore_it(client, board):
+def test_moderators_see_it_marked_withdrawn_and_cannot_restore_it(auth, client, board):
     prediction = board["prediction"]
     withdraw_prediction(prediction, board["alice"])
     db.session.commit()
-    login(client, "mod")
+    assert auth.on(client).login("mod").status_code == 302
     shown = page(client, f"/predictions/{prediction.id}")
     assert "Withdrawn by its author" in shown
     assert "Restore this prediction" not in shown
@@ -89,12 +89,12 @@ def test_moderators_see_it_marked_withdrawn_and_cannot_restore_it(client, board)
     assert db.session.get(Prediction, prediction.id).hidden is True
 
 
-def test_once_someone_else_forecasts_it_stays(client, board):
+def test_once_someone_else_forecasts_it_stays(auth, client, board):
     prediction = board["prediction"]
     make_forecast(prediction, board["alice"], 0.6)  # the author's own update doesn't count
     assert withdrawable(db.session.get(Prediction, prediction.id))
     make_forecast(prediction, board["bob"], 0.2)
-    login(client, "alice")
+    assert auth.on(client).login("alice").status_code == 302
     assert 'withdraw"' not in page(client, f"/predictions/{prediction.id}")
     response = client.post(f"/predictions/{prediction.id}/withdraw")
     assert response.status_code == 409
@@ -102,15 +102,15 @@ def test_once_someone_else_forecasts_it_stays(client, board):
     assert db.session.get(Prediction, prediction.id).withdrawn_at is None
 
 
-def test_only_the_author_withdraws_and_only_while_open(client, board):
+def test_only_the_author_withdraws_and_only_while_open(auth, client, board):
     prediction = board["prediction"]
-    login(client, "bob")
+    assert auth.on(client).login("bob").status_code == 302
     assert client.get(f"/predictions/{prediction.id}/withdraw").status_code == 403
     assert client.post(f"/predictions/{prediction.id}/withdraw").status_code == 403
     prediction.resolution_date = clock.today() - timedelta(days=1)
     db.session.commit()
     author = client.application.test_client()
-    login(author, "alice")
+    assert auth.on(author).login("alice").status_code == 302
     assert author.post(f"/predictions/{prediction.id}/withdraw").status_code == 409
     visitor = client.application.test_client()
     response = visitor.post(f"/predictions/{prediction.id}/withdraw")
@@ -151,7 +151,7 @@ def test_the_rule(board):
     assert not can_withdraw(alice, prediction)
 
 
-def test_a_forecast_held_open_while_the_author_withdraws_wins_cleanly(app, board,
+def test_a_forecast_held_open_while_the_author_withdraws_wins_cleanly(auth, app, board,
                                                                        monkeypatch):
     """Bob's forecast has changed the row and not yet committed when Alice confirms: her
     withdrawal waits for the row, then finds someone else has forecast (409); his forecast
@@ -174,7 +174,7 @@ def test_a_forecast_held_open_while_the_author_withdraws_wins_cleanly(app, board
     prediction_id = board["prediction"].id
     headers = bearer(board["bob"])
     author = app.test_client()
-    login(author, "alice")
+    assert auth.on(author).login("alice").status_code == 302
     results = {}
 
     def forecast():

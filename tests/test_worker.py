@@ -20,6 +20,8 @@ from tests.factories import make_user
 from tests.mail_support import SmtpServer
 from tests.servers import ROOT, TEST_REDIS_URL, free_port, reachable_redis
 
+pytestmark = pytest.mark.real_commits  # the worker process reads the data
+
 JOBS_REDIS_DB = 5  # this suite's own Redis database, apart from the rate-limit tests'
 
 

@@ -18,7 +18,6 @@ from tests.factories import make_forecast, make_user
 from tests.moderation_support import (
     closed_prediction,
     fast_passwords,  # noqa: F401  (autouse)
-    login,
     resolve,
 )
 
@@ -90,7 +89,7 @@ def test_both_feeds_parse_with_forbidden_characters_in_stored_text(client, dirty
     assert entry.find(f"{ATOM}author/{ATOM}name").text == "mod"
 
 
-def test_every_chart_parses_with_forbidden_characters_in_stored_text(client, dirty_site):
+def test_every_chart_parses_with_forbidden_characters_in_stored_text(auth, client, dirty_site):
     slug = dirty_site["article"].slug
     pages = {
         "prediction": f"/predictions/{dirty_site['open']}",
@@ -109,6 +108,6 @@ def test_every_chart_parses_with_forbidden_characters_in_stored_text(client, dir
     assert {"chart crowd-chart", "sparkline", "calibration-chart"} <= kinds
     crowd = next(svg for svg in charts["prediction"] if svg.get("class") == "chart crowd-chart")
     assert "Still open for a while" in crowd.find("{http://www.w3.org/2000/svg}title").text
-    login(client, "bob")  # a member's own forecasts are dots with their own labels
+    auth.login("bob")  # a member's own forecasts are dots with their own labels
     member_page = client.get(f"/predictions/{dirty_site['open']}").get_data(as_text=True)
     assert any(svg.get("class") == "chart crowd-chart" for svg in svgs(member_page))

@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 from config import TestConfig
 from forum.app import create_app
 from forum.extensions import db
-from tests.conftest import empty_database
+from tests.fixtures.database import empty_database
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"

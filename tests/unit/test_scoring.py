@@ -180,6 +180,26 @@ def test_scheduled_close_at_creation_gives_coverage_one_instead_of_dividing_by_z
     assert scores[0].relative_brier == 0.0
 
 
+def test_with_no_scheduled_life_relative_brier_is_brier_minus_crowd_brier():
+    """T_close <= T0 (coverage taken as 1): relative_brier = 1 × (brier − crowd_brier), the
+    window's difference divided by its length, for a forecaster away from the crowd too."""
+    close = scheduled_close(date(2026, 3, 1))
+    scores = score_prediction(
+        [forecast(1, ALICE, 0.9, close - timedelta(hours=4)),
+         forecast(2, BOB, 0.1, close - timedelta(hours=3)),
+         forecast(3, CAROL, 0.2, close - timedelta(hours=2))],
+        outcome=False,
+        created_at=close,
+        resolution_date=date(2026, 3, 1),
+        outcome_time=close,
+    )
+    assert len(scores) == 3
+    for score in scores:
+        assert score.coverage == 1.0
+        assert score.relative_brier == pytest.approx(score.brier - score.crowd_brier)
+    assert any(abs(score.relative_brier) > 0.01 for score in scores)
+
+
 def test_no_forecasts_gives_no_scores():
     assert (
         score_prediction(
