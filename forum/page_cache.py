@@ -21,6 +21,8 @@ PAGE_ENDPOINTS = {
     "leaderboard.index", "leaderboard.rules", "users.profile", "moderation.resolutions_feed",
 }
 _INTERNAL = "page_cache_internal"
+# For a write no cached page shows (a token's "last used" stamp): it leaves the cache alone.
+UNSEEN_WRITE = {_INTERNAL: True}
 _READ_GENERATION = f"SELECT value FROM {CacheGeneration.__tablename__} WHERE id = 1"
 
 

@@ -122,7 +122,7 @@ def add_forecasters(prediction, count: int) -> None:
     db.session.execute(insert(User), [
         {"id": first + n, "username": f"f{first + n}", "username_key": f"f{first + n}",
          "email": f"f{first + n}@example.com", "password_hash": "x", "role": "member",
-         "bio": "", "suspended": False, "joined_at": now, "email_verified_at": now}
+         "bio": "", "suspension_flag": False, "joined_at": now, "email_verified_at": now}
         for n in range(count)])
     db.session.execute(insert(Forecast), [
         {"prediction_id": prediction.id, "user_id": first + n, "probability": 0.6,

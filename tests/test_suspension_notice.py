@@ -53,8 +53,8 @@ def later(monkeypatch, days: float):
     monkeypatch.setattr(clock, "now", lambda: moved)
 
 
-def test_a_suspension_with_an_end_is_shown_with_reason_and_date_on_every_page(app, team):
-    assert suspend(app, team["alice"], until=in_days(7)).status_code == 302
+def test_a_suspension_with_an_end_is_shown_with_reason_and_date_on_every_page(auth, app, team):
+    assert suspend(auth, app, team["alice"], until=in_days(7)).status_code == 302
     end = datetime.combine(clock.today() + timedelta(days=7), datetime.min.time(), tzinfo=UTC)
     assert fresh(team["alice"]).suspended_until == end
     member = app.test_client()
@@ -74,7 +74,7 @@ def test_a_suspension_with_an_end_is_shown_with_reason_and_date_on_every_page(ap
 
 
 def test_a_suspension_without_an_end_says_it_lasts_until_lifted(auth, app, team):
-    suspend(app, team["alice"])
+    suspend(auth, app, team["alice"])
     member = app.test_client()
     assert auth.on(member).login("alice").status_code == 302
     page = text(member.get("/"))
@@ -82,7 +82,7 @@ def test_a_suspension_without_an_end_says_it_lasts_until_lifted(auth, app, team)
 
 
 def test_the_forms_are_disabled_with_the_reason_and_the_server_still_refuses(auth, app, team):
-    suspend(app, team["alice"], until=in_days(3))
+    suspend(auth, app, team["alice"], until=in_days(3))
     member = app.test_client()
     assert auth.on(member).login("alice").status_code == 302
     prediction = team["prediction"]
@@ -103,7 +103,7 @@ def test_the_forms_are_disabled_with_the_reason_and_the_server_still_refuses(aut
 
 
 def test_other_members_forms_are_untouched(auth, app, team):
-    suspend(app, team["alice"])
+    suspend(auth, app, team["alice"])
     other = app.test_client()
     assert auth.on(other).login("bob").status_code == 302
     page = other.get(f"/predictions/{team['prediction'].id}").get_data(as_text=True)
@@ -111,7 +111,7 @@ def test_other_members_forms_are_untouched(auth, app, team):
 
 
 def test_the_suspension_lifts_itself_at_its_end(auth, app, team, monkeypatch):
-    suspend(app, team["alice"], until=in_days(2))
+    suspend(auth, app, team["alice"], until=in_days(2))
     assert fresh(team["alice"]).suspended is True
     later(monkeypatch, 3)
     assert fresh(team["alice"]).suspended is False
@@ -134,12 +134,12 @@ def test_the_suspension_lifts_itself_at_its_end(auth, app, team, monkeypatch):
 
 
 def test_the_moderators_pages_show_the_end_while_it_runs(auth, app, team):
-    suspend(app, team["alice"], until=in_days(5))
+    suspend(auth, app, team["alice"], until=in_days(5))
     moderator = app.test_client()
     assert auth.on(moderator).login("mod").status_code == 302
     members = text(moderator.get("/moderation/members?q=alice"))
     end = clock.today() + timedelta(days=5)
-    assert f"suspended until <time datetime=\"{end.isoformat()}T00:00:00.000000Z\">" \
+    assert f"suspended until <time datetime=\"{end.isoformat()}T00:00:00.000Z\">" \
            f"{end.day} {end:%b %Y}</time>" in members
     audit = text(moderator.get("/moderation/audit"))
     assert "00:00 UTC</time></span>" in audit and "(ended)" not in audit
@@ -150,9 +150,9 @@ def test_the_moderators_pages_show_the_end_while_it_runs(auth, app, team):
     (None, "Choose a day after today"),
     ("2999-01-01", "at most ten years ahead"),
 ])
-def test_a_bad_end_is_refused_beside_the_field_and_nothing_changes(app, team, until, message):
+def test_a_bad_end_is_refused_beside_the_field_and_nothing_changes(auth, app, team, until, message):
     until = clock.today().isoformat() if until is None else until
-    response = suspend(app, team["alice"], until=until)
+    response = suspend(auth, app, team["alice"], until=until)
     assert response.status_code == 422
     page = text(response)
     assert message in page and f'value="{until}"' in page and REASON in page
@@ -162,8 +162,8 @@ def test_a_bad_end_is_refused_beside_the_field_and_nothing_changes(app, team, un
 
 def test_the_member_is_notified_when_suspended_and_reinstated(auth, app, team, smtp_server):
     app.config.update(MAIL_URL=smtp_server.url)
-    suspend(app, team["alice"], until=in_days(7))
-    suspend(app, team["alice"], reason="Talked it through", action="unsuspend")
+    suspend(auth, app, team["alice"], until=in_days(7))
+    suspend(auth, app, team["alice"], reason="Talked it through", action="unsuspend")
     notes = db.session.scalars(select(Notification).where(
         Notification.user_id == team["alice"].id).order_by(Notification.id)).all()
     assert [n.kind for n in notes] == ["suspended", "reinstated"]
@@ -185,7 +185,7 @@ def test_the_member_is_notified_when_suspended_and_reinstated(auth, app, team, s
 def test_moderation_emails_follow_the_members_switch(auth, app, team):
     team["alice"].email_moderation = False
     db.session.commit()
-    suspend(app, team["alice"])
+    suspend(auth, app, team["alice"])
     assert db.session.scalar(select(Notification.kind)) == "suspended"  # in the app, still
     assert db.session.scalar(select(EmailDelivery.id)) is None
     member = app.test_client()
@@ -203,7 +203,7 @@ def hide(auth, app, target_type, target_id, reason):
 
 def test_authors_hear_when_a_moderator_hides_their_comment(auth, app, team):
     comment = make_comment(team["prediction"], team["alice"], "Buy cheap watches here!")
-    assert hide(app, "comment", comment.id, "Advertising").status_code == 302
+    assert hide(auth, app, "comment", comment.id, "Advertising").status_code == 302
     note = db.session.scalars(select(Notification).where(
         Notification.user_id == team["alice"].id)).one()
     assert note.kind == "hidden" and "Advertising" in note.message
@@ -219,7 +219,7 @@ def test_authors_hear_when_a_moderator_hides_their_comment(auth, app, team):
 
 def test_authors_hear_when_a_moderator_hides_their_prediction(auth, app, team):
     prediction = team["prediction"]
-    assert hide(app, "prediction", prediction.id, "Duplicate of another claim").status_code \
+    assert hide(auth, app, "prediction", prediction.id, "Duplicate of another claim").status_code \
         == 302
     member = app.test_client()
     assert auth.on(member).login("bob").status_code == 302

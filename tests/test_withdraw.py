@@ -36,6 +36,7 @@ def page(client, path) -> str:
     return client.get(path).get_data(as_text=True)
 
 
+@pytest.mark.real_commits  # the dataset download reads on a connection of its own
 def test_the_author_confirms_and_the_prediction_is_gone_everywhere(auth, client, board):
     prediction = board["prediction"]
     make_comment(prediction, board["bob"], "Interesting; I'd put it lower.")

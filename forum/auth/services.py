@@ -18,6 +18,7 @@ from forum.extensions import db
 from forum.forms import declare_limits
 from forum.models import ROLES, ApiToken, LoginSession, User, token_digest
 from forum.models.user import TOKEN_NAME_MAX
+from forum.page_cache import UNSEEN_WRITE
 from forum.params import read_id
 from forum.text import line_problem, prose_problem
 
@@ -364,15 +365,15 @@ def create_named_token(user: User, name) -> str:
 
 def note_token_use(token_id: int, last_used_at) -> None:
     """Record that a request came with the token, at most once a minute (a read stays a read:
-    no write for each request). Its own short transaction on its own connection, after the
-    request's work: the page cache's write counter is not bumped (no page shows it)."""
+    no write for each request). Its own short transaction, after the request's work: the page
+    cache's write counter is not bumped (no page shows it)."""
     now = clock.now()
     if last_used_at is not None and now - last_used_at < TOKEN_USE_GRANULARITY:
         return
     db.session.rollback()  # end the request's own transaction first (its writes committed)
-    with db.engine.begin() as connection:
-        connection.execute(update(ApiToken.__table__).where(ApiToken.__table__.c.id == token_id)
-                           .values(last_used_at=now))
+    db.session.execute(update(ApiToken).where(ApiToken.id == token_id)
+                       .values(last_used_at=now), execution_options=UNSEEN_WRITE)
+    db.session.commit()
 
 
 def user_for_token(raw: str) -> tuple[User, ApiToken] | None:

@@ -43,12 +43,12 @@ def test_resolved_and_annulled_keep_their_status_and_take_nothing(status):
     before_close = CLOSE - timedelta(days=5)
     assert status_of(status, DAY, before_close) == status
     assert accepts_forecasts(prediction(status), before_close) is False
-    assert accepts_votes(prediction(status), before_close) is False
+    assert accepts_votes(prediction(status)) is False
 
 
 def test_votes_are_taken_while_open_and_after_the_close_until_resolved():
-    assert accepts_votes(prediction(), LAST_MOMENT) is True
-    assert accepts_votes(prediction(), CLOSE + timedelta(days=30)) is True
+    # No instant is asked about: before or after the close, only the stored status counts.
+    assert accepts_votes(prediction()) is True
 
 
 @pytest.mark.parametrize(("today", "latest"), [
