@@ -81,8 +81,10 @@ def test_the_open_filter_leaves_the_board_index_to_the_planner(board):
         assert "resolution_date>" not in hinted
         bare = plan(sql.replace("+predictions.resolution_date", "predictions.resolution_date"),
                     parameters)
-        # what the hint prevents: a range on the date, then every open row sorted
-        assert "resolution_date>?)\nUSE TEMP B-TREE FOR ORDER BY" in bare
+        # what the hint prevents: the date's index (a range, or a scan of the board's date
+        # index, depending on the statistics other tests left), then every open row sorted
+        assert "resolution_date>?)" in bare or "ix_predictions_board_resolving" in bare
+        assert "USE TEMP B-TREE FOR ORDER BY" in bare
     else:
         assert "+predictions" not in sql and "predictions.resolution_date >=" in sql
         assert re.search(r"Index (Only )?Scan (Backward )?(using|on) ix_predictions_board_",

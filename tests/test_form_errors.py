@@ -20,7 +20,7 @@ from forum.moderation.flags import TEXT_MAX
 from forum.moderation.resolutions import NOTE_MAX, URL_MAX
 from forum.moderation.services import REASON_MAX
 from tests.factories import DEFAULT_PASSWORD, make_article, make_comment, make_prediction, make_user
-from tests.moderation_support import closed_prediction, login
+from tests.moderation_support import closed_prediction
 from tests.test_posting import valid_form
 
 ARTICLE = "/articles/test-article"
@@ -54,11 +54,9 @@ def text_of(fragment: str) -> str:
 
 
 @pytest.fixture
-def member(client, article):
+def member(auth, client, article):
     make_user("alice")
-    login(client, "alice")
-
-
+    assert auth.on(client).login("alice").status_code == 302
 @pytest.fixture
 def theirs(article):
     return make_prediction(article, make_user("carol"))
@@ -116,12 +114,12 @@ def test_a_refused_report_lands_on_its_summary(client, member, theirs):
     assert db.session.scalar(select(func.count(Flag.id))) == 0
 
 
-def test_login_and_settings_refusals_land_on_their_summary(client, article):
+def test_login_and_settings_refusals_land_on_their_summary(auth, client, article):
     make_user("alice")
     page = client.post("/login", data={"username": "alice", "password": ""}).text
     assert assert_lands_on_the_summary(page) == ["password"]
     assert 'value="alice"' in page
-    login(client, "alice")
+    assert auth.on(client).login("alice").status_code == 302
     response = client.post("/settings", data={
         "password-current_password": "wrong password!", "password-new_password": "x",
         "password-confirm": "y", "password-submit": "1"})
@@ -134,10 +132,10 @@ def test_login_and_settings_refusals_land_on_their_summary(client, article):
 
 # Item 15: the resolve form reports every problem at once, with human dates --------------------
 
-def test_the_resolve_form_reports_every_error_at_once_in_human_dates(client, article):
+def test_the_resolve_form_reports_every_error_at_once_in_human_dates(auth, client, article):
     author, moderator = make_user("carol"), make_user("mod", role="moderator")
     prediction = closed_prediction(article, author)
-    login(client, moderator.username)
+    assert auth.on(client).login(moderator.username).status_code == 302
     before = clock.as_utc(prediction.created_at) - timedelta(days=2)
     response = client.post(f"/predictions/{prediction.id}/resolve", data={
         "note": "", "source_url": "ftp://example.org",
@@ -203,9 +201,9 @@ def test_every_limited_field_states_the_servers_limit(client, member, theirs):
     assert maxlength(register, "email") == EMAIL_MAX
 
 
-def test_the_resolve_form_states_its_limits(client, article):
+def test_the_resolve_form_states_its_limits(auth, client, article):
     prediction = closed_prediction(article, make_user("carol"))
-    login(client, make_user("mod", role="moderator").username)
+    assert auth.on(client).login(make_user("mod", role="moderator").username).status_code == 302
     page = client.get(f"/predictions/{prediction.id}/resolve").text
     assert maxlength(page, "resolve-note") == NOTE_MAX
     assert maxlength(page, "resolve-source") == URL_MAX

@@ -13,7 +13,6 @@ from tests.moderation_support import (
     closed_prediction,
     count,
     fast_passwords,  # noqa: F401
-    login,
     resolve,
 )
 
@@ -36,8 +35,8 @@ def report_section(page: str) -> str:
     return page.split('<div class="mod-page narrow">', 1)[1].split("<form", 1)[0]
 
 
-def test_the_comment_report_page_shows_the_comment_and_only_fitting_reasons(client, board):
-    login(client, "carol")
+def test_the_comment_report_page_shows_the_comment_and_only_fitting_reasons(auth, client, board):
+    assert auth.on(client).login("carol").status_code == 302
     response = client.get(f"/report/comment/{board['comment'].id}")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -48,8 +47,8 @@ def test_the_comment_report_page_shows_the_comment_and_only_fitting_reasons(clie
     assert offered(page) == ["spam", "abusive", "other"]
 
 
-def test_an_open_prediction_offers_unclear_criteria_but_not_wrong_resolution(client, board):
-    login(client, "carol")
+def test_an_open_prediction_offers_unclear_criteria_but_not_wrong_resolution(auth, client, board):
+    assert auth.on(client).login("carol").status_code == 302
     page = client.get(f"/report/prediction/{board['prediction'].id}").get_data(as_text=True)
     assert "Kim and Trump meet again before 2028" in report_section(page)
     assert offered(page) == ["spam", "abusive", "unclear_criteria", "other"]
@@ -57,11 +56,11 @@ def test_an_open_prediction_offers_unclear_criteria_but_not_wrong_resolution(cli
     assert "wrong_resolution" not in on_its_page
 
 
-def test_a_resolved_prediction_and_its_resolution_offer_wrong_resolution(client, article,
+def test_a_resolved_prediction_and_its_resolution_offer_wrong_resolution(auth, client, article,
                                                                          board):
     prediction = closed_prediction(article, board["alice"])
     resolution = resolve(prediction, board["mod"], "no", note="The talks were cancelled.")
-    login(client, "carol")
+    assert auth.on(client).login("carol").status_code == 302
     page = client.get(f"/report/prediction/{prediction.id}").get_data(as_text=True)
     assert offered(page) == ["spam", "abusive", "unclear_criteria", "wrong_resolution",
                              "other"]
@@ -74,9 +73,9 @@ def test_a_resolved_prediction_and_its_resolution_offer_wrong_resolution(client,
     ("comment", "wrong_resolution"), ("comment", "unclear_criteria"),
     ("prediction", "wrong_resolution"),
 ])
-def test_a_reason_that_does_not_fit_is_refused_with_a_clear_error(client, board, target,
+def test_a_reason_that_does_not_fit_is_refused_with_a_clear_error(auth, client, board, target,
                                                                    reason):
-    login(client, "carol")
+    assert auth.on(client).login("carol").status_code == 302
     response = client.post(f"/report/{target}/{board[target].id}",
                            data={"reason": reason, "text": "Looks wrong to me."})
     assert response.status_code == 422
@@ -86,10 +85,10 @@ def test_a_reason_that_does_not_fit_is_refused_with_a_clear_error(client, board,
     assert count(Flag) == 0
 
 
-def test_a_resolution_cannot_be_reported_as_spam(client, article, board):
+def test_a_resolution_cannot_be_reported_as_spam(auth, client, article, board):
     prediction = closed_prediction(article, board["alice"])
     resolution = resolve(prediction, board["mod"], "yes")
-    login(client, "carol")
+    assert auth.on(client).login("carol").status_code == 302
     response = client.post(f"/report/resolution/{resolution.id}", data={"reason": "spam"})
     assert response.status_code == 422
     assert count(Flag) == 0

@@ -9,7 +9,6 @@ import pytest
 from forum.extensions import db
 from forum.models import User
 from forum.timezones import canonical_zone, zone_problem
-from tests.conftest import AuthActions
 from tests.factories import make_article, make_forecast, make_prediction, make_user
 
 # 23:30 UTC on 15 Jan is 00:30 on 16 Jan in Paris (UTC+1 in winter) and 18:30 on 15 Jan in
@@ -128,7 +127,7 @@ def test_a_suspended_member_cannot_change_the_zone(client, auth, app):
     assert stored_zone("carol") == "UTC"
 
 
-def test_no_cached_page_carries_a_members_zone_to_anyone_else(make_app):
+def test_no_cached_page_carries_a_members_zone_to_anyone_else(auth, make_app):
     app = make_app(PAGE_CACHE_SECONDS=60)
     with app.app_context():
         article = make_article()
@@ -139,9 +138,9 @@ def test_no_cached_page_carries_a_members_zone_to_anyone_else(make_app):
                       created_at=datetime(2026, 2, 1, 12, 0, tzinfo=UTC))
         path = f"/predictions/{prediction.id}"
         paris, utc_member, anonymous = (app.test_client() for _ in range(3))
-        AuthActions(paris).login("alice")
+        auth.on(paris).login("alice")
         set_zone(paris, "Europe/Paris")
-        AuthActions(utc_member).login("bob")
+        auth.on(utc_member).login("bob")
 
         # Paris first: its page (and the chart's table, kept per worker) holds Paris times.
         first = paris.get(path)

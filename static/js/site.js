@@ -27,7 +27,14 @@
     const summary = document.querySelector("[data-error-summary]");
     if (!summary) return;
     if (document.activeElement !== summary) summary.focus({ preventScroll: true });
-    summary.scrollIntoView({ block: "start" });
+    // Again once the other scripts and the images have settled what is above it (revealed
+    // controls, charts), unless the person has moved on.
+    const place = () => {
+      if (document.activeElement === summary) summary.scrollIntoView({ block: "start" });
+    };
+    place();
+    requestAnimationFrame(place);
+    window.addEventListener("load", place, { once: true });
     // Each link puts the cursor in its field, with the field's label in view.
     summary.addEventListener("click", (event) => {
       const link = event.target.closest("a[href^='#']");

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from forum import clock
 from forum.extensions import db
 from forum.moderation.services import set_suspended
-from tests.e2e.conftest import DESKTOP, PHONE, screenshot
+from tests.e2e.conftest import DESKTOP, PHONE, main_nav, screenshot
 from tests.factories import DEFAULT_PASSWORD, make_article, make_prediction, make_user
 
 pytestmark = pytest.mark.browser
@@ -68,7 +68,7 @@ def test_the_notice_and_the_disabled_forms_say_why(live_server, site, page, view
     page.locator("form.share-form .suspended-note").scroll_into_view_if_needed()
     expect(page.locator("form.share-form .suspended-note")).to_be_visible()
     screenshot(page, "suspended-article")
-    page.get_by_role("button", name="Log out").click()  # still allowed
+    main_nav(page).get_by_role("button", name="Log out").click()  # still allowed
     expect(page.get_by_role("link", name="Log in").first).to_be_visible()
 
 
