@@ -115,6 +115,10 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True,
                      compare_type=True)
     csrf.init_app(app)
+    # The limiter is one object for the process and keeps the first app's key prefix
+    # (Flask-Limiter reads RATELIMIT_KEY_PREFIX only while it has none): each app gets its
+    # own, so apps sharing one store (tests; two sites on one Redis) never share counters.
+    limiter._key_prefix = ""
     limiter.init_app(app)
     login_manager.init_app(app)
     with app.app_context():

@@ -13,7 +13,7 @@ import uuid
 import pytest
 
 from tests.factories import DEFAULT_PASSWORD, make_article, make_prediction, make_user
-from tests.servers import gunicorn_servers
+from tests.servers import gunicorn_servers, reachable_redis
 
 pytestmark = pytest.mark.real_commits  # gunicorn servers read the data
 
@@ -111,3 +111,19 @@ def test_login_limit_holds_across_two_app_processes_sharing_redis(app, migrated_
         assert statuses == [401] * 10
         assert post_json(f"{first}/api/v1/tokens", wrong) == 429
         assert post_json(f"{second}/api/v1/tokens", wrong) == 429
+
+
+def test_each_app_counts_under_its_own_key_prefix(make_app, redis_rate_limits):
+    """Flask-Limiter keeps the key prefix of the first app it served; every app built after
+    it in the same process must still count under its own (RATELIMIT_KEY_PREFIX)."""
+    url, prefix = redis_rate_limits
+    first = f"{prefix}-first"  # emptied after the test with the fixture's own keys
+    make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=url, RATELIMIT_KEY_PREFIX=first)
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=url,
+                   RATELIMIT_KEY_PREFIX=prefix)
+    client = app.test_client()
+    assert client.post("/login", data={"username": "nobody", "password": "x"}).status_code \
+        == 422
+    keys = [key.decode() for key in reachable_redis(url).scan_iter("LIMITS:*")]
+    assert any(f"/{prefix}/" in key for key in keys), keys
+    assert not any(f"/{first}/" in key for key in keys), keys
