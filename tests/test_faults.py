@@ -45,6 +45,7 @@ def test_database_outage_gives_a_json_error_under_the_api(client, article, outag
     assert client.get("/api/v1/articles").status_code == 200
 
 
+@pytest.mark.real_commits  # the killer is a connection of its own
 def test_connections_killed_by_the_server_are_replaced_transparently(app, client, article):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("needs a database server whose connections can be killed")
