@@ -12,7 +12,7 @@ User model reads it at read time, so every page, the guard and the moderators' l
 import html
 import re
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_login import current_user
 from markupsafe import escape
 from sqlalchemy import select
@@ -55,15 +55,19 @@ def guard_writes():
 
 @bp.app_template_global()
 def suspension_reason(user) -> str | None:
-    """The reason the moderator gave for the member's current suspension, if any."""
+    """The reason the moderator gave for the member's current suspension, if any: read once a
+    request (the notice in base.html and `lock_write_forms` both show it)."""
     if not is_suspended(user):
         return None
-    return db.session.scalar(
-        select(AuditEntry.reason)
-        .where(AuditEntry.action == "suspend", AuditEntry.target_type == "user",
-               AuditEntry.target_id == user.id)
-        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(1)
-    ) or None
+    known = g.setdefault("suspension_reasons", {})
+    if user.id not in known:
+        known[user.id] = db.session.scalar(
+            select(AuditEntry.reason)
+            .where(AuditEntry.action == "suspend", AuditEntry.target_type == "user",
+                   AuditEntry.target_id == user.id)
+            .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(1)
+        ) or None
+    return known[user.id]
 
 
 @bp.app_template_global()
