@@ -1,44 +1,47 @@
 """A page cache for anonymous readers.
 
-Each server process keeps rendered pages in memory, keyed by the URL and the database's cache
-generation: a counter that every committing write transaction bumps (see `track_writes`). A
-reader therefore never sees a page older than the last write, on any server, while a hit costs
-one primary-key read instead of the page's queries and its rendering. Logged-in members, bearer
-clients and every non-GET request bypass the cache entirely.
+Each server process keeps rendered pages in memory, keyed by the URL and the versions of the
+scopes the page shows (forum/cache_versions.py): a vote raises its prediction's version and
+the articles', so that prediction's page and the boards are rendered again while every other
+prediction's page, the leaderboard and the rules stay cached; a login raises none. A reader
+never sees a page older than the last write that changed it, on any server, and a hit costs
+one small read instead of the page's queries and its rendering. Logged-in members, bearer
+clients and every non-GET request bypass this cache; their pages reuse the shared fragments
+(forum/fragments.py) keyed by the same versions.
 """
 
 from flask import Flask, current_app, g, request, session
-from sqlalchemy import event, insert, update
-from sqlalchemy.orm import Session
 
-from forum import clock
-from forum.extensions import db
-from forum.models import CacheGeneration
+from forum import cache_versions, clock
+from forum.cache_versions import ARTICLES, SCORES, SITE
 from forum.worker_cache import WorkerCache
 
-PAGE_ENDPOINTS = {
-    "articles.home", "articles.show", "board.index", "board.show", "board.feed",
-    "leaderboard.index", "leaderboard.rules", "users.profile", "moderation.resolutions_feed",
+# What each cached page shows, by endpoint; a prediction's page adds its own scope.
+_ARTICLE_PAGES = (SITE, ARTICLES)
+PAGE_SCOPES = {
+    "articles.home": _ARTICLE_PAGES, "articles.show": _ARTICLE_PAGES,
+    "board.index": _ARTICLE_PAGES, "board.feed": _ARTICLE_PAGES,
+    "moderation.resolutions_feed": (SITE, ARTICLES, SCORES),
+    "leaderboard.index": (SITE, SCORES), "leaderboard.rules": (SITE, SCORES),
+    "users.profile": (SITE, ARTICLES, SCORES),
+    "api.list_articles": _ARTICLE_PAGES, "api.show_article": _ARTICLE_PAGES,
+    "api.list_predictions": _ARTICLE_PAGES,
+    "api.show_leaderboard": (SITE, SCORES),
+    "api.show_user": (SITE, ARTICLES, SCORES), "api.list_user_scores": (SITE, ARTICLES, SCORES),
 }
-_INTERNAL = "page_cache_internal"
-# For a write no cached page shows (a token's "last used" stamp): it leaves the cache alone.
-UNSEEN_WRITE = {_INTERNAL: True}
-_READ_GENERATION = f"SELECT value FROM {CacheGeneration.__tablename__} WHERE id = 1"
+PREDICTION_PAGES = {"board.show", "api.show_prediction", "api.list_forecasts",
+                    "api.list_comments"}
 
 
-def current_generation() -> int:
-    """The shared write counter (0 before the first write). Every cache hit reads it, so it
-    skips the ORM's statement machinery: plain SQL on the session's connection."""
-    value = db.session.connection().exec_driver_sql(_READ_GENERATION).scalar()
-    return value or 0
+def page_scopes(endpoint: str | None, view_args: dict | None) -> tuple[str, ...] | None:
+    """The scopes a GET to this endpoint shows; None for a page that is never cached."""
+    if endpoint in PREDICTION_PAGES and view_args and "prediction_id" in view_args:
+        return SITE, cache_versions.prediction(view_args["prediction_id"])
+    return PAGE_SCOPES.get(endpoint or "")
 
 
 def _cacheable_request() -> bool:
     if request.method != "GET" or current_app.config.get("PAGE_CACHE_SECONDS", 0) <= 0:
-        return False
-    endpoint = request.endpoint or ""
-    if endpoint not in PAGE_ENDPOINTS and not (endpoint.startswith("api.") and
-                                               endpoint != "api.openapi"):
         return False
     remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
     # An empty session only: one holding anything (a member, a message to flash) may show
@@ -48,13 +51,19 @@ def _cacheable_request() -> bool:
 
 
 def serve_cached():
-    """before_request: answer an anonymous GET from the cache when the page is current."""
+    """before_request: pin the page's versions before any data is read (members' fragments
+    use them too), and answer an anonymous GET from the cache when the page is current."""
     g.page_cache_key = None
+    scopes = page_scopes(request.endpoint, request.view_args) if request.method == "GET" \
+        else None
+    if scopes is None:
+        return None
+    versions = cache_versions.pinned(*scopes)
     if not _cacheable_request():
         return None
     # The path and query are all a page varies on: absolute links come from SITE_URL, never
     # from Host or X-Forwarded-*, so no other request header may reach the key or the body.
-    g.page_cache_key = (current_generation(), clock.today(), request.full_path)
+    g.page_cache_key = (versions, clock.today(), request.full_path)
     hit = current_app.extensions["page_cache"].get(
         g.page_cache_key, ttl=current_app.config["PAGE_CACHE_SECONDS"]
     )
@@ -82,47 +91,9 @@ def store_page(response):
     return response
 
 
-def _mark_flush(session: Session, _context) -> None:
-    if session.new or session.dirty or session.deleted:
-        session.info["writes"] = True
-
-
-def _mark_statement(state) -> None:
-    if state.execution_options.get(_INTERNAL):
-        return
-    if state.is_insert or state.is_update or state.is_delete:
-        state.session.info["writes"] = True
-
-
-def _bump_generation(session: Session) -> None:
-    session.flush()  # commit() calls this hook before its own final flush
-    if not session.info.pop("writes", False):
-        return
-    options = {_INTERNAL: True}
-    bumped = session.execute(
-        update(CacheGeneration).where(CacheGeneration.id == 1)
-        .values(value=CacheGeneration.value + 1), execution_options=options,
-    ).rowcount
-    if not bumped:
-        session.execute(insert(CacheGeneration).values(id=1, value=1), execution_options=options)
-
-
-def _forget_writes(session: Session) -> None:
-    session.info.pop("writes", None)
-
-
-def track_writes() -> None:
-    """Bump the generation in every transaction that wrote, just before it commits."""
-    if not event.contains(Session, "before_commit", _bump_generation):
-        event.listen(Session, "after_flush", _mark_flush)
-        event.listen(Session, "do_orm_execute", _mark_statement)
-        event.listen(Session, "before_commit", _bump_generation)
-        event.listen(Session, "after_rollback", _forget_writes)
-
-
 def register(app: Flask) -> None:
     """Install the cache on the app (a no-op for reads when PAGE_CACHE_SECONDS is 0)."""
     app.extensions["page_cache"] = WorkerCache(2000)
-    track_writes()
+    cache_versions.install()
     app.before_request_funcs.setdefault(None, []).insert(0, serve_cached)
     app.after_request(store_page)

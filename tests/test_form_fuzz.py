@@ -68,7 +68,7 @@ def form(**fields):
 # What the database holds: every row of every table but the page cache's counter.
 def snapshot() -> dict:
     db.session.rollback()
-    tables = [table for table in db.metadata.sorted_tables if table.name != "cache_generation"]
+    tables = [table for table in db.metadata.sorted_tables if table.name != "cache_versions"]
     return {table.name: sorted(map(repr, db.session.execute(select(table)).all()))
             for table in tables}
 

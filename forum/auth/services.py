@@ -14,11 +14,11 @@ from sqlalchemy.exc import IntegrityError
 
 from forum import clock
 from forum.errors import Invalid
+from forum import cache_versions
 from forum.extensions import db
 from forum.forms import declare_limits
 from forum.models import ROLES, ApiToken, LoginSession, User, token_digest
 from forum.models.user import TOKEN_NAME_MAX
-from forum.page_cache import UNSEEN_WRITE
 from forum.params import read_id
 from forum.text import line_problem, prose_problem
 
@@ -372,7 +372,8 @@ def note_token_use(token_id: int, last_used_at) -> None:
         return
     db.session.rollback()  # end the request's own transaction first (its writes committed)
     db.session.execute(update(ApiToken).where(ApiToken.id == token_id)
-                       .values(last_used_at=now), execution_options=UNSEEN_WRITE)
+                       .values(last_used_at=now))
+    cache_versions.unseen()
     db.session.commit()
 
 

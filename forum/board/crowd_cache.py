@@ -17,6 +17,7 @@ from functools import cached_property
 from flask import render_template
 from markupsafe import Markup
 
+from forum import cache_versions
 from forum.board import queries
 from forum.lifecycle import RESOLVED
 from forum.scoring import crowd_history, scheduled_close
@@ -145,9 +146,11 @@ class PageForecasts:
 
 
 def page_forecasts(prediction) -> PageForecasts:
-    """The prediction page's forecasts (one query when not kept)."""
+    """The prediction page's forecasts (one query when not kept), kept under the prediction's
+    version: its rows carry usernames, which a rename changes without a new forecast."""
     cache = worker_cache("page_forecasts", PAGE_POINTS_KEPT)
-    key = _key(prediction)
+    key = (*_key(prediction),
+           cache_versions.pinned(cache_versions.SITE, cache_versions.prediction(prediction.id)))
     found = cache.get(key)
     if found is None:
         found = PageForecasts(queries.forecast_rows(prediction.id), counted_until(prediction))

@@ -9,7 +9,7 @@ from flask import render_template, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
-from forum import clock
+from forum import cache_versions, clock
 from forum.board import queries
 from forum.board.citations import Citation, cite_id, group_citations, mark_citations
 from forum.board.crowd_cache import (
@@ -32,7 +32,6 @@ from forum.comments.services import build_thread, comments_of, first_threads, th
 from forum.errors import NotFound
 from forum.lifecycle import ANNULLED, CLOSED, OPEN, RESOLVED, status_of
 from forum.models import Article, Prediction
-from forum.page_cache import current_generation
 from forum.pagination import Page
 from forum.params import read_id
 from forum.permissions import can_edit_prediction
@@ -129,10 +128,11 @@ def _marked_article(article: Article) -> tuple[Markup, list[Citation]]:
     """The article's body with its quoted passages marked, and the citations list.
 
     A popular article is quoted by thousands of predictions, and marking them costs more than
-    the rest of the page, so the result is kept per worker under the cache generation that
-    every write bumps: it is rebuilt after any change and never shown stale."""
+    the rest of the page, so the result is kept per worker under the articles' version
+    (forum/cache_versions.py): it is rebuilt after any change to a board and never shown
+    stale."""
     store = worker_cache("marked_articles", 16)
-    key = (article.id, current_generation())
+    key = (article.id, cache_versions.pinned(cache_versions.SITE, cache_versions.ARTICLES))
     found = store.get(key, ttl=MARKED_ARTICLE_SECONDS)
     if found is None:
         citations = group_citations(queries.quoting_predictions(article))

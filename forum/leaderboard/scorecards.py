@@ -7,10 +7,11 @@ from datetime import timedelta
 
 from sqlalchemy import func, or_, select
 
+from forum import cache_versions
 from forum.extensions import db
 from forum.leaderboard import bp
 from forum.leaderboard.standings import Standing, bytewise, score_filter, standings
-from forum.models import Article, Prediction, Resolution, Score, User
+from forum.models import Article, Prediction, Score, User
 from forum.moderation.resolutions import t_end
 from forum.scoring import CalibrationBin, scheduled_close
 from forum.users.charts import calibration_svg
@@ -19,7 +20,6 @@ from forum.worker_cache import worker_cache
 
 SHOWN_FORECASTERS = 20
 TOP_FORECASTERS = 5
-SCORECARD_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -123,29 +123,23 @@ class ArticleScorecard:
 def article_scorecard(article: Article) -> ArticleScorecard | None:
     """The scorecard of an article (None until a prediction on it has resolved).
 
-    It sums every score on the article, so it is kept per process and rebuilt only when the
-    scores may have changed: one query of three index lookups checks that (does the article
-    have scores; the newest score row; the newest entry of the resolution log, which every
-    resolution, correction and annulment appends to), and a rebuild costs four more. A full
-    recomputation that repairs rows in place is picked up within SCORECARD_SECONDS.
+    It sums every score on the article, so it is kept per process under the scores' version
+    (forum/cache_versions.py), which every resolution, correction, annulment and recomputation
+    raises: a rebuild costs five queries, a kept card none.
     """
-    stamp = tuple(db.session.execute(select(
-        select(Score.id).where(Score.article_id == article.id).limit(1).scalar_subquery(),
-        select(func.max(Score.id)).scalar_subquery(),
-        select(func.max(Resolution.id)).scalar_subquery(),
-    )).one())
-    if stamp[0] is None:
-        return None
     cache = worker_cache("article_scorecards", 32)
-    key = (article.id, *stamp)
-    card = cache.get(key, ttl=SCORECARD_SECONDS)
+    key = (article.id, cache_versions.pinned(cache_versions.SITE, cache_versions.SCORES))
+    card = cache.get(key)
     if card is None:
         card = _build_scorecard(article.id)
         cache.put(key, card)
-    return card
+    return card or None
 
 
-def _build_scorecard(article_id: int) -> ArticleScorecard:
+def _build_scorecard(article_id: int) -> ArticleScorecard | bool:
+    """The card, or False while no prediction on the article has a score."""
+    if db.session.scalar(select(Score.id).where(Score.article_id == article_id).limit(1)) is None:
+        return False
     # The author's first forecast opens the crowd at T0, so the author's window is the
     # crowd's whole life and their crowd_brier is the crowd's Brier on that prediction.
     crowd = select(func.count(), func.avg(Score.crowd_brier)).select_from(Prediction).join(

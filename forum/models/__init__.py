@@ -1,7 +1,7 @@
 """Every model, imported here so Alembic and `db.create_all()` see the whole schema."""
 
 from forum.models.article import Article
-from forum.models.cache import CacheGeneration
+from forum.models.cache import CacheVersion
 from forum.models.export import DataExport
 from forum.models.mail import EmailDelivery
 from forum.models.moderation import AuditEntry, Flag, Notification, Resolution
@@ -11,7 +11,7 @@ from forum.models.social import Comment, Vote
 from forum.models.user import ROLES, ApiToken, LoginSession, User, token_digest
 
 __all__ = [
-    "ROLES", "ApiToken", "Article", "AuditEntry", "CacheGeneration", "Comment", "DataExport", "EmailDelivery", "Flag", "Forecast", "LoginSession",
+    "ROLES", "ApiToken", "Article", "AuditEntry", "CacheVersion", "Comment", "DataExport", "EmailDelivery", "Flag", "Forecast", "LoginSession",
     "Notification", "Prediction", "PredictionRevision", "Resolution", "Score", "User", "Vote",
     "token_digest",
 ]

@@ -1,12 +1,14 @@
-"""One shared counter that every write bumps, so every server's page cache knows it is stale."""
+"""The versions every cache is keyed by (forum/cache_versions.py): one row per scope, its
+counter raised by the transactions that change what the scope's pages show."""
 
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from forum.extensions import db
 
 
-class CacheGeneration(db.Model):
-    __tablename__ = "cache_generation"
+class CacheVersion(db.Model):
+    __tablename__ = "cache_versions"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,149 @@
+"""One invalidation scheme for every cache: versions, raised by the services that write.
+
+Each cached thing (an anonymous page, a shared fragment of a member's page, a crowd history,
+a scorecard) is keyed by the versions of the scopes it shows:
+
+- `site`: what every page may show: members' names and roles, the articles, the navigation;
+- `articles`: the articles' pages, their boards, lists and feeds, and the members' profiles
+  (which list predictions with their figures); one scope for all articles, as the lists span
+  them (the front page is whichever was published last);
+- `prediction:<id>`: one prediction's page and its API objects;
+- `scores`: the leaderboard, the profiles' scores, the scorecards;
+- `any`: raised with every other, for the few pages that declare no scope of their own.
+
+A service that changes what a scope shows calls `touch(scope, …)` inside its transaction, and
+one statement raises those counters just before the transaction commits, so the change and
+its new versions become visible together, on every server. A write that no cached page shows
+(a login, a notification read, an email delivered) says so with `unseen()`. A transaction
+that wrote without saying either raises every page's versions (`site`) and logs it; in tests
+(`CACHE_VERSIONS_STRICT`) a request that does so fails, so a new write path cannot forget.
+
+Readers take the versions before the data (`read`): a write that commits in between then
+leaves a cache entry under versions nobody asks for again, never old data under new ones.
+"""
+
+import logging
+
+from flask import current_app, g, has_app_context, has_request_context
+from sqlalchemy import bindparam, event, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from forum.extensions import db
+from forum.models import CacheVersion
+
+SITE = "site"
+SCORES = "scores"
+ARTICLES = "articles"
+ANY = "any"
+_SCOPES = "cache_scopes"  # session.info: the scopes this transaction touched (a set)
+_UNSEEN = "cache_unseen"  # session.info: it declared its writes unseen
+_WROTE = "cache_wrote"  # session.info: the tables it wrote
+_INTERNAL = "cache_versions_internal"
+log = logging.getLogger(__name__)
+
+_READ = text("SELECT scope, value FROM cache_versions WHERE scope IN :scopes").bindparams(
+    bindparam("scopes", expanding=True))
+
+
+def prediction(prediction_id: int) -> str:
+    return f"prediction:{prediction_id}"
+
+
+def of_prediction(prediction_id: int) -> tuple[str, ...]:
+    """What a change to one prediction (its figures, forecasts, votes, comments) shows on: its
+    page, and the lists and profiles that show it."""
+    return prediction(prediction_id), ARTICLES
+
+
+def touch(*scopes: str) -> None:
+    """Raise these scopes' versions when the current transaction commits."""
+    db.session.info.setdefault(_SCOPES, set()).update(scopes)
+
+
+def unseen() -> None:
+    """Declare that the current transaction's writes show on no cached page."""
+    db.session.info[_UNSEEN] = True
+
+
+def read(*scopes: str) -> tuple[int, ...]:
+    """The current versions of these scopes, in order (0 for one never raised); one query."""
+    wanted = tuple(dict.fromkeys(scopes))
+    rows = dict(db.session.execute(_READ, {"scopes": list(wanted)}).all())
+    return tuple(rows.get(scope, 0) for scope in scopes)
+
+
+def _bump(session: Session, scopes: set[str]) -> None:
+    """Raise each scope by one in one statement (an upsert: a scope's first raise makes its
+    row; the rows are taken in sorted order, so two writers never wait on each other in a
+    cycle)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(CacheVersion).values([{"scope": scope, "value": 1}
+                                             for scope in sorted(scopes)])
+    statement = statement.on_conflict_do_update(
+        index_elements=[CacheVersion.scope], set_={"value": CacheVersion.value + 1})
+    session.execute(statement, execution_options={_INTERNAL: True})
+
+
+def _before_commit(session: Session) -> None:
+    session.flush()  # commit() calls this hook before its own final flush
+    scopes = session.info.pop(_SCOPES, set())
+    unseen_writes = session.info.pop(_UNSEEN, False)
+    wrote = session.info.pop(_WROTE, set())
+    if wrote and not scopes and not unseen_writes:
+        scopes = {SITE}
+        _undeclared(wrote)
+    if scopes:
+        _bump(session, scopes | {ANY})
+
+
+def _undeclared(tables: set[str]) -> None:
+    where = ""
+    if has_request_context():
+        from flask import request
+
+        where = f" in {request.method} {request.path}"
+        if current_app.config.get("CACHE_VERSIONS_STRICT"):
+            raise RuntimeError(f"A write to {', '.join(sorted(tables))}{where} declared no "
+                               "cache scope: call cache_versions.touch(…) or unseen()")
+    if has_app_context():
+        log.warning("A write to %s%s declared no cache scope: every page's versions raised",
+                    ", ".join(sorted(tables)), where)
+
+
+def _mark_flush(session: Session, _context) -> None:
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        session.info.setdefault(_WROTE, set()).add(instance.__table__.name)
+
+
+def _mark_statement(state) -> None:
+    if state.execution_options.get(_INTERNAL):
+        return
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        state.session.info.setdefault(_WROTE, set()).add(getattr(table, "name", "?"))
+
+
+def _forget(session: Session) -> None:
+    for key in (_SCOPES, _UNSEEN, _WROTE):
+        session.info.pop(key, None)
+
+
+def install() -> None:
+    """Listen on every session once: detect writes, raise the touched versions at commit."""
+    if not event.contains(Session, "before_commit", _before_commit):
+        event.listen(Session, "after_flush", _mark_flush)
+        event.listen(Session, "do_orm_execute", _mark_statement)
+        event.listen(Session, "before_commit", _before_commit)
+        event.listen(Session, "after_rollback", _forget)
+
+
+def pinned(*scopes: str) -> tuple[int, ...]:
+    """`read`, once per request: the versions this request's caches are keyed by."""
+    if not has_request_context():
+        return read(*scopes)
+    memo = g.setdefault("cache_versions", {})
+    if scopes not in memo:
+        memo[scopes] = read(*scopes)
+    return memo[scopes]
