@@ -103,3 +103,16 @@ def test_the_panel_shows_what_the_page_model_loaded(auth, client, count_queries)
     html = client.get(pages["resolved prediction"]).get_data(as_text=True)
     assert "1 open report<" in html  # reader1's dispute of the resolution
     auth.logout()
+
+
+def test_the_inbox_reads_the_unread_count_once(auth, client, count_queries):
+    """The navigation bar and the inbox's heading share the layout's one count."""
+    from tests.factories import make_user
+
+    make_user("reader")
+    auth.login("reader")
+    with count_queries() as statements:
+        assert client.get("/notifications").status_code == 200
+    unread = [statement for statement in statements
+              if "count(notifications.id)" in statement and "read_at IS NULL" in statement]
+    assert len(unread) == 1
