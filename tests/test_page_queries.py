@@ -116,3 +116,27 @@ def test_the_inbox_reads_the_unread_count_once(auth, client, count_queries):
     unread = [statement for statement in statements
               if "count(notifications.id)" in statement and "read_at IS NULL" in statement]
     assert len(unread) == 1
+
+
+def test_a_visitor_s_layout_runs_no_query_of_its_own(client, article, count_queries):
+    with count_queries() as statements:
+        assert client.get("/leaderboard").status_code == 200
+    assert not any("FROM notifications" in statement or "FROM audit_log" in statement
+                   for statement in statements)
+
+
+def test_a_suspended_member_s_page_reads_the_reason_once(auth, app, client, article,
+                                                          count_queries):
+    """The notice (base.html, through the layout) and the locked forms share one read."""
+    from tests.factories import make_user
+    from tests.test_suspension_notice import REASON, suspend
+
+    make_user("mod", role="moderator")
+    bob = make_user("bob")
+    prediction = make_prediction(article, bob, title="Kim visits Moscow again before 2028")
+    assert suspend(auth, app, bob).status_code == 302
+    auth.login("bob")
+    with count_queries() as statements:
+        page = client.get(f"/predictions/{prediction.id}").get_data(as_text=True)
+    assert REASON in page and 'class="suspended-lock" disabled' in page
+    assert sum("FROM audit_log" in statement for statement in statements) == 1
