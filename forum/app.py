@@ -176,9 +176,11 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from forum import layout
     from forum.templating import register
 
     register(app)
+    layout.register(app)
 
 
 def register_security(app: Flask) -> None:

@@ -9,7 +9,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request, url_for
-from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.routing import BuildError
 
@@ -51,14 +50,6 @@ def canonical_url() -> str | None:
         values["page"] = int(page)
     try:
         return absolute_url(request.endpoint, **values)
-    except BuildError:
-        return None
-
-
-def nav_url(endpoint: str, **values) -> str | None:
-    """The URL of an endpoint, or None when that feature is not installed in this app."""
-    try:
-        return url_for(endpoint, **values)
     except BuildError:
         return None
 
@@ -217,15 +208,6 @@ def brier(value: float | None, signed: bool = False) -> str:
     return f"{value:+.3f}" if signed else f"{value:.3f}"
 
 
-def unread_notifications() -> int:
-    """The logged-in user's unread notification count, for the navigation bar."""
-    if not current_user.is_authenticated:
-        return 0
-    from forum.notifications.services import unread_count
-
-    return unread_count(current_user)
-
-
 def mark_fingerprinted_static_immutable(response):
     """A static URL that carries its content hash never changes: browsers needn't revalidate."""
     if request.endpoint == "static" and "v" in request.args and response.status_code == 200:
@@ -248,7 +230,9 @@ def drop_forbidden_characters(response):
 
 
 def register(app: Flask) -> None:
-    """Make the helpers available in every template."""
+    """Make the helpers available in every template. They format and link; none reads the
+    database (each page's data comes from its page function, the layout's from
+    forum/layout.py)."""
     app.jinja_env.filters.update(
         human_date=human_date, human_time=human_time, utc_time=utc_time, exact_time=exact_time,
         time_tag=time_tag, relative_time=relative_time,
@@ -257,7 +241,7 @@ def register(app: Flask) -> None:
         highlight=search.highlight,
     )
     app.jinja_env.globals.update(
-        static_url=static_url, nav_url=nav_url, canonical_url=canonical_url, absolute_url=absolute_url, unread_notifications=unread_notifications,
+        static_url=static_url, canonical_url=canonical_url, absolute_url=absolute_url,
         isoformat_z=clock.isoformat_z, vote_refusal=vote_refusal_message, can_change=can_change,
         duration=duration, time_tag=time_tag, error_items=error_items, limits=FIELD_LIMITS,
     )

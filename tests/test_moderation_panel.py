@@ -138,6 +138,7 @@ def test_the_panel_costs_the_same_queries_however_many_comments(auth, client, ar
         comment = make_comment(prediction, cast["bob"], f"Comment {number}")
         create_flag(carol, "comment", comment.id, "spam")
     db.session.commit()
+    page_of(prediction)  # refills the page's kept forecasts, which the writes above outdated
     with count_queries() as many:
         page_of(prediction)
     assert len(many) == len(few)

@@ -53,10 +53,10 @@ def guard_writes():
         refuse_suspended_writes(current_user)
 
 
-@bp.app_template_global()
 def suspension_reason(user) -> str | None:
     """The reason the moderator gave for the member's current suspension, if any: read once a
-    request (the notice in base.html and `lock_write_forms` both show it)."""
+    request (the notice in base.html, through forum/layout.py, and `lock_write_forms` both
+    show it)."""
     if not is_suspended(user):
         return None
     known = g.setdefault("suspension_reasons", {})

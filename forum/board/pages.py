@@ -30,8 +30,10 @@ from forum.charts import (
 )
 from forum.comments.services import build_thread, comments_of, first_threads, thread_size
 from forum.errors import NotFound
+from forum.leaderboard.scorecards import prediction_scores
 from forum.lifecycle import ANNULLED, CLOSED, OPEN, RESOLVED, status_of
 from forum.models import Article, Prediction
+from forum.moderation.panel import prediction_panel
 from forum.pagination import Page
 from forum.params import read_id
 from forum.permissions import can_edit_prediction
@@ -281,6 +283,9 @@ def prediction_page(prediction: Prediction, user, *, forecasts_page: int = 1,
         "quote_anchor": cite_id(prediction.quote) if prediction.quote else None,
         "comment_total": sum(1 for comment in comments if not comment.deleted
                              and not comment.hidden),
+        # the sidebar's other features, from their own query functions (one query each)
+        "moderation": prediction_panel(prediction, user),
+        "scores": prediction_scores(prediction, user),
     }
 
 

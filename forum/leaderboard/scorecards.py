@@ -1,6 +1,9 @@
-"""Scores shown inside other features' pages, as template globals: a resolved prediction's
-scores (templates/scores/_prediction_scores.html) and an article's scorecard
-(templates/scores/_article_scorecard.html). Each costs a fixed number of queries."""
+"""Scores shown inside other features' pages: a resolved prediction's scores
+(`prediction_scores`, shown by templates/scores/_prediction_scores.html) and an article's
+scorecard (`article_scorecard`, templates/scores/_article_scorecard.html). Each costs a fixed
+number of queries; the page functions that own those pages call them
+(forum/board/pages.py `prediction_page`, forum/articles/pages.py `render_article_page`), so
+the templates only read plain data. The chart and the filter below are pure formatting."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -66,7 +69,6 @@ class PredictionScores:
         return self.mine is not None and self.mine not in self.shown
 
 
-@bp.app_template_global()
 def prediction_scores(prediction: Prediction, viewer=None) -> PredictionScores | None:
     """The scores of a resolved prediction (None before it resolves or when annulled), in one
     query: the best SHOWN_FORECASTERS by relative Brier (ties as on the leaderboard), the
@@ -119,7 +121,6 @@ class ArticleScorecard:
         return sum(item.count for item in self.calibration)
 
 
-@bp.app_template_global()
 def article_scorecard(article: Article) -> ArticleScorecard | None:
     """The scorecard of an article (None until a prediction on it has resolved).
 

@@ -1,9 +1,13 @@
-"""Template globals for the prediction page's moderation partials and the moderators' pages.
-Each costs at most one query per prediction page, however many comments it shows."""
+"""The prediction page's moderation panel, and the moderators' pages' helpers.
 
+`prediction_panel` is the panel's data (the resolution log, the viewer's open reports and the
+moderators' report counts): `forum.board.pages.prediction_page` calls it, so the page's view
+model holds it and templates/moderation/_prediction_panel.html and _comment_actions.html only
+read it (two queries for a member, one for a visitor, however many comments the page shows).
+The template globals below compute nothing from the database: labels, dates and rules."""
+
+from dataclasses import dataclass
 from datetime import date
-
-from flask_login import current_user
 
 from forum import clock
 from forum.lifecycle import status_of
@@ -17,16 +21,21 @@ from forum.scoring import scheduled_close
 from forum.templating import relative_time
 
 
-@bp.app_template_global()
-def resolution_log(prediction) -> list:
-    """The prediction's resolution log, latest first."""
-    return queries.resolution_log(prediction.id)
+@dataclass(frozen=True)
+class PredictionPanel:
+    """What the moderation parts of a prediction's page show: its resolution log (latest
+    first), its status right now, and the viewer's reports and the moderators' counts."""
+
+    log: list
+    status: str
+    state: queries.PanelState
 
 
-@bp.app_template_global()
-def moderation_panel(prediction_id: int) -> queries.PanelState:
-    """The viewer's open reports on this prediction's page, and moderators' report counts."""
-    return queries.panel_state(prediction_id, current_user)
+def prediction_panel(prediction, viewer) -> PredictionPanel:
+    """The panel of one prediction's page for this viewer (one query, two for a member)."""
+    return PredictionPanel(log=queries.resolution_log(prediction.id),
+                           status=status_of(prediction.status, prediction.resolution_date),
+                           state=queries.panel_state(prediction.id, viewer))
 
 
 bp.add_app_template_global(resolve_refusal)  # why the viewer may not resolve; None if they may

@@ -3,7 +3,6 @@ fixed number of queries, however many rows there are."""
 
 from dataclasses import dataclass, field
 
-from flask import g
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -137,14 +136,11 @@ def members(query: str = "", page: int = 1, per_page: int = 25) -> Page:
 
 def resolution_log(prediction_id: int) -> list[Resolution]:
     """A prediction's resolution log, latest first, with who made each entry (one query)."""
-    cache = g.setdefault("_resolution_logs", {})
-    if prediction_id not in cache:
-        cache[prediction_id] = list(db.session.scalars(
-            select(Resolution).options(joinedload(Resolution.resolved_by))
-            .where(Resolution.prediction_id == prediction_id)
-            .order_by(Resolution.resolved_at.desc(), Resolution.id.desc())
-        ))
-    return cache[prediction_id]
+    return list(db.session.scalars(
+        select(Resolution).options(joinedload(Resolution.resolved_by))
+        .where(Resolution.prediction_id == prediction_id)
+        .order_by(Resolution.resolved_at.desc(), Resolution.id.desc())
+    ))
 
 
 @dataclass
@@ -156,10 +152,8 @@ class PanelState:
 
 
 def panel_state(prediction_id: int, viewer) -> PanelState:
-    """The viewer's open reports and, for moderators, the open report counts (one query)."""
-    cache = g.setdefault("_moderation_panels", {})
-    if prediction_id in cache:
-        return cache[prediction_id]
+    """The viewer's open reports and, for moderators, the open report counts (one query; none
+    for a visitor)."""
     state = PanelState()
     if getattr(viewer, "is_authenticated", False):
         conditions = [Flag.prediction_id == prediction_id, Flag.status == "open"]
@@ -174,5 +168,4 @@ def panel_state(prediction_id: int, viewer) -> PanelState:
             if viewer.is_moderator:
                 key = (target_type, target_id)
                 state.open_counts[key] = state.open_counts.get(key, 0) + 1
-    cache[prediction_id] = state
     return state

@@ -36,9 +36,11 @@ def queue():
 
 def _resolve_page(prediction_id: int, values: dict, errors: dict, refusal: str | None = None,
                   messages: tuple = (), status: int = 200):
+    """The resolve form, with the resolution in force above it (its page model)."""
     prediction = get_prediction(prediction_id, current_user)
     return render_template(
-        "moderation/resolve.html", prediction=prediction, values=values,
+        "moderation/resolve.html", prediction=prediction, log=queries.resolution_log(prediction.id),
+        values=values,
         errors=errors, correction=prediction.status != "open", refusal=refusal,
         messages=list(messages), next=next_or(""),
     ), status
