@@ -11,7 +11,7 @@ from flask import Flask, current_app, g, request, session
 from sqlalchemy import event, insert, update
 from sqlalchemy.orm import Session
 
-from forum import clock
+from forum import clock, compression
 from forum.extensions import db
 from forum.models import CacheGeneration
 from forum.worker_cache import WorkerCache
@@ -60,9 +60,10 @@ def serve_cached():
     )
     if hit is None:
         return None
-    body, status, headers = hit
+    body, status, headers, variants = hit
     response = current_app.response_class(body, status=status, headers=headers)
     response.headers["X-Cache"] = "hit"
+    compression.keep_variants(variants)  # the page's gzip bytes, made by its first such request
     g.page_cache_key = None
     return response
 
@@ -77,7 +78,9 @@ def store_page(response):
         return response
     headers = [(name, value) for name, value in response.headers
                if name.lower() not in ("content-length", "date", "x-cache")]
-    current_app.extensions["page_cache"].put(key, (response.get_data(), 200, headers))
+    variants: dict = {}
+    current_app.extensions["page_cache"].put(key, (response.get_data(), 200, headers, variants))
+    compression.keep_variants(variants)
     response.headers["X-Cache"] = "miss"
     return response
 
