@@ -51,6 +51,8 @@ class Config:
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
     SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=365)  # static URLs carry a content hash
     PAGE_CACHE_SECONDS = 30
+    # gzip text answers in the app (forum/compression.py); false where a proxy in front does it.
+    COMPRESS_RESPONSES = env_flag("COMPRESS_RESPONSES", True)
     PASSWORD_HASH_METHOD = "scrypt"  # Werkzeug's default cost
     SQLALCHEMY_RECORD_QUERIES = env_flag("SQLALCHEMY_RECORD_QUERIES", False)
     MAIL_URL = os.environ.get("MAIL_URL") or None  # None: .eml files in instance/mail/

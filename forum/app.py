@@ -30,6 +30,7 @@ def create_app(config: type | None = None, **overrides) -> Flask:
     register_template_helpers(app)
     register_security(app)
     register_page_cache(app)
+    register_compression(app)
     register_commands(app)
     register_jobs(app)
     return app
@@ -193,6 +194,14 @@ def register_page_cache(app: Flask) -> None:
     from forum.page_cache import register
 
     register(app)
+
+
+def register_compression(app: Flask) -> None:
+    """Static text from memory (one stylesheet bundle), and gzip for text answers."""
+    from forum import assets, compression
+
+    assets.register(app)
+    compression.register(app)
 
 
 def register_jobs(app: Flask) -> None:

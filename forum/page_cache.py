@@ -12,7 +12,7 @@ clients and every non-GET request bypass this cache; their pages reuse the share
 
 from flask import Flask, current_app, g, request, session
 
-from forum import cache_versions, clock
+from forum import cache_versions, clock, compression
 from forum.cache_versions import ARTICLES, SCORES, SITE
 from forum.worker_cache import WorkerCache
 
@@ -70,9 +70,10 @@ def serve_cached():
     )
     if hit is None:
         return None
-    body, status, headers = hit
+    body, status, headers, variants = hit
     response = current_app.response_class(body, status=status, headers=headers)
     response.headers["X-Cache"] = "hit"
+    compression.keep_variants(variants)  # the page's gzip bytes, made by its first such request
     g.page_cache_key = None
     return response
 
@@ -88,7 +89,10 @@ def store_page(response):
     headers = [(name, value) for name, value in response.headers
                if name.lower() not in ("content-length", "date", "x-cache")]
     body = response.get_data()
-    current_app.extensions["page_cache"].put(key, (body, 200, headers), weight=len(body))
+    variants: dict = {}  # the gzip bytes join it on first use, counted in its weight below
+    current_app.extensions["page_cache"].put(key, (body, 200, headers, variants),
+                                             weight=len(body) * 5 // 4)
+    compression.keep_variants(variants)
     response.headers["X-Cache"] = "miss"
     return response
 

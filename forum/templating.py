@@ -12,7 +12,7 @@ from flask import Flask, current_app, request, url_for
 from markupsafe import Markup
 from werkzeug.routing import BuildError
 
-from forum import clock, search
+from forum import assets, clock, search
 from forum.forms import FIELD_LIMITS, error_items
 from forum.markdown import nest_headings
 from forum.permissions import can_change, vote_refusal_message
@@ -28,12 +28,15 @@ def _file_digest(path: str, mtime: float) -> str:
 
 
 def static_url(filename: str) -> str:
-    """A static file's URL with a content hash, so it can be cached for a year."""
-    path = Path(current_app.static_folder) / filename
-    try:
-        version = _file_digest(str(path), path.stat().st_mtime)
-    except OSError:
-        version = "0"
+    """A static file's URL with a content hash, so it can be cached for a year (a bundle's,
+    forum/assets.py, is its concatenation's)."""
+    version = assets.version(filename)
+    if version is None:
+        path = Path(current_app.static_folder) / filename
+        try:
+            version = _file_digest(str(path), path.stat().st_mtime)
+        except OSError:
+            version = "0"
     return url_for("static", filename=filename, v=version)
 
 
@@ -41,8 +44,10 @@ def canonical_url() -> str | None:
     """The page's address under SITE_URL, for `<link rel="canonical">`: its route with the
     path arguments, and `page` past the first. Other query arguments (sorting, filters, a
     search, a reply form) show the same content another way. None when the request is no GET
-    of a route (a form shown again with its errors, a page that doesn't exist)."""
-    if request.method != "GET" or request.url_rule is None or request.endpoint is None:
+    (or HEAD, which must answer GET's headers) of a route (a form shown again with its errors,
+    a page that doesn't exist)."""
+    if request.method not in ("GET", "HEAD") or request.url_rule is None \
+            or request.endpoint is None:
         return None
     values = dict(request.view_args or {})
     page = request.args.get("page", "")

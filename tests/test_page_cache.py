@@ -88,7 +88,7 @@ def test_fingerprinted_static_files_are_cached_for_a_year_and_immutable(client):
     page = client.get("/").get_data(as_text=True)
     import re
 
-    stylesheet = re.search(r'href="(/static/css/site\.css\?v=[0-9a-f]+)"', page).group(1)
+    stylesheet = re.search(r'rel="stylesheet" href="(/static/css/[\w.]+\.css\?v=[0-9a-f]+)"', page).group(1)
     response = client.get(stylesheet)
     assert response.status_code == 200
     assert response.cache_control.max_age == 365 * 86400
