@@ -131,7 +131,9 @@ def cases(operation, path: str, world: World):
 @pytest.mark.slow
 @pytest.mark.parametrize("method, path, who", runs())
 def test_fuzzing_finds_no_server_error_and_no_undocumented_answer(make_app, method, path, who):
-    app = make_app()
+    # Schemathesis's WSGI transport doesn't undo gzip, which some generated Accept-Encoding
+    # headers ask for; compression has its own tests (test_compression.py).
+    app = make_app(COMPRESS_RESPONSES=False)
     assert served(app, method, path), f"{method} {path} is documented but not served"
     with app.app_context():
         world = build_world()
