@@ -33,6 +33,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    or_,
     select,
     text,
     union_all,
@@ -41,7 +42,7 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 
 from forum.errors import Invalid
 from forum.extensions import db
-from forum.models import Comment
+from forum.models import Comment, Prediction
 from forum.visibility import comment_text_shown
 
 MAX_WORDS = 12
@@ -75,8 +76,8 @@ _fts_predictions = Table("search_predictions", _fts, Column("rowid", Integer),
                          Column("search_predictions", Text))
 _fts_comments = Table("search_comments", _fts, Column("rowid", Integer),
                       Column("search_comments", Text))
-_pg_predictions = Table("predictions", _fts, Column("id", Integer),
-                        Column(SEARCH_COLUMN, TSVECTOR))
+# The generated column, read on the row a query is already on (the models don't map it).
+_PG_VECTOR = literal_column(f"predictions.{SEARCH_COLUMN}", TSVECTOR)
 
 
 def is_search_object(object_, name: str, type_: str, reflected: bool, compare_to) -> bool:
@@ -146,49 +147,61 @@ def _fts_phrase(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
-TITLE_SCORE, CRITERIA_SCORE = 4.0, 1.0  # a word in the claim counts four times one in the criteria
+TITLE_SCORE, CRITERIA_SCORE = 4, 1  # a word in the claim counts four times one in the criteria
 
 
-def _word_hits(number: int, word: str) -> list:
-    """SELECTs of (id, word, score) for the predictions whose claim (TITLE_SCORE), criteria
-    (CRITERIA_SCORE) or a shown comment (0) holds the word. The scores come from which column
-    matched, read from the index alone: computing bm25() or ts_rank() for every match cost
-    more than the rest of a search (50 ms for 15,000 matches)."""
-    number_ = literal(number)
+def _postgres_word(word: str):
+    return func.plainto_tsquery(LANGUAGE, word)
+
+
+def _in_comments(word: str):
+    """SELECT of the prediction ids with a shown comment holding the word (repeats and all:
+    the caller reads it as a set)."""
     if _postgres():
-        wanted = func.plainto_tsquery(LANGUAGE, word)
-        vector = _pg_predictions.c.search_vector
-        # The claim's words carry weight A in the vector, the criteria's B.
-        in_claim = func.ts_filter(vector, literal_column("'{a}'::\"char\"[]")).op("@@")(wanted)
-        own = select(_pg_predictions.c.id.label("id"), number_.label("word"),
-                     case((in_claim, TITLE_SCORE), else_=CRITERIA_SCORE).label("score")
-                     ).where(vector.op("@@")(wanted))
-        in_comments = select(Comment.prediction_id, number_, literal(0.0)).where(
-            literal_column("comments.search_vector").op("@@")(wanted), comment_text_shown())
-        return [own, in_comments]
-    phrase, fts = _fts_phrase(word), _fts_predictions.c
-    in_claim = select(fts.rowid.label("id"), number_.label("word"),
-                      literal(TITLE_SCORE).label("score")).where(
-        fts.search_predictions.match("{title} : " + phrase))
-    in_criteria = select(fts.rowid, number_, literal(CRITERIA_SCORE)).where(
-        fts.search_predictions.match("{criteria} : " + phrase))
+        return select(Comment.prediction_id).where(
+            literal_column("comments.search_vector").op("@@")(_postgres_word(word)),
+            comment_text_shown())
     # Only shown comments are in the index (the migration's triggers apply
     # comment_text_shown), and each entry's rowid carries its prediction's id.
-    in_comments = select(_fts_comments.c.rowid.op(">>")(32), number_, literal(0.0)).where(
-        _fts_comments.c.search_comments.match(phrase))
-    return [in_claim, in_criteria, in_comments]
+    return select(_fts_comments.c.rowid.op(">>")(32)).where(
+        _fts_comments.c.search_comments.match(_fts_phrase(word)))
 
 
-def matched(query: Query):
-    """A subquery (id, score): every prediction for which each word of the query is found, in
-    its claim, its criteria or a shown comment, with its relevance (higher is better). One
-    pass over the index per word, grouped by prediction."""
-    hits = union_all(*(select_ for number, word in enumerate(query.words)
-                       for select_ in _word_hits(number, word))).subquery("hits")
-    return (select(hits.c.id, func.sum(hits.c.score).label("score"))
-            .group_by(hits.c.id)
-            .having(func.count(hits.c.word.distinct()) == len(query.words))
-            .subquery("matched"))
+def _in_own_text(word: str, column: str):
+    """SQL on Prediction: the word is in its claim ("title") or its criteria ("criteria")."""
+    if _postgres():  # read from the row itself: the claim's words carry weight A, the criteria's B
+        weight = {"title": "a", "criteria": "b"}[column]
+        return func.ts_filter(_PG_VECTOR, literal_column(f"'{{{weight}}}'::\"char\"[]")).op(
+            "@@")(_postgres_word(word))
+    return Prediction.id.in_(select(_fts_predictions.c.rowid).where(
+        _fts_predictions.c.search_predictions.match(f"{{{column}}} : " + _fts_phrase(word))))
+
+
+def matching(query: Query) -> list:
+    """SQL conditions on Prediction, one per word: the word is in its claim, its criteria or
+    one of its shown comments. Each is an IN over one pass of the index for that word, which
+    the database reads once into a set and then probes per row: grouping every hit (a word
+    in 50,000 comments is 50,000 hits) cost more than all the rest of a search."""
+    if _postgres():
+        return [or_(_PG_VECTOR.op("@@")(_postgres_word(word)), Prediction.id.in_(_in_comments(word)))
+                for word in query.words]
+    return [Prediction.id.in_(union_all(
+        select(_fts_predictions.c.rowid).where(
+            _fts_predictions.c.search_predictions.match(_fts_phrase(word))),
+        _in_comments(word))) for word in query.words]
+
+
+def relevance(query: Query):
+    """SQL on Prediction: how well it matches, higher first: TITLE_SCORE for each word in the
+    claim, CRITERIA_SCORE for each in the criteria, nothing for one only in comments. It
+    reads which column holds a word from the index alone: bm25() or ts_rank() for every
+    match cost more than the rest of a search (50 ms for 15,000 matches)."""
+    score = literal(0)
+    for word in query.words:
+        score = (score
+                 + case((_in_own_text(word, "title"), TITLE_SCORE), else_=0)
+                 + case((_in_own_text(word, "criteria"), CRITERIA_SCORE), else_=0))
+    return score
 
 
 def _any_word_postgres(query: Query):
