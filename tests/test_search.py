@@ -136,6 +136,30 @@ def test_hidden_and_deleted_comments_are_never_found(client, api, article, alice
     assert found(client, "zanzibar") == [prediction.id]
 
 
+def test_a_word_stays_found_while_another_shown_comment_holds_it(client, api, article, alice,
+                                                                bob, moderator):
+    """Per prediction, the index keeps the words of its shown comments (on PostgreSQL one row
+    per prediction, rebuilt when a comment is hidden, restored, edited or deleted)."""
+    prediction = make_prediction(article, alice, title="A summit will take place")
+    first = make_comment(prediction, bob, "Zanzibar first.")
+    second = make_comment(prediction, bob, "Zanzibar again, and timbuktu.")
+    set_hidden("comment", second.id, moderator, "Spam.", hidden=True)
+    db.session.commit()
+    assert found(client, "zanzibar") == [prediction.id]
+    assert found(client, "timbuktu") == []
+    edit_comment(first, bob, "Nothing to see now.")
+    db.session.commit()
+    assert found(client, "zanzibar") == []
+    assert api_found(api, "nothing see") == [prediction.id]
+    set_hidden("comment", second.id, moderator, "Restored.", hidden=False)
+    db.session.commit()
+    assert found(client, "zanzibar timbuktu") == [prediction.id]
+    delete_comment(second, bob)
+    db.session.commit()
+    assert found(client, "zanzibar") == [] and found(client, "timbuktu") == []
+    assert found(client, "nothing") == [prediction.id]
+
+
 def test_hidden_predictions_are_not_found(client, api, article, alice, moderator):
     prediction = make_prediction(article, alice, title="Kim Jong Un and Donald Trump will meet")
     set_hidden("prediction", prediction.id, moderator, "Duplicate.", hidden=True)
