@@ -1,11 +1,12 @@
 """`make bench`'s parts, quickly: the load generator, the page finder, the query counter."""
 
+import re
 import threading
 
 import pytest
 from werkzeug.serving import make_server
 
-from bench import load, pages, report
+from bench import load, pages, report, search
 from bench.hello import app as hello_app
 from forum.demo_data import DemoSizes, generate
 from forum.extensions import db
@@ -42,6 +43,25 @@ def test_pages_are_found_and_their_queries_counted_on_demo_data(app):
     assert all(page.queries is not None and page.queries >= 0 for page in found)
     home = found[0]
     assert home.status == 200 and home.queries > 0
+    with bench_app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.real_commits  # the bench builds its own app on the database
+def test_the_search_timings_run_every_query_and_report_its_matches(app, monkeypatch):
+    generate(DemoSizes(users=20, predictions=60, forecasts=400, comments=300, seed=4))
+    db.session.commit()
+    monkeypatch.setattr(search, "RUNS", 2)
+    bench_app = pages.bench_app(app.config["SQLALCHEMY_DATABASE_URI"])
+    timings = search.time_searches(bench_app, pages.featured_slug(bench_app))
+    assert [timing.name for timing in timings][-2:] == ["search `korea`, page 2",
+                                                        "search `korea`, page 700"]
+    assert len(timings) == len(search.SEARCHES)
+    assert all(timing.seconds > 0 and "CPU" in timing.detail for timing in timings)
+    korea = next(timing for timing in timings if timing.name == "search `korea`")
+    assert re.search(r"; [1-9][\d,]* matches, 20 on page 1$", korea.detail), korea.detail
+    assert timings[-1].detail.endswith(", 0 on page 700")
     with bench_app.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -2,12 +2,16 @@
 ranked and highlighted, on the board page and the API's `q`, on SQLite (FTS5) and PostgreSQL
 (tsvector + GIN); hidden and deleted text never found; odd input never a 500."""
 
+import random
 import re
 
 import pytest
+from sqlalchemy import update
 
+from forum import search
 from forum.comments.services import delete_comment, edit_comment
 from forum.extensions import db
+from forum.models import Prediction
 from forum.moderation.services import set_hidden
 from tests.api_support import Api, error_of
 from tests.factories import make_comment, make_prediction, make_user
@@ -132,6 +136,30 @@ def test_hidden_and_deleted_comments_are_never_found(client, api, article, alice
     assert found(client, "zanzibar") == [prediction.id]
 
 
+def test_a_word_stays_found_while_another_shown_comment_holds_it(client, api, article, alice,
+                                                                bob, moderator):
+    """Per prediction, the index keeps the words of its shown comments (on PostgreSQL one row
+    per prediction, rebuilt when a comment is hidden, restored, edited or deleted)."""
+    prediction = make_prediction(article, alice, title="A summit will take place")
+    first = make_comment(prediction, bob, "Zanzibar first.")
+    second = make_comment(prediction, bob, "Zanzibar again, and timbuktu.")
+    set_hidden("comment", second.id, moderator, "Spam.", hidden=True)
+    db.session.commit()
+    assert found(client, "zanzibar") == [prediction.id]
+    assert found(client, "timbuktu") == []
+    edit_comment(first, bob, "Nothing to see now.")
+    db.session.commit()
+    assert found(client, "zanzibar") == []
+    assert api_found(api, "nothing see") == [prediction.id]
+    set_hidden("comment", second.id, moderator, "Restored.", hidden=False)
+    db.session.commit()
+    assert found(client, "zanzibar timbuktu") == [prediction.id]
+    delete_comment(second, bob)
+    db.session.commit()
+    assert found(client, "zanzibar") == [] and found(client, "timbuktu") == []
+    assert found(client, "nothing") == [prediction.id]
+
+
 def test_hidden_predictions_are_not_found(client, api, article, alice, moderator):
     prediction = make_prediction(article, alice, title="Kim Jong Un and Donald Trump will meet")
     set_hidden("prediction", prediction.id, moderator, "Duplicate.", hidden=True)
@@ -240,3 +268,57 @@ def test_the_search_runs_in_a_fixed_number_of_queries(client, article, alice, bo
     with count_queries() as queries:
         assert len(found(client, "summit panmunjom")) == 12
     assert len(queries) == few
+
+
+def _placed(article, alice, bob, rng, number: int) -> tuple[object, int]:
+    """A prediction with "zircon" and "quasar" each in its claim, its criteria, both, a
+    comment or nowhere; returns it with its expected score (None when a word is missing)."""
+    where = [rng.choice(("title", "criteria", "both", "comment", "comment", "nowhere"))
+             for _ in range(2)]
+    title, criteria, comment = [f"Claim {number} about"], ["Resolves yes if"], ["A note on"]
+    score = 0
+    for word, place in zip(("zircon", "quasar"), where, strict=True):
+        if place in ("title", "both"):
+            title.append(word)
+            score += search.TITLE_SCORE
+        if place in ("criteria", "both"):
+            criteria.append(word)
+            score += search.CRITERIA_SCORE
+        if place == "comment":
+            comment.append(word)
+    prediction = make_prediction(article, alice, title=" ".join(title) + " lasting",
+                                 criteria=" ".join(criteria) + " it happens.")
+    make_comment(prediction, bob, " ".join(comment) + " this.")
+    return prediction, (None if "nowhere" in where else score)
+
+
+@pytest.mark.parametrize("size", [14, 48])
+def test_many_matches_are_ranked_and_paged_by_score_then_hot_rank(client, api, article, alice,
+                                                                  bob, moderator, size):
+    """The whole order, page by page: claim words before criteria words before comments,
+    then the busier (the hot rank, with ties on purpose), then the newer; hidden ones left
+    out; and the count."""
+    rng = random.Random(size)
+    expected = []
+    for number in range(size):
+        prediction, score = _placed(article, alice, bob, rng, number)
+        rank = float(rng.randrange(4))  # few values: many ties, broken by the newer
+        db.session.execute(update(Prediction).where(Prediction.id == prediction.id)
+                           .values(hot_rank=rank))
+        if number % 7 == 3:
+            set_hidden("prediction", prediction.id, moderator, "Duplicate.", hidden=True)
+        elif score is not None:
+            expected.append((-score, -rank, -prediction.id))
+    db.session.commit()
+    order = [-key[2] for key in sorted(expected)]
+    pages, page = [], 1
+    while True:
+        body = api.get(API, query_string={"q": "quasar zircon", "per_page": 5,
+                                          "page": page}).get_json()
+        assert body["total"] == len(order)
+        if not body["items"]:
+            break
+        pages += [item["id"] for item in body["items"]]
+        page += 1
+    assert pages == order
+    assert found(client, "Zircon QUASAR") == order[:20]

@@ -94,36 +94,35 @@ def list_predictions(article: Article, *, status="all", sort="hot", query="", pa
         items = _sorted_page(conditions, sort, page, per_page)
         return Page(items=items, page=page, per_page=per_page, total=total)
     words = search.parse(query)
-    matched = search.matched(words)
+    conditions += search.matching(words)
     if sort == RELEVANCE:
-        items, total = _ranked_page(matched, conditions, page, per_page)
+        items, total = _ranked_page(search.relevance(words), conditions, page, per_page)
+    elif by_group:
+        grouped = _hot_page(conditions, page, per_page)
+        items, total = grouped.items, grouped.total
     else:
-        conditions.append(Prediction.id.in_(select(matched.c.id)))
-        if by_group:
-            grouped = _hot_page(conditions, page, per_page)
-            items, total = grouped.items, grouped.total
-        else:
-            total = db.session.scalar(select(func.count(Prediction.id)).where(*conditions))
-            items = _sorted_page(conditions, sort, page, per_page)
+        total = db.session.scalar(select(func.count(Prediction.id)).where(*conditions))
+        items = _sorted_page(conditions, sort, page, per_page)
     return Page(items=items, page=page, per_page=per_page, total=total,
                 extra={"search": words, "snippets": search.snippets(words, items)})
 
 
-def _ranked_page(matched, conditions: list, page: int, per_page: int):
-    """The page's predictions by relevance and the number of matches, in one ranking query
-    (the count rides along as a window) and one load."""
+def _ranked_page(score, conditions: list, page: int, per_page: int):
+    """The page's predictions by relevance and the number of matches: one statement reads
+    the matches once (with their score) and both counts them and cuts the page from them,
+    keeping only the page's rows while it sorts; then one load."""
+    matches = select(Prediction.id, score.label("score"), Prediction.hot_rank).where(
+        *conditions).cte("matches").prefix_with("MATERIALIZED")
+    total = select(func.count()).select_from(matches).scalar_subquery()
     rows = db.session.execute(
-        select(Prediction.id, func.count().over())
-        .join(matched, matched.c.id == Prediction.id).where(*conditions)
+        select(matches.c.id, total)
         # Ties (words found only in comments) go to the busier and newer: the hot rank.
-        .order_by(matched.c.score.desc(), Prediction.hot_rank.desc(), Prediction.id.desc())
+        .order_by(matches.c.score.desc(), matches.c.hot_rank.desc(), matches.c.id.desc())
         .limit(per_page).offset((page - 1) * per_page)).all()
     if rows:
         total = rows[0][1]
     else:  # past the last page (or nothing matched): count on its own
-        total = db.session.scalar(select(func.count()).select_from(matched)
-                                  .join(Prediction, Prediction.id == matched.c.id)
-                                  .where(*conditions))
+        total = db.session.scalar(select(func.count(Prediction.id)).where(*conditions))
     loaded = {prediction.id: prediction for prediction in db.session.scalars(
         select(Prediction).options(joinedload(Prediction.author), joinedload(Prediction.article))
         .where(Prediction.id.in_([row[0] for row in rows])))}
