@@ -9,13 +9,13 @@ only rewritten when it brings new ones); editing, hiding, restoring, deleting or
 comment rebuilds the rows of the predictions concerned from their shown comments. SQLite is
 unchanged: its FTS5 comment index already answers from the index alone (migration 0008).
 
-Revision ID: 0009_search_documents
-Revises: 0008_search
+Revision ID: 0010_search_documents
+Revises: 0009_cache_versions
 """
 from alembic import op
 
-revision = '0009_search_documents'
-down_revision = '0008_search'
+revision = '0010_search_documents'
+down_revision = '0009_cache_versions'
 branch_labels = None
 depends_on = None
 
