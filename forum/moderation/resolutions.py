@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import update
 
 from forum import clock, scores
-from forum.board.services import forecast_points, refresh_crowd
+from forum.board.services import refresh_crowd
 from forum.errors import Conflict, Invalid
 from forum.extensions import db
 from forum.forms import declare_limits
@@ -164,7 +164,7 @@ def resolve_prediction(prediction: Prediction, moderator: User,
     )
     db.session.add(resolution)
     db.session.flush()
-    points = forecast_points(prediction.id)
+    points = scores.forecast_points(prediction.id)
     scores.rescore_prediction(prediction, points)
     refresh_counted_crowd(prediction, points)
     _notify_forecasters(prediction, resolution, moderator, points)
