@@ -1,13 +1,15 @@
 """A resolution's cost does not grow with its crowd (issue 14): resolving a prediction with
 hundreds of forecasters through the API writes exactly the score rows of SCORING.md's
 brute-force reference, one notification and one email per forecaster, and runs as many SQL
-statements as resolving one with three."""
+statements as resolving one with three; on SQLite its commit leaves the log's checkpoint to
+after the response."""
 
 import random
+import sqlite3
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import event, func, insert, select
 
 from forum.extensions import db
 from forum.models import EmailDelivery, Forecast, Notification, Prediction, Score, User
@@ -122,3 +124,32 @@ def test_the_statements_of_a_resolve_do_not_grow_with_its_forecasters(
         Score.prediction_id == many.id)) == 121
     assert len(large) == len(small), (small, large)
     assert len(small) < 40
+
+
+@pytest.mark.real_commits  # the log and its checkpoint are seen from a second connection
+def test_sqlite_checkpoints_a_resolve_after_its_response_not_inside_it(
+        app, client, article, people, mod_headers):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL checkpoints in a process of its own")
+    prediction = crowd_prediction(article, people["alice"], forecasters=40, seed=5)
+    thresholds = []
+
+    def note_threshold(connection):  # at every commit: would SQLite checkpoint in it?
+        thresholds.append(connection.connection.dbapi_connection.execute(
+            "PRAGMA wal_autocheckpoint").fetchone()[0])
+
+    event.listen(db.engine, "commit", note_threshold)
+    try:
+        response = resolve_api(client, mod_headers, prediction.id, outcome="yes")
+    finally:
+        event.remove(db.engine, "commit", note_threshold)
+    assert response.status_code == 200
+    # From the resolve on (the token check before it may commit too) no commit checkpoints.
+    assert 0 in thresholds and set(thresholds[thresholds.index(0):]) == {0}
+    db.session.remove()  # no reader holds an old snapshot of the database file
+    response.close()  # the response is sent: now the worker checkpoints
+    busy, logged, copied = sqlite3.connect(db.engine.url.database).execute(
+        "PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    assert busy == 0 and logged > 0 and copied == logged  # nothing was left to copy
+    with db.engine.connect() as connection:  # the pooled connection has its threshold back
+        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
