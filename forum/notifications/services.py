@@ -1,7 +1,8 @@
 """In-app notifications: one per user and event, never to the person who acted."""
 
 from flask import url_for
-from sqlalchemy import Integer, String, func, insert, literal, select, update
+from sqlalchemy import Integer, String, func, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from forum import clock
 from forum.extensions import db
@@ -49,20 +50,21 @@ def notify_where(who, *, kind: str, event_key: str, message: str,
     """`notify` for every user matching `who` (a condition on User, such as "forecast on this
     prediction"); returns how many were notified.
 
-    One INSERT … SELECT however many they are: the database itself skips the actor and
-    everyone who already has this event (the unique index on user and event backs that), so
-    no row or id list travels to Python and back. Rows go in by user id, as one by one."""
-    already = select(Notification.id).where(Notification.user_id == User.id,
-                                            Notification.event_key == event_key).exists()
+    One INSERT … SELECT however many they are: the unique index on user and event skips
+    everyone who already has this event (ON CONFLICT DO NOTHING: no anti-join, which
+    PostgreSQL answered by reading that whole index), the condition skips the actor, and no
+    row or id list travels to Python and back. Rows go in by user id, as one by one."""
     rows = select(
         User.id, literal(kind, String), literal(event_key, String),
         literal(message[:400], String), literal(actor_id, Integer),
         literal(prediction_id, Integer), literal(clock.now(), Notification.created_at.type),
-    ).where(who, ~already, *([User.id != actor_id] if actor_id is not None else [])
-            ).order_by(User.id)
-    return len(db.session.execute(insert(Notification).from_select(
+    ).where(who, *([User.id != actor_id] if actor_id is not None else [])).order_by(User.id)
+    dialect = db.session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Notification)
+    return len(db.session.execute(statement.from_select(
         ["user_id", "kind", "event_key", "message", "actor_id", "prediction_id",
-         "created_at"], rows).returning(Notification.id)).all())  # rowcount: -1 on psycopg
+         "created_at"], rows).on_conflict_do_nothing(index_elements=["user_id", "event_key"])
+        .returning(Notification.id)).all())  # rowcount: -1 on psycopg
 
 
 def inbox(user: User, page: int = 1, per_page: int = 20) -> Page:
