@@ -40,9 +40,9 @@ def collector_paused() -> Iterator[None]:
 
     Reading and scoring 30,000 forecasts makes about 100,000 short-lived tuples; each counts
     toward the collector's thresholds, and the full collections they set off walk every
-    object of the worker: a fifth of a resolve's time, measured (bench/results.md). Nothing
-    made here forms a reference cycle, so reference counting frees all of it just the same;
-    the collector resumes at the end, and runs at its next threshold as it would have.
+    object of the worker: a fifth of a resolve's CPU time, measured (README, Benchmark).
+    Reference counting frees those tuples all the same; the collector resumes at the end and
+    collects whatever cycle was made meanwhile at its next threshold, as it would have.
     """
     if not gc.isenabled():
         yield
