@@ -75,3 +75,27 @@ def test_a_page_that_did_not_answer_is_reported_not_divided_by_zero():
     assert "> 5000" in row and "| 7 |" in row
     missing = pages.Page("leaderboard", "/leaderboard", status=404)
     assert "HTTP 404" in report.page_row(missing, None, hello, 1.0)
+
+
+@pytest.mark.real_commits  # the bench builds its own app on the database
+def test_the_timed_resolve_resolves_the_busiest_open_prediction_through_the_api(app):
+    from sqlalchemy import select
+
+    from bench import timed
+    from forum.models import Prediction
+
+    generate(DemoSizes(users=20, predictions=30, forecasts=400, comments=20, seed=4))
+    db.session.commit()
+    busiest = db.session.scalars(select(Prediction).where(Prediction.status == "open")
+                                 .order_by(Prediction.forecast_count.desc(), Prediction.id)).first()
+    bench_app = pages.bench_app(app.config["SQLALCHEMY_DATABASE_URI"])
+    timing = timed.resolve_busy_prediction(bench_app)
+    assert timing.seconds is not None and timing.seconds > 0
+    assert f"({busiest.forecast_count:,} forecasts from" in timing.name
+    assert f"/api/v1/predictions/{busiest.id}/resolution" in timing.detail
+    assert f"{busiest.forecaster_count:,} score rows" in timing.detail
+    db.session.rollback()  # a new snapshot: the bench committed on its own connection
+    assert db.session.get(Prediction, busiest.id).status == "resolved"
+    with bench_app.app_context():
+        db.session.remove()
+        db.engine.dispose()

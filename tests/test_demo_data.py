@@ -171,6 +171,16 @@ def test_popularity_is_skewed_like_a_real_forum(app):
     assert counts[-1] >= 1
 
 
+def test_the_busiest_prediction_is_open_for_the_bench_to_resolve(app):
+    generate(DemoSizes(users=120, predictions=300, forecasts=10_000, comments=300, seed=3))
+    db.session.commit()
+    busiest = db.session.scalars(select(Prediction).order_by(
+        Prediction.forecast_count.desc(), Prediction.id).limit(2)).all()
+    assert busiest[0].forecast_count > busiest[1].forecast_count  # one clear top
+    assert busiest[0].status == "open" and busiest[0].resolution_date > clock.today()
+    assert 0.025 <= busiest[0].forecast_count / 10_000 <= 0.035
+
+
 def test_demo_members_can_log_in_with_the_demo_password(app, client):
     generate(SMALL)
     db.session.commit()

@@ -27,6 +27,7 @@ from forum.permissions import (
     ensure_can_withdraw,
     ensure_can_write,
 )
+from forum.scores import forecast_points
 from forum.scoring import ForecastPoint, crowd_median
 from forum.visibility import prediction_visible
 
@@ -148,15 +149,6 @@ def withdraw_prediction(prediction: Prediction, author: User) -> None:
     )
     cache_versions.touch(*cache_versions.of_prediction(prediction.id))
     db.session.refresh(prediction)
-
-
-def forecast_points(prediction_id: int) -> list[ForecastPoint]:
-    """Every forecast on a prediction, in the scoring module's terms."""
-    rows = db.session.execute(
-        select(Forecast.id, Forecast.user_id, Forecast.probability, Forecast.created_at)
-        .where(Forecast.prediction_id == prediction_id)
-    ).all()
-    return [ForecastPoint(*row) for row in rows]
 
 
 def refresh_crowd(prediction: Prediction, points: list[ForecastPoint] | None = None,

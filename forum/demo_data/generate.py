@@ -12,7 +12,14 @@ from forum import cache_versions, clock
 from forum.database import roomy_sqlite_cache
 from forum.demo_data import phrases, rows, store
 from forum.demo_data.activity import make_comments, make_forecasts, make_votes
-from forum.demo_data.people import ADMIN, plan_predictions, plan_users, quotable_sentences
+from forum.demo_data.people import (
+    ADMIN,
+    OPEN,
+    PlannedPrediction,
+    plan_predictions,
+    plan_users,
+    quotable_sentences,
+)
 from forum.demo_data.shape import WINDOW, WeightedUsers, anchor, to_micros, zipf_counts
 from forum.extensions import db
 from forum.markdown import render_user_markdown
@@ -125,6 +132,7 @@ def _plan(sizes: DemoSizes, article: Article, first: dict[str, int], start_us: i
                                quotable_sentences(article.body_text))
     popularity = zipf_counts(sizes.predictions, sizes.forecasts)
     rng.shuffle(popularity)
+    busiest_open(planned, popularity)
     forecasts = make_forecasts(rng, planned, popularity, active, now_us)
     forecasts.rows.number(first["forecasts"])
     pool = phrases.comment_pool(rng, max(1, min(sizes.comments, BODY_POOL)))
@@ -166,6 +174,19 @@ def _insert(connection, plan: _Plan, first: dict[str, int]):
             counts[name] = store.insert_all(connection, table.__table__, source)
             timings[name] = time.perf_counter() - started
     return counts, timings
+
+
+def busiest_open(predictions: list[PlannedPrediction], popularity: list[int]) -> None:
+    """Give the largest forecast count to an open prediction (the busiest open one swaps
+    its count with it), so the demo data always has one open prediction at the top of the
+    popularity curve: what `make bench` resolves, and the heaviest prediction page a reader
+    can still forecast on. Draws nothing from the generator: other rows keep their shape."""
+    open_ones = [planned.index for planned in predictions if planned.fate == OPEN]
+    if not open_ones:
+        return
+    top = max(range(len(popularity)), key=lambda index: (popularity[index], -index))
+    chosen = max(open_ones, key=lambda index: (popularity[index], -index))
+    popularity[top], popularity[chosen] = popularity[chosen], popularity[top]
 
 
 def _demo_article(published_by: datetime) -> Article:

@@ -1,7 +1,8 @@
 """In-app notifications: one per user and event, never to the person who acted."""
 
 from flask import url_for
-from sqlalchemy import Integer, String, func, insert, literal, select, update
+from sqlalchemy import Integer, String, func, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from forum import clock
 from forum.extensions import db
@@ -35,25 +36,35 @@ def notify(user_id: int, *, kind: str, event_key: str, message: str, actor_id: i
 
 def notify_many(user_ids, *, kind: str, event_key: str, message: str,
                 actor_id: int | None = None, prediction_id: int | None = None) -> int:
-    """`notify` for many users; returns how many were notified.
+    """`notify` for many users given by id; returns how many were notified (one statement
+    per 10,000 users)."""
+    wanted = sorted(set(user_ids))
+    return sum(notify_where(User.id.in_(wanted[start:start + NOTIFY_CHUNK]), kind=kind,
+                            event_key=event_key, message=message, actor_id=actor_id,
+                            prediction_id=prediction_id)
+               for start in range(0, len(wanted), NOTIFY_CHUNK))
 
-    One INSERT … SELECT per 10,000 users, whatever their number: the database itself skips
-    the actor and everyone who already has this event (the unique index on user and event
-    backs that), so no row travels to Python and back."""
-    wanted = sorted({user_id for user_id in user_ids if user_id != actor_id})
-    added = 0
-    for start in range(0, len(wanted), NOTIFY_CHUNK):
-        already = select(Notification.id).where(Notification.user_id == User.id,
-                                                Notification.event_key == event_key).exists()
-        rows = select(
-            User.id, literal(kind, String), literal(event_key, String),
-            literal(message[:400], String), literal(actor_id, Integer),
-            literal(prediction_id, Integer), literal(clock.now(), Notification.created_at.type),
-        ).where(User.id.in_(wanted[start:start + NOTIFY_CHUNK]), ~already)
-        added += len(db.session.execute(insert(Notification).from_select(
-            ["user_id", "kind", "event_key", "message", "actor_id", "prediction_id",
-             "created_at"], rows).returning(Notification.id)).all())  # rowcount: -1 on psycopg
-    return added
+
+def notify_where(who, *, kind: str, event_key: str, message: str,
+                 actor_id: int | None = None, prediction_id: int | None = None) -> int:
+    """`notify` for every user matching `who` (a condition on User, such as "forecast on this
+    prediction"); returns how many were notified.
+
+    One INSERT … SELECT however many they are: the unique index on user and event skips
+    everyone who already has this event (ON CONFLICT DO NOTHING: no anti-join, which
+    PostgreSQL answered by reading that whole index), the condition skips the actor, and no
+    row or id list travels to Python and back. Rows go in by user id, as one by one."""
+    rows = select(
+        User.id, literal(kind, String), literal(event_key, String),
+        literal(message[:400], String), literal(actor_id, Integer),
+        literal(prediction_id, Integer), literal(clock.now(), Notification.created_at.type),
+    ).where(who, *([User.id != actor_id] if actor_id is not None else [])).order_by(User.id)
+    dialect = db.session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Notification)
+    return len(db.session.execute(statement.from_select(
+        ["user_id", "kind", "event_key", "message", "actor_id", "prediction_id",
+         "created_at"], rows).on_conflict_do_nothing(index_elements=["user_id", "event_key"])
+        .returning(Notification.id)).all())  # rowcount: -1 on psycopg
 
 
 def inbox(user: User, page: int = 1, per_page: int = 20) -> Page:
