@@ -26,8 +26,9 @@ T0 = datetime(2026, 3, 1, tzinfo=UTC)
 ALICE, BOB, CAROL = 1, 2, 3
 NAMES = {ALICE: "alice", BOB: "bob", CAROL: "carol"}
 
-# No example database: the tests must leave no files behind.
-PROPERTY = settings(max_examples=100, deadline=None, database=None)
+# No example database: the tests must leave no files behind. The number of examples is the
+# profile's (tests/conftest.py): Hypothesis's 100, or a few under mutmut.
+PROPERTY = settings(deadline=None, database=None)
 
 
 def day(number: float) -> datetime:
