@@ -278,6 +278,40 @@ def test_crowd_history_of_no_forecasts_is_empty():
     assert crowd_history([]) == []
 
 
+def test_crowd_history_of_the_example_as_each_forecaster_arrives():
+    """SCORING.md's example 1 crowd, one instant at a time: 0.60 (alice alone), 0.40 (the mean
+    of bob's 0.20 and alice's 0.60), 0.55 (alice moves to 0.90), 0.50 (carol's 0.50 is the
+    middle of three), 0.90 (carol moves to 0.95: 0.20, 0.90, 0.95)."""
+    forecasts = example_forecasts()
+    for count, expected in enumerate([0.60, 0.40, 0.55, 0.50, 0.90], start=1):
+        assert crowd_history(forecasts[:count])[-1][1] == pytest.approx(expected, rel=1e-12)
+
+
+def standing_medians(moves):
+    """The median of the standing forecasts after each (user, probability), by brute force."""
+    standing, medians = {}, []
+    for user, probability in moves:
+        standing[user] = probability
+        medians.append(statistics.median(standing.values()))
+    return medians
+
+
+@pytest.mark.parametrize("users", range(1, 10))
+def test_crowd_history_is_the_median_at_every_crowd_size(users):
+    """Crowds of 1 to 9 forecasters (across the powers of two the median's tree is sized by),
+    joining from the top down, then each moving: to the bottom, onto another's value, back to
+    their own value, and to a value nobody has held. One forecast an hour, so every move is
+    its own step."""
+    moves = [(user, (10 - user) / 10) for user in range(1, users + 1)]
+    for user in range(1, users + 1):
+        moves += [(user, 0.05), (user, 0.5), (user, 0.5), (user, 0.99 - user / 100)]
+    forecasts = [forecast(id_, user, p, T0 + timedelta(hours=id_))
+                 for id_, (user, p) in enumerate(moves, start=1)]
+    history = crowd_history(forecasts)
+    assert [when for when, _ in history] == [f.created_at for f in forecasts]
+    assert [crowd for _, crowd in history] == pytest.approx(standing_medians(moves), abs=1e-12)
+
+
 # --- Calibration -------------------------------------------------------------------------
 
 
