@@ -2,14 +2,19 @@
 writes are rolled back after it (tests/fixtures/database.py); a test whose data other
 connections must see is marked `real_commits`.
 
-Hypothesis profiles: "default" (Hypothesis's own: 100 examples a property unless a test says
-otherwise) and "mutation", chosen by `pytest --hypothesis-profile=mutation` (`[tool.mutmut]`
-does): mutmut runs the properties once per mutant, and a mutant the worked examples miss is
-nearly always caught within a few random histories, so 10 examples keep a full run short."""
+Hypothesis profiles, chosen with `pytest --hypothesis-profile=NAME`: "default", 25 examples a
+property, for `make test` on a workstation (the properties and form fuzzers were a sixth of
+the suite's CPU time at 40 to 100 examples); "ci", 100 examples, which `.ci/run` uses, so every
+push is searched four times as deep; "mutation", 10, which `[tool.mutmut]` uses: mutmut runs
+the properties once per mutant, and a mutant the worked examples miss is nearly always caught
+within a few random histories. The API fuzzer has its own count (FUZZ_EXAMPLES)."""
 
 from hypothesis import settings
 
+settings.register_profile("default", max_examples=25)
+settings.register_profile("ci", max_examples=100)
 settings.register_profile("mutation", max_examples=10)
+settings.load_profile("default")
 
 pytest_plugins = [
     "tests.fixtures.database",

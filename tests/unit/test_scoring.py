@@ -27,7 +27,7 @@ ALICE, BOB, CAROL = 1, 2, 3
 NAMES = {ALICE: "alice", BOB: "bob", CAROL: "carol"}
 
 # No example database: the tests must leave no files behind. The number of examples is the
-# profile's (tests/conftest.py): Hypothesis's 100, or a few under mutmut.
+# profile's (tests/conftest.py): 25, 100 in CI, 10 under mutmut.
 PROPERTY = settings(deadline=None, database=None)
 
 
