@@ -2,7 +2,8 @@
 
 import itertools
 import statistics
-from datetime import UTC, date, datetime, timedelta
+import time
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -151,6 +152,29 @@ def test_forecast_at_t_end_is_not_counted_and_its_user_is_omitted():
     )
     assert [s.user for s in scores] == [ALICE]
     assert scores[0].brier == pytest.approx(0.16, rel=1e-9)
+
+
+@pytest.fixture
+def machine_in_seoul(monkeypatch):
+    """The process's local time zone set to UTC+9, so that a time read as local time instead
+    of UTC is nine hours off."""
+    monkeypatch.setenv("TZ", "Asia/Seoul")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_times_are_utc_whatever_the_machine_time_zone(machine_in_seoul):
+    """A naive time is UTC, not the machine's local time; an aware one is converted to UTC."""
+    naive = ForecastPoint(id=1, user=ALICE, probability=0.5, created_at=datetime(2026, 3, 1, 12))
+    assert naive.created_at == datetime(2026, 3, 1, 12, tzinfo=UTC)
+    assert naive.created_at.utcoffset() == timedelta(0)
+    seoul = timezone(timedelta(hours=9))
+    aware = ForecastPoint(id=2, user=BOB, probability=0.5,
+                          created_at=datetime(2026, 3, 1, 21, tzinfo=seoul))
+    assert aware.created_at == datetime(2026, 3, 1, 12, tzinfo=UTC)
+    assert aware.created_at.utcoffset() == timedelta(0)
 
 
 def test_naive_datetimes_are_taken_as_utc():
