@@ -11,6 +11,7 @@ does not spend the budget of posting, forecasting, commenting or editing.
 
 import logging
 import sys
+from functools import partial
 
 from flask import current_app, request
 from flask_login import current_user
@@ -35,8 +36,16 @@ class _WithTheCause(logging.Filter):
 logging.getLogger("flask-limiter").addFilter(_WithTheCause())
 
 
-def _limit(name: str):
-    return lambda: current_app.config["RATE_LIMITS"][name]
+def _configured_limit(name: str) -> str:
+    """The limit `name` in the serving app's RATE_LIMITS, read at each request (so a test or
+    an app built with other limits gets its own)."""
+    return current_app.config["RATE_LIMITS"][name]
+
+
+# `_limit(name)` is what Flask-Limiter calls at each request for the limit `name`. A partial
+# rather than a function returning a closure: the decorators below are built at import, and
+# mutmut (README, Tests) can only switch a mutant into a function called during a test.
+_limit = partial(partial, _configured_limit)
 
 
 def _client_ip() -> str:

@@ -18,7 +18,8 @@ from forum.models import Comment, Resolution
 from tests.factories import DEFAULT_PASSWORD, make_comment, make_prediction, make_user
 from tests.moderation_support import closed_prediction, fast_passwords  # noqa: F401
 
-FUZZ = settings(max_examples=50, deadline=None, derandomize=True, database=None,
+# As many examples as the Hypothesis profile says (tests/conftest.py: 25, 100 in CI).
+FUZZ = settings(deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])
 

@@ -4,12 +4,14 @@ closed from 00:00 UTC the next day, then resolved or annulled."""
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from forum import clock
+from forum.board.services import vote_on_prediction
+from forum.errors import Conflict
 from forum.extensions import db
 from forum.lifecycle import accepts_forecasts, status_of
-from forum.models import Forecast
+from forum.models import Forecast, Prediction, Vote
 from tests.factories import make_prediction, make_user
 from tests.moderation_support import resolve
 
@@ -89,6 +91,19 @@ def test_a_closed_prediction_still_takes_votes_until_it_is_resolved(client, pred
     db.session.commit()
     assert client.post(f"/predictions/{prediction.id}/vote", data={"value": "-1"}) \
         .status_code == 409
+
+
+def test_a_vote_checked_before_a_resolution_but_written_after_it_is_refused(prediction):
+    """The race: a voter's request has read the prediction as open when a moderator's
+    resolution commits. The vote's guarded UPDATE re-reads the status and refuses it."""
+    voter = make_user("bob")
+    db.session.execute(update(Prediction).where(Prediction.id == prediction.id)
+                       .values(status="resolved", outcome="no")
+                       .execution_options(synchronize_session=False))
+    assert prediction.status == "open"  # what the request read before the resolution
+    with pytest.raises(Conflict, match="Voting has ended"):
+        vote_on_prediction(voter, prediction, 1)
+    assert db.session.scalar(select(func.count()).select_from(Vote)) == 0
 
 
 @pytest.mark.parametrize(("status", "outcome", "badge", "text"), [

@@ -55,6 +55,28 @@ def test_every_limited_write_answers_normally_while_the_store_is_down(store_down
     assert errors, "the store's failure must be logged"
     assert "ConnectionError" in errors[0].getMessage()
     assert "Connection refused" in errors[0].getMessage()
+    assert errors[0].levelname == "ERROR"  # as the log line prints it
+
+
+def test_the_limiters_other_messages_pass_unchanged(caplog):
+    """Only a warning logged while an error is being handled gains the error and becomes an
+    ERROR; a warning outside one, an INFO line or a record with its own traceback are left
+    as they were."""
+    limiter_log = logging.getLogger("flask-limiter")
+    with caplog.at_level(logging.INFO, logger="flask-limiter"):
+        limiter_log.warning("Rate limit storage recovered %s", "at last")
+        limiter_log.info("Reset %d limits", 3)
+        try:
+            raise ConnectionError("refused")
+        except ConnectionError:
+            limiter_log.info("Retrying %s", "soon")
+            limiter_log.exception("Failed to rate limit")
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("WARNING", "Rate limit storage recovered at last"),
+        ("INFO", "Reset 3 limits"),
+        ("INFO", "Retrying soon"),
+        ("ERROR", "Failed to rate limit"),
+    ]
 
 
 def test_the_limits_still_hold_while_the_store_is_down(store_down):

@@ -3,6 +3,7 @@
 X-Forwarded-For changes nothing unless the app is configured behind a proxy."""
 
 import json
+import logging
 
 import pytest
 from werkzeug.routing import AnyConverter, IntegerConverter
@@ -301,3 +302,16 @@ def test_the_login_form_refuses_json_that_is_not_an_object_of_strings(limited_ap
     client = limited_app.test_client()
     response = client.post("/login", data=body, content_type="application/json")
     assert response.status_code == 422
+
+
+def test_logins_naming_no_string_still_spend_the_ip_budget(limited_app, caplog):
+    """A body whose username is not a string is refused (422) and keyed as no account, without
+    an error in the limiter (its key functions never raise); it is a login attempt all the
+    same, so the eleventh from one IP in a minute is refused."""
+    caplog.set_level(logging.ERROR, logger="flask-limiter")
+    client = limited_app.test_client()
+    statuses = [token_attempt(client, ip="10.10.0.1", username=5, password="x").status_code
+                for _ in range(10)]
+    assert statuses == [422] * 10
+    assert token_attempt(client, ip="10.10.0.1", username=5, password="x").status_code == 429
+    assert [r.getMessage() for r in caplog.records if r.name == "flask-limiter"] == []

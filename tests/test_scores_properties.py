@@ -89,7 +89,7 @@ def empty(article) -> None:
     db.session.commit()
 
 
-@settings(max_examples=40, deadline=None, database=None,
+@settings(deadline=None, database=None,  # examples: the profile's (tests/conftest.py)
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(history=histories())
 def test_recompute_equals_incremental_and_is_idempotent(app, article, history):

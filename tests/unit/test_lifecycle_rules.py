@@ -12,6 +12,7 @@ from forum.lifecycle import (
     accepts_votes,
     latest_resolution_date,
     status_of,
+    withdrawable,
 )
 
 # A date far from today, so that a rule answering for "now" instead of the instant asked
@@ -21,8 +22,10 @@ LAST_MOMENT = datetime(2001, 3, 10, 23, 59, 59, 999999, tzinfo=UTC)
 CLOSE = datetime(2001, 3, 11, tzinfo=UTC)
 
 
-def prediction(status="open", resolution_date=DAY, hidden=False):
-    return SimpleNamespace(status=status, resolution_date=resolution_date, hidden=hidden)
+def prediction(status="open", resolution_date=DAY, hidden=False, forecaster_count=1,
+               withdrawn_at=None):
+    return SimpleNamespace(status=status, resolution_date=resolution_date, hidden=hidden,
+                           forecaster_count=forecaster_count, withdrawn_at=withdrawn_at)
 
 
 def test_open_until_the_last_microsecond_of_the_resolution_date_then_closed():
@@ -58,3 +61,20 @@ def test_votes_are_taken_while_open_and_after_the_close_until_resolved():
 ])
 def test_the_latest_resolution_date_is_ten_years_ahead(today, latest):
     assert latest_resolution_date(today) == latest
+
+
+def test_the_author_may_withdraw_while_open_and_only_their_own_forecast_stands():
+    assert withdrawable(prediction(forecaster_count=1), LAST_MOMENT) is True
+    assert withdrawable(prediction(forecaster_count=0), LAST_MOMENT) is True
+
+
+@pytest.mark.parametrize(("changes", "moment"), [
+    ({"forecaster_count": 2}, LAST_MOMENT),  # someone else has forecast
+    ({"hidden": True}, LAST_MOMENT),
+    ({"withdrawn_at": CLOSE - timedelta(days=1)}, LAST_MOMENT),
+    ({}, CLOSE),  # closed at 00:00 UTC the next day
+    ({"status": "resolved"}, LAST_MOMENT),
+    ({"status": "annulled"}, LAST_MOMENT),
+])
+def test_withdrawing_ends_with_another_forecaster_a_moderator_or_the_close(changes, moment):
+    assert withdrawable(prediction(**changes), moment) is False

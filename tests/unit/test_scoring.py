@@ -2,7 +2,8 @@
 
 import itertools
 import statistics
-from datetime import UTC, date, datetime, timedelta
+import time
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -26,8 +27,9 @@ T0 = datetime(2026, 3, 1, tzinfo=UTC)
 ALICE, BOB, CAROL = 1, 2, 3
 NAMES = {ALICE: "alice", BOB: "bob", CAROL: "carol"}
 
-# No example database: the tests must leave no files behind.
-PROPERTY = settings(max_examples=100, deadline=None, database=None)
+# No example database: the tests must leave no files behind. The number of examples is the
+# profile's (tests/conftest.py): 25, 100 in CI, 10 under mutmut.
+PROPERTY = settings(deadline=None, database=None)
 
 
 def day(number: float) -> datetime:
@@ -150,6 +152,29 @@ def test_forecast_at_t_end_is_not_counted_and_its_user_is_omitted():
     )
     assert [s.user for s in scores] == [ALICE]
     assert scores[0].brier == pytest.approx(0.16, rel=1e-9)
+
+
+@pytest.fixture
+def machine_in_seoul(monkeypatch):
+    """The process's local time zone set to UTC+9, so that a time read as local time instead
+    of UTC is nine hours off."""
+    monkeypatch.setenv("TZ", "Asia/Seoul")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_times_are_utc_whatever_the_machine_time_zone(machine_in_seoul):
+    """A naive time is UTC, not the machine's local time; an aware one is converted to UTC."""
+    naive = ForecastPoint(id=1, user=ALICE, probability=0.5, created_at=datetime(2026, 3, 1, 12))
+    assert naive.created_at == datetime(2026, 3, 1, 12, tzinfo=UTC)
+    assert naive.created_at.utcoffset() == timedelta(0)
+    seoul = timezone(timedelta(hours=9))
+    aware = ForecastPoint(id=2, user=BOB, probability=0.5,
+                          created_at=datetime(2026, 3, 1, 21, tzinfo=seoul))
+    assert aware.created_at == datetime(2026, 3, 1, 12, tzinfo=UTC)
+    assert aware.created_at.utcoffset() == timedelta(0)
 
 
 def test_naive_datetimes_are_taken_as_utc():
@@ -275,6 +300,40 @@ def test_crowd_history_applies_every_forecast_of_an_instant_before_the_step():
 
 def test_crowd_history_of_no_forecasts_is_empty():
     assert crowd_history([]) == []
+
+
+def test_crowd_history_of_the_example_as_each_forecaster_arrives():
+    """SCORING.md's example 1 crowd, one instant at a time: 0.60 (alice alone), 0.40 (the mean
+    of bob's 0.20 and alice's 0.60), 0.55 (alice moves to 0.90), 0.50 (carol's 0.50 is the
+    middle of three), 0.90 (carol moves to 0.95: 0.20, 0.90, 0.95)."""
+    forecasts = example_forecasts()
+    for count, expected in enumerate([0.60, 0.40, 0.55, 0.50, 0.90], start=1):
+        assert crowd_history(forecasts[:count])[-1][1] == pytest.approx(expected, rel=1e-12)
+
+
+def standing_medians(moves):
+    """The median of the standing forecasts after each (user, probability), by brute force."""
+    standing, medians = {}, []
+    for user, probability in moves:
+        standing[user] = probability
+        medians.append(statistics.median(standing.values()))
+    return medians
+
+
+@pytest.mark.parametrize("users", range(1, 10))
+def test_crowd_history_is_the_median_at_every_crowd_size(users):
+    """Crowds of 1 to 9 forecasters (across the powers of two the median's tree is sized by),
+    joining from the top down, then each moving: to the bottom, onto another's value, back to
+    their own value, and to a value nobody has held. One forecast an hour, so every move is
+    its own step."""
+    moves = [(user, (10 - user) / 10) for user in range(1, users + 1)]
+    for user in range(1, users + 1):
+        moves += [(user, 0.05), (user, 0.5), (user, 0.5), (user, 0.99 - user / 100)]
+    forecasts = [forecast(id_, user, p, T0 + timedelta(hours=id_))
+                 for id_, (user, p) in enumerate(moves, start=1)]
+    history = crowd_history(forecasts)
+    assert [when for when, _ in history] == [f.created_at for f in forecasts]
+    assert [crowd for _, crowd in history] == pytest.approx(standing_medians(moves), abs=1e-12)
 
 
 # --- Calibration -------------------------------------------------------------------------
