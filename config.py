@@ -51,6 +51,8 @@ class Config:
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
     SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=365)  # static URLs carry a content hash
     PAGE_CACHE_SECONDS = 30
+    FRAGMENT_CACHE_SECONDS = 30  # shared parts of members' pages (forum/fragments.py), as long
+    # as an anonymous page: relative times ("5 minutes ago") move on by themselves
     PASSWORD_HASH_METHOD = "scrypt"  # Werkzeug's default cost
     SQLALCHEMY_RECORD_QUERIES = env_flag("SQLALCHEMY_RECORD_QUERIES", False)
     MAIL_URL = os.environ.get("MAIL_URL") or None  # None: .eml files in instance/mail/
@@ -72,6 +74,7 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     PAGE_CACHE_SECONDS = 0
+    FRAGMENT_CACHE_SECONDS = 0
     SQLALCHEMY_RECORD_QUERIES = True
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # still scrypt, at a cost tests can afford
     MAIL_URL = None

@@ -5,12 +5,12 @@ section, and everything on a prediction's page."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import render_template, url_for
+from flask import g, render_template, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
-from forum import cache_versions, clock
-from forum.board import queries
+from forum import cache_versions, clock, fragments
+from forum.board import bp, queries
 from forum.board.citations import Citation, cite_id, group_citations, mark_citations
 from forum.board.crowd_cache import (
     PageForecasts,
@@ -32,6 +32,7 @@ from forum.comments.services import build_thread, comments_of, first_threads, th
 from forum.errors import NotFound
 from forum.lifecycle import ANNULLED, CLOSED, OPEN, RESOLVED, status_of
 from forum.models import Article, Prediction
+from forum.moderation.queries import panel_state
 from forum.pagination import Page
 from forum.params import read_id
 from forum.permissions import can_edit_prediction
@@ -39,6 +40,8 @@ from forum.scoring import median, scheduled_close
 from forum.templating import human_date, percent
 from forum.timezones import viewer_zone_name
 from forum.worker_cache import worker_cache
+
+bp.add_app_template_global(fragments.shared_section, "shared_section")
 
 TOP_ON_ARTICLE = 5
 FORECASTS_SHOWN = 50  # rows per page of the forecast log
@@ -267,6 +270,8 @@ def prediction_page(prediction: Prediction, user, *, forecasts_page: int = 1,
     votes = queries.my_votes(user, prediction_ids=[prediction.id],
                              comment_ids=_ids(shown) if shown is not thread else
                              [comment.id for comment in comments])
+    thread_html = _shared_thread(prediction, user, comments, shown, votes, forecasts,
+                                 comment_state=comment_state, reply_to=reply_to)
     if forecast_form is None and user_id is not None and status == OPEN:
         standing = mine[-1].probability if mine else None
         forecast_form = ForecastForm(
@@ -274,7 +279,8 @@ def prediction_page(prediction: Prediction, user, *, forecasts_page: int = 1,
     return {
         "prediction": prediction, "status": status, "forecasts": forecasts,
         "chart": _chart(prediction, status, forecasts, now, user_id),
-        "thread": shown, "comments_hidden": len(comments) - shown_count, "votes": votes,
+        "thread": shown, "thread_html": thread_html,
+        "comments_hidden": len(comments) - shown_count, "votes": votes,
         "revisions": queries.revisions_of(prediction.id),
         "editable": can_edit_prediction(user, prediction), "forecast_form": forecast_form,
         "comment_state": comment_state, "reply_to": reply_to,
@@ -282,6 +288,27 @@ def prediction_page(prediction: Prediction, user, *, forecasts_page: int = 1,
         "comment_total": sum(1 for comment in comments if not comment.deleted
                              and not comment.hidden),
     }
+
+
+def _shared_thread(prediction: Prediction, user, comments, shown, votes: dict,
+                   forecasts: ForecastView, *, comment_state: dict,
+                   reply_to: int | None) -> Markup | None:
+    """The discussion from the shared fragment (forum/fragments.py), with the viewer's own
+    comments, votes and reports spliced in; None to render it in place: a moderator's page, a
+    form shown again with its errors, an open reply form, fragments off."""
+    key = fragments.page_key(cache_versions.SITE, cache_versions.prediction(prediction.id))
+    g.fragment_key = key
+    if key is None or comment_state.get("target") or reply_to is not None or not shown:
+        return None
+    personal = {comment_id for kind, comment_id in votes if kind == "comment"}
+    if getattr(user, "is_authenticated", False):
+        personal |= {comment.id for comment in comments if comment.author_id == user.id}
+        if not user.suspended:  # a suspended member's cards show no report links
+            flags = panel_state(prediction.id, user).my_flags
+            personal |= {target_id for kind, target_id in flags if kind == "comment"}
+    context = {"p": prediction, "thread": shown, "votes": votes, "forecasts": forecasts,
+               "comment_state": comment_state, "reply_to": reply_to}
+    return fragments.comment_thread(context, personal, key)
 
 
 def _ids(nodes) -> list[int]:
