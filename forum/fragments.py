@@ -26,8 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, g, has_request_context, request
-from jinja2 import pass_context
 from flask_login import current_user
+from jinja2 import pass_context
 
 from forum import cache_versions, clock
 from forum.moderation.queries import PanelState
@@ -132,30 +132,24 @@ def shared_section(context, template: str) -> Clean:
     return with_token(cached(template, key, lambda: render_shared(template, values)))
 
 
-def comment_thread(context: dict, personal_ids: set[int], key: tuple) -> Clean | None:
-    """The discussion for this viewer: the shared thread, with the cards of the comments in
-    `personal_ids` (the viewer's own, voted on or reported) rendered for the viewer. None if
-    a card can't be placed (then the caller renders the thread in full)."""
+def comment_thread(context: dict, own: list, key: tuple,
+                   thread: Callable[[], list]) -> Clean | None:
+    """The discussion for this viewer: the shared thread (`thread()` gives its nodes when it
+    must be rendered), with the cards of the comments in `own` (the viewer wrote, voted on or
+    reported them) rendered for the viewer. None if a card can't be placed (then the caller
+    renders the thread in full)."""
     html = cached("comments/_thread.html", key,
-                  lambda: render_shared("comments/_thread.html", context))
-    if personal_ids:
-        comments = {comment.id: comment for comment in _shown(context["thread"])
-                    if comment.id in personal_ids}
-        shared_cards = _cards(context, comments.values(), stand_in_context())
-        own_cards = _cards(context, comments.values(), {})
-        for shared, own in zip(shared_cards, own_cards, strict=True):
-            if shared == own:
+                  lambda: render_shared("comments/_thread.html", {**context, "thread": thread()}))
+    if own:
+        shared_cards = _cards(context, own, stand_in_context())
+        own_cards = _cards(context, own, {})
+        for shared, mine in zip(shared_cards, own_cards, strict=True):
+            if shared == mine:
                 continue
             if html.count(shared) != 1:
                 return None
-            html = html.replace(shared, own)
+            html = html.replace(shared, mine)
     return with_token(html)
-
-
-def _shown(nodes):
-    for node in nodes:
-        yield node.comment
-        yield from _shown(node.replies)
 
 
 def _cards(context: dict, comments, overrides: dict) -> list[str]:
