@@ -35,7 +35,8 @@ from forum.templating import Clean
 from forum.timezones import viewer_zone_name
 from forum.worker_cache import worker_cache
 
-BUDGET_CHARACTERS = 32_000_000  # per worker; a busy prediction page's parts are ~250 KB
+BUDGET_CHARACTERS = 16_000_000  # per worker (at most ~32 MB: a page with any character
+# beyond Latin-1 is stored two bytes a character); a busy prediction page's parts are ~250 KB
 CSRF_SENTINEL = f"csrf-{secrets.token_hex(16)}"  # never in stored text: chosen per process
 ANONYMOUS, MEMBER, SUSPENDED = "anonymous", "member", "suspended"
 
