@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from flask import current_app, g, has_request_context, request
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
 
 from forum import cache_versions, clock
@@ -83,7 +84,8 @@ def page_key(*scopes: str) -> tuple | None:
             request.full_path)
 
 
-def cached(name: str, key: tuple, render: Callable[[], str]) -> str:
+def cached(name: str, key: tuple, render: Callable[[], object],
+           weight: Callable[[object], int] = len):
     """The fragment `name` under `key`, rendered by `render` on a miss (weighted by its
     length, so the worker's memory stays bounded)."""
     store = worker_cache("fragments", BUDGET_CHARACTERS)
@@ -91,7 +93,7 @@ def cached(name: str, key: tuple, render: Callable[[], str]) -> str:
     found = store.get(full_key, ttl=current_app.config["FRAGMENT_CACHE_SECONDS"])
     if found is None:
         found = render()
-        store.put(full_key, found, weight=max(1, len(found)))
+        store.put(full_key, found, weight=max(1, weight(found)))
     return found
 
 
@@ -116,8 +118,6 @@ def with_token(html: str) -> Clean:
     """Shared HTML with the viewer's CSRF token in place of the sentinel."""
     if CSRF_SENTINEL not in html:
         return Clean(html)
-    from flask_wtf.csrf import generate_csrf
-
     return Clean(html.replace(CSRF_SENTINEL, generate_csrf()))
 
 
@@ -133,30 +133,39 @@ def shared_section(context, template: str) -> Clean:
     return with_token(cached(template, key, lambda: render_shared(template, values)))
 
 
+def keep_card(_comment, card):
+    """The templates' `keep_card` outside a shared render: the card as it is."""
+    return card
+
+
 def comment_thread(context: dict, own: list, key: tuple,
-                   thread: Callable[[], list]) -> Clean | None:
+                   thread: Callable[[], list]) -> Clean:
     """The discussion for this viewer: the shared thread (`thread()` gives its nodes when it
     must be rendered), with the cards of the comments in `own` (the viewer wrote, voted on or
-    reported them) rendered for the viewer. None if a card can't be placed (then the caller
-    renders the thread in full)."""
-    html = cached("comments/_thread.html", key,
-                  lambda: render_shared("comments/_thread.html", {**context, "thread": thread()}))
-    if own:
-        shared_cards = _cards(context, own, stand_in_context())
-        own_cards = _cards(context, own, {})
-        for shared, mine in zip(shared_cards, own_cards, strict=True):
-            if shared == mine:
-                continue
-            if html.count(shared) != 1:
-                return None
-            html = html.replace(shared, mine)
+    reported them) rendered for the viewer in place of the stand-in's cards, which the shared
+    render kept beside the thread."""
+    def render() -> tuple[str, dict[int, str]]:
+        kept: dict[int, str] = {}
+
+        def keep_card(comment, card):
+            kept[comment.id] = str(card)
+            return card
+
+        html = render_shared("comments/_thread.html",
+                             {**context, "thread": thread(), "keep_card": keep_card})
+        return html, kept
+
+    html, kept = cached("comments/_thread.html", key, render,
+                        weight=lambda found: 2 * len(found[0]))
+    shown = [comment for comment in own if comment.id in kept]
+    for comment, mine in zip(shown, _cards(context, shown), strict=True):
+        html = html.replace(kept[comment.id], mine, 1)
     return with_token(html)
 
 
-def _cards(context: dict, comments, overrides: dict) -> list[str]:
-    """Each comment's card (comments/_comment.html's `card`), for the stand-in or the viewer."""
+def _cards(context: dict, comments) -> list[str]:
+    """Each comment's card (comments/_comment.html's `card`) as the viewer sees it."""
     values = dict(context)
-    values.update(overrides)
     current_app.update_template_context(values)
     module = current_app.jinja_env.get_template("comments/_comment.html").make_module(values)
     return [str(module.card(comment)) for comment in comments]

@@ -226,3 +226,18 @@ def test_a_members_page_runs_the_same_queries_at_two_data_sizes(auth, app, clien
         auth.logout()
     small, large = measured
     assert small == large, f"queries grew with the discussion: {small} vs {large}"
+
+
+def test_own_cards_are_placed_when_their_times_moved_on_since_the_thread_was_kept(
+        make_app, auth, discussion, monkeypatch, frozen):
+    app = make_app(FRAGMENT_CACHE_SECONDS=60)
+    members = {username: app.test_client() for username in ("alice", "bob")}
+    for username, client in members.items():
+        log_in(auth, client, username)
+    members["bob"].get(f"/predictions/{discussion}")  # keeps the thread: "just now" throughout
+    monkeypatch.setattr(clock, "now", lambda: frozen + timedelta(minutes=2))
+    page = members["alice"].get(f"/predictions/{discussion}").text
+    alices = db.session.scalar(select(Comment.id).where(Comment.body == "Alice answers."))
+    assert f'id="edit-{alices}"' in page  # her card, rendered now ("2 minutes ago"), is in
+    assert fragments.CSRF_SENTINEL not in page
+    assert "2 minutes ago" in page and "just now" in page

@@ -47,6 +47,7 @@ from forum.worker_cache import worker_cache
 from forum.xml_text import html_text
 
 bp.add_app_template_global(fragments.shared_section, "shared_section")
+bp.add_app_template_global(fragments.keep_card, "keep_card")
 
 TOP_ON_ARTICLE = 5
 FORECASTS_SHOWN = 50  # rows per page of the forecast log
@@ -322,11 +323,10 @@ def _comment_shapes(prediction_id: int) -> list[CommentShape]:
 
 
 def _shared_thread(prediction: Prediction, user, comments: list[CommentShape], shown, votes: dict,
-                   forecasts: ForecastView, *, key: tuple, all_comments: bool) -> Markup | None:
+                   forecasts: ForecastView, *, key: tuple, all_comments: bool) -> Markup:
     """The discussion from the shared fragment (forum/fragments.py), with the cards of the
     viewer's own comments, and of those they voted on or reported, rendered for them (one
-    query for those comments). None when a card can't be placed: then it is rendered in
-    full."""
+    query for those comments)."""
     personal = {comment_id for kind, comment_id in votes if kind == "comment"}
     if getattr(user, "is_authenticated", False):
         personal |= {comment.id for comment in comments if comment.author_id == user.id}
