@@ -14,7 +14,9 @@ a scorecard) is keyed by the versions of the scopes it shows:
 A service that changes what a scope shows calls `touch(scope, …)` inside its transaction, and
 one statement raises those counters just before the transaction commits, so the change and
 its new versions become visible together, on every server. A write that no cached page shows
-(a login, a notification read, an email delivered) says so with `unseen()`. A transaction
+(a member's settings, a login's time stamp) says so with `unseen()`; one that writes only
+tables no cached page shows (notifications, reports, the audit log, email deliveries, login
+sessions, tokens) needn't. A transaction
 that wrote without saying either raises every page's versions (`site`) and logs it; in tests
 (`CACHE_VERSIONS_STRICT`) a request that does so fails, so a new write path cannot forget.
 
@@ -40,6 +42,10 @@ _SCOPES = "cache_scopes"  # session.info: the scopes this transaction touched (a
 _UNSEEN = "cache_unseen"  # session.info: it declared its writes unseen
 _WROTE = "cache_wrote"  # session.info: the tables it wrote
 _INTERNAL = "cache_versions_internal"
+# Tables no cached page shows (members' own pages and the moderators' are never cached): a
+# transaction that writes only these needs no declaration.
+UNSEEN_TABLES = frozenset({"notifications", "flags", "audit_log", "email_deliveries",
+                           "data_exports", "login_sessions", "api_tokens"})
 log = logging.getLogger(__name__)
 
 _READ = text("SELECT scope, value FROM cache_versions WHERE scope IN :scopes").bindparams(
@@ -62,7 +68,8 @@ def touch(*scopes: str) -> None:
 
 
 def unseen() -> None:
-    """Declare that the current transaction's writes show on no cached page."""
+    """Declare that the current transaction's writes show on no cached page (a `touch` in
+    the same transaction still counts)."""
     db.session.info[_UNSEEN] = True
 
 
@@ -87,10 +94,12 @@ def _bump(session: Session, scopes: set[str]) -> None:
 
 
 def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a SAVEPOINT: the transaction goes on
+        return
     session.flush()  # commit() calls this hook before its own final flush
     scopes = session.info.pop(_SCOPES, set())
     unseen_writes = session.info.pop(_UNSEEN, False)
-    wrote = session.info.pop(_WROTE, set())
+    wrote = session.info.pop(_WROTE, set()) - UNSEEN_TABLES
     if wrote and not scopes and not unseen_writes:
         scopes = {SITE}
         _undeclared(wrote)

@@ -29,6 +29,7 @@ PAGE_SCOPES = {
     "api.show_leaderboard": (SITE, SCORES),
     "api.show_user": (SITE, ARTICLES, SCORES), "api.list_user_scores": (SITE, ARTICLES, SCORES),
 }
+PAGE_CACHE_BYTES = 32 * 1024 * 1024  # per worker: the most-read pages, weighed by their size
 PREDICTION_PAGES = {"board.show", "api.show_prediction", "api.list_forecasts",
                     "api.list_comments"}
 
@@ -86,14 +87,15 @@ def store_page(response):
         return response
     headers = [(name, value) for name, value in response.headers
                if name.lower() not in ("content-length", "date", "x-cache")]
-    current_app.extensions["page_cache"].put(key, (response.get_data(), 200, headers))
+    body = response.get_data()
+    current_app.extensions["page_cache"].put(key, (body, 200, headers), weight=len(body))
     response.headers["X-Cache"] = "miss"
     return response
 
 
 def register(app: Flask) -> None:
     """Install the cache on the app (a no-op for reads when PAGE_CACHE_SECONDS is 0)."""
-    app.extensions["page_cache"] = WorkerCache(2000)
+    app.extensions["page_cache"] = WorkerCache(PAGE_CACHE_BYTES)
     cache_versions.install()
     app.before_request_funcs.setdefault(None, []).insert(0, serve_cached)
     app.after_request(store_page)

@@ -16,6 +16,7 @@ from operator import itemgetter
 
 from sqlalchemy import DateTime, bindparam, select, type_coerce
 
+from forum import cache_versions
 from forum.clock import as_utc
 from forum.database import roomy_sqlite_cache
 from forum.extensions import db
@@ -148,7 +149,8 @@ def recompute(batch_forecasts: int = 200_000) -> RecomputeSummary:
 
 def _recompute(connection, batch_forecasts: int) -> RecomputeSummary:
     summary = RecomputeSummary()
-    # Through the session, not the bare connection, so the page cache sees a write.
+    # Every prediction's scores may change: every page that shows a score or a name is redone.
+    cache_versions.touch(cache_versions.SITE, cache_versions.SCORES)
     summary.deleted += db.session.execute(
         _SCORES.delete().where(_SCORES.c.prediction_id.not_in(
             select(_PREDICTIONS.c.id).where(_scored(_PREDICTIONS))))

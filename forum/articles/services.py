@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
-from forum import clock
+from forum import cache_versions, clock
 from forum.errors import NotFound
 from forum.extensions import db
 from forum.markdown import plain_text, render_article
@@ -72,6 +72,7 @@ def import_article(path: Path | str) -> tuple[Article, bool]:
     article.title, article.prompt, article.body = parsed.title, parsed.prompt, parsed.body
     article.body_html, article.body_text = body_html, plain_text(body_html)
     article.updated_at = clock.now()
+    cache_versions.touch(cache_versions.SITE, cache_versions.ARTICLES)
     return article, created
 
 

@@ -10,7 +10,7 @@ from huey import crontab
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from forum import clock, tokens
+from forum import cache_versions, clock, tokens
 from forum.auth import notifications
 from forum.auth.services import (
     DELETED_PREFIX,
@@ -242,6 +242,7 @@ def delete_account(user: User, password: str) -> None:
     user.bio = ""
     user.role = "member"
     user.deleted_at = clock.now()
+    cache_versions.touch(cache_versions.SITE)  # the name, on every page that shows it
     for switch in ("email_replies", "email_resolutions", "email_reminders", "email_digest"):
         setattr(user, switch, False)
     user.set_password(secrets.token_urlsafe(32))  # nobody knows it: the account can't log in

@@ -5,7 +5,7 @@ import logging
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from forum import limits
+from forum import cache_versions, limits
 from forum.auth import accounts, bp, services
 from forum.auth.forms import (
     PasswordForm,
@@ -175,6 +175,7 @@ def settings():
     if "profile-submit" in request.form:
         try:
             current_user.bio = services.read_bio(request.form, "profile-bio")
+            cache_versions.touch(cache_versions.SITE)  # the profile shows it
         except Invalid as error:
             db.session.rollback()
             place_errors(profile, error)

@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 
 from forum import clock
 from forum.errors import Invalid
-from forum import cache_versions
 from forum.extensions import db
 from forum.forms import declare_limits
 from forum.models import ROLES, ApiToken, LoginSession, User, token_digest
@@ -373,7 +372,6 @@ def note_token_use(token_id: int, last_used_at) -> None:
     db.session.rollback()  # end the request's own transaction first (its writes committed)
     db.session.execute(update(ApiToken).where(ApiToken.id == token_id)
                        .values(last_used_at=now))
-    cache_versions.unseen()
     db.session.commit()
 
 

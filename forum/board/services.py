@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from forum import clock
+from forum import cache_versions, clock
 from forum.board.validation import PredictionDraft
 from forum.errors import Conflict, Invalid, NotFound
 from forum.extensions import db
@@ -55,6 +55,7 @@ def create_prediction(article: Article, author: User, draft: PredictionDraft) ->
         update(Article).where(Article.id == article.id)
         .values(prediction_count=Article.prediction_count + 1)
     )
+    cache_versions.touch(*cache_versions.of_prediction(prediction.id))
     return prediction
 
 
@@ -83,6 +84,7 @@ def edit_prediction(prediction: Prediction, editor: User, draft: PredictionDraft
         ensure_can_edit_prediction(editor, prediction)  # what changed meanwhile, said
         raise Conflict(EDIT_CLOSED_MESSAGE)
     db.session.add(revision)
+    cache_versions.touch(*cache_versions.of_prediction(prediction.id))
     db.session.refresh(prediction)
     return True
 
@@ -112,6 +114,7 @@ def add_forecast(prediction: Prediction, user: User, probability: float,
     db.session.add(forecast)
     db.session.flush()
     refresh_crowd(prediction)
+    cache_versions.touch(*cache_versions.of_prediction(prediction.id))
     return forecast
 
 
@@ -143,6 +146,7 @@ def withdraw_prediction(prediction: Prediction, author: User) -> None:
         update(Article).where(Article.id == prediction.article_id)
         .values(prediction_count=Article.prediction_count - 1)
     )
+    cache_versions.touch(*cache_versions.of_prediction(prediction.id))
     db.session.refresh(prediction)
 
 
@@ -204,6 +208,7 @@ def vote_on_prediction(user: User, prediction: Prediction, value: int) -> Tally:
                                   prediction.created_at))
         .execution_options(synchronize_session=False)
     )
+    cache_versions.touch(*cache_versions.of_prediction(prediction.id))
     db.session.refresh(prediction)
     return tally
 
@@ -223,6 +228,7 @@ def vote_on_comment(user: User, comment: Comment, value: int) -> Tally:
         .values(vote_score=tally.score, votes_up=tally.up, votes_down=tally.down)
         .execution_options(synchronize_session=False)
     )
+    cache_versions.touch(*cache_versions.of_prediction(comment.prediction_id))
     db.session.refresh(comment)
     return tally
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
-from forum import clock
+from forum import cache_versions, clock
 from forum.comments.notifications import reply_email
 from forum.errors import Conflict, Invalid, NotFound
 from forum.extensions import db
@@ -62,6 +62,7 @@ def add_comment(prediction: Prediction, author: User, body: str, parent_id=None)
     db.session.add(comment)
     db.session.flush()
     refresh_comment_count(prediction.id)
+    cache_versions.touch(*cache_versions.of_prediction(prediction.id))
     _notify_thread(prediction, parent, comment, author)
     reply_email(parent, comment, author)
     return comment
@@ -131,6 +132,7 @@ def _change_unless_hidden(comment: Comment, user: User, **values) -> None:
                               Comment.deleted.is_(False))
         .values(**values).execution_options(synchronize_session=False)
     ).rowcount
+    cache_versions.touch(*cache_versions.of_prediction(comment.prediction_id))
     db.session.refresh(comment)
     if not changed:
         ensure_can_change(user, comment, "comment")  # hidden meanwhile: frozen

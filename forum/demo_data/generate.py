@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from forum import clock
+from forum import cache_versions, clock
 from forum.database import roomy_sqlite_cache
 from forum.demo_data import phrases, rows, store
 from forum.demo_data.activity import make_comments, make_forecasts, make_votes
@@ -89,7 +89,8 @@ def generate(sizes: DemoSizes, now: datetime | None = None) -> DemoSummary:
     plan = _plan(sizes, article, first, to_micros(data_now - WINDOW), to_micros(data_now))
     generated = time.perf_counter()
     counts, timings = _insert(connection, plan, first)
-    db.session.execute(  # through the session, so the page cache sees a write
+    cache_versions.touch(cache_versions.SITE)  # everything is new
+    db.session.execute(
         update(Article).where(Article.id == article.id)
         .values(prediction_count=Article.prediction_count + sizes.predictions)
     )

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import update
 
-from forum import clock, scores
+from forum import cache_versions, clock, scores
 from forum.board.services import forecast_points, refresh_crowd
 from forum.errors import Conflict, Invalid
 from forum.extensions import db
@@ -157,6 +157,7 @@ def resolve_prediction(prediction: Prediction, moderator: User,
     now = clock.now()
     check_outcome_time(prediction, request.outcome_time, now)
     _change_row(prediction, request, now)
+    cache_versions.touch(*cache_versions.of_prediction(prediction.id), cache_versions.SCORES)
     resolution = Resolution(
         prediction_id=prediction.id, outcome=request.outcome, note=request.note,
         source_url=request.source_url, outcome_time=prediction.outcome_time,

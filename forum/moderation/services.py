@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time
 
 from sqlalchemy import delete, update
 
-from forum import clock
+from forum import cache_versions, clock
 from forum.comments.services import refresh_comment_count
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
 from forum.extensions import db
@@ -51,6 +51,7 @@ def set_hidden(target_type: str, target_id: int, moderator: User, reason: str,
         .values(hidden=hidden).execution_options(synchronize_session=False)
     ).rowcount
     if not changed:
+        cache_versions.unseen()
         return False
     if target_type == "comment":
         refresh_comment_count(row.prediction_id)
@@ -62,6 +63,7 @@ def set_hidden(target_type: str, target_id: int, moderator: User, reason: str,
             .values(prediction_count=Article.prediction_count + step)
         )
         prediction_id = row.id
+    cache_versions.touch(*cache_versions.of_prediction(prediction_id))
     if hidden:
         flags.close_target_flags(target_type, target_id, moderator, f"Hidden: {reason}")
     entry = audit.record(moderator, "hide" if hidden else "restore", target_type, target_id,
@@ -143,7 +145,9 @@ def set_suspended(target: User, actor: User, reason: str, suspended: bool,
         .execution_options(synchronize_session=False)
     ).rowcount
     if not changed:
+        cache_versions.unseen()
         return False
+    cache_versions.touch(cache_versions.SITE)  # a profile says when a member is suspended
     if suspended:  # end their web sessions; API tokens stay but every write through them is 403
         db.session.execute(delete(LoginSession).where(LoginSession.user_id == target.id))
     details = {"username": target.username}
@@ -188,7 +192,9 @@ def _change_role(target: User, role: str, actor: User | None, reason: str) -> bo
         .values(role=role).execution_options(synchronize_session=False)
     ).rowcount
     if not changed:
+        cache_versions.unseen()
         return False
+    cache_versions.touch(cache_versions.SITE)  # names carry their role's badge
     audit.record(actor, "role", "user", target.id, reason, username=target.username,
                  previous=previous, role=role)
     db.session.refresh(target)
