@@ -53,6 +53,8 @@ class Config:
     PAGE_CACHE_SECONDS = 30
     # gzip text answers in the app (forum/compression.py); false where a proxy in front does it.
     COMPRESS_RESPONSES = env_flag("COMPRESS_RESPONSES", True)
+    FRAGMENT_CACHE_SECONDS = 30  # shared parts of members' pages (forum/fragments.py), as long
+    # as an anonymous page: relative times ("5 minutes ago") move on by themselves
     PASSWORD_HASH_METHOD = "scrypt"  # Werkzeug's default cost
     SQLALCHEMY_RECORD_QUERIES = env_flag("SQLALCHEMY_RECORD_QUERIES", False)
     MAIL_URL = os.environ.get("MAIL_URL") or None  # None: .eml files in instance/mail/
@@ -74,6 +76,7 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     PAGE_CACHE_SECONDS = 0
+    FRAGMENT_CACHE_SECONDS = 0
     CACHE_VERSIONS_STRICT = True  # a request that writes must say what it changes
     SQLALCHEMY_RECORD_QUERIES = True
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # still scrypt, at a cost tests can afford

@@ -222,16 +222,23 @@ def mark_fingerprinted_static_immutable(response):
     return response
 
 
-def drop_forbidden_characters(response):
-    """A page never carries a character HTML forbids (forum/xml_text.py), wherever it came
-    from."""
-    if response.mimetype == "text/html" and not response.direct_passthrough \
-            and not response.is_streamed:
-        body = response.get_data(as_text=True)
-        cleaned = html_text(body)
-        if cleaned != body:
-            response.set_data(cleaned)
-    return response
+class Clean(Markup):
+    """HTML already passed through `html_text` (a cached fragment), so a page that shows it
+    needn't scan it again."""
+
+    __slots__ = ()
+
+
+def without_forbidden_characters(value):
+    """The templates' `finalize`: each value a template outputs, text or HTML (a stored body,
+    a macro's output), with every character HTML forbids replaced (forum/xml_text.py), so no
+    page carries one, wherever it came from, and a cached fragment is clean when stored."""
+    if not isinstance(value, str) or isinstance(value, Clean):
+        return value
+    cleaned = html_text(value)
+    if cleaned is value:
+        return value
+    return Markup(cleaned) if isinstance(value, Markup) else cleaned
 
 
 def register(app: Flask) -> None:
@@ -251,6 +258,6 @@ def register(app: Flask) -> None:
         duration=duration, time_tag=time_tag, error_items=error_items, limits=FIELD_LIMITS,
     )
     app.after_request(mark_fingerprinted_static_immutable)
-    app.after_request(drop_forbidden_characters)
+    app.jinja_env.finalize = without_forbidden_characters
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -4,13 +4,16 @@ section, and everything on a prediction's page."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
-from flask import render_template, url_for
+from flask import g, render_template, url_for
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
-from forum import cache_versions, clock
-from forum.board import queries
+from forum import cache_versions, clock, fragments
+from forum.board import bp, queries
 from forum.board.citations import Citation, cite_id, group_citations, mark_citations
 from forum.board.crowd_cache import (
     PageForecasts,
@@ -30,17 +33,23 @@ from forum.charts import (
 )
 from forum.comments.services import build_thread, comments_of, first_threads, thread_size
 from forum.errors import NotFound
+from forum.extensions import db
 from forum.leaderboard.scorecards import prediction_scores
 from forum.lifecycle import ANNULLED, CLOSED, OPEN, RESOLVED, status_of
-from forum.models import Article, Prediction
+from forum.models import Article, Comment, Prediction
 from forum.moderation.panel import prediction_panel
+from forum.moderation.queries import panel_state
 from forum.pagination import Page
 from forum.params import read_id
 from forum.permissions import can_edit_prediction
 from forum.scoring import median, scheduled_close
-from forum.templating import human_date, percent
+from forum.templating import Clean, human_date, percent
 from forum.timezones import viewer_zone_name
 from forum.worker_cache import worker_cache
+from forum.xml_text import html_text
+
+bp.add_app_template_global(fragments.shared_section, "shared_section")
+bp.add_app_template_global(fragments.keep_card, "keep_card")
 
 TOP_ON_ARTICLE = 5
 FORECASTS_SHOWN = 50  # rows per page of the forecast log
@@ -247,8 +256,12 @@ def prediction_page(prediction: Prediction, user, *, forecasts_page: int = 1,
                page=forecasts_page, per_page=FORECASTS_SHOWN, total=kept.total)
     mine = queries.forecast_rows(prediction.id, user_id) if user_id is not None else []
     forecasts = ForecastView(kept=kept, mine=mine[::-1], log=log, author_id=prediction.author_id)
-    comments = comments_of(prediction.id)
     comment_state = dict(comment_state or {})
+    key = fragments.page_key(cache_versions.SITE, cache_versions.prediction(prediction.id))
+    g.fragment_key = key  # the shared sections of the page (fragments.shared_section)
+    # A page the shared thread serves needs no comment's text, only the thread's shape.
+    shared = key is not None and not comment_state.get("target") and reply_to is None
+    comments = _comment_shapes(prediction.id) if shared else comments_of(prediction.id)
     open_for_reply = {str(comment.id): comment.id for comment in comments
                       if not comment.deleted and not comment.hidden}
     if comment_state.get("target", "").startswith("reply-"):
@@ -269,14 +282,19 @@ def prediction_page(prediction: Prediction, user, *, forecasts_page: int = 1,
     votes = queries.my_votes(user, prediction_ids=[prediction.id],
                              comment_ids=_ids(shown) if shown is not thread else
                              [comment.id for comment in comments])
+    thread_html = None
+    if shared and shown:
+        thread_html = _shared_thread(prediction, user, comments, shown, votes, forecasts,
+                                     key=key, all_comments=all_comments)
     if forecast_form is None and user_id is not None and status == OPEN:
         standing = mine[-1].probability if mine else None
         forecast_form = ForecastForm(
             formdata=None, probability=_percent_text(standing) if standing else "")
     return {
         "prediction": prediction, "status": status, "forecasts": forecasts,
-        "chart": _chart(prediction, status, forecasts, now, user_id),
-        "thread": shown, "comments_hidden": len(comments) - shown_count, "votes": votes,
+        "chart": _kept_chart(prediction, status, forecasts, now, user_id),
+        "thread": shown, "thread_html": thread_html,
+        "comments_hidden": len(comments) - shown_count, "votes": votes,
         "revisions": queries.revisions_of(prediction.id),
         "editable": can_edit_prediction(user, prediction), "forecast_form": forecast_form,
         "comment_state": comment_state, "reply_to": reply_to,
@@ -287,6 +305,51 @@ def prediction_page(prediction: Prediction, user, *, forecasts_page: int = 1,
         "moderation": prediction_panel(prediction, user),
         "scores": prediction_scores(prediction, user),
     }
+
+
+class CommentShape(NamedTuple):
+    """What the page needs of a comment when the shared thread shows it: its place, author
+    and state, not its text."""
+
+    id: int
+    parent_id: int | None
+    author_id: int
+    deleted: bool
+    hidden: bool
+
+
+def _comment_shapes(prediction_id: int) -> list[CommentShape]:
+    """Every comment's shape on a prediction, oldest first (one light query, no objects)."""
+    return [CommentShape(*row) for row in db.session.execute(
+        select(Comment.id, Comment.parent_id, Comment.author_id, Comment.deleted,
+               Comment.hidden)
+        .where(Comment.prediction_id == prediction_id)
+        .order_by(Comment.created_at, Comment.id))]
+
+
+def _shared_thread(prediction: Prediction, user, comments: list[CommentShape], shown, votes: dict,
+                   forecasts: ForecastView, *, key: tuple, all_comments: bool) -> Markup:
+    """The discussion from the shared fragment (forum/fragments.py), with the cards of the
+    viewer's own comments, and of those they voted on or reported, rendered for them (one
+    query for those comments)."""
+    personal = {comment_id for kind, comment_id in votes if kind == "comment"}
+    if getattr(user, "is_authenticated", False):
+        personal |= {comment.id for comment in comments if comment.author_id == user.id}
+        if not user.suspended:  # a suspended member's cards show no report links
+            flags = panel_state(prediction.id, user).my_flags
+            personal |= {target_id for kind, target_id in flags if kind == "comment"}
+    personal &= set(_ids(shown))
+    own = list(db.session.scalars(
+        select(Comment).options(joinedload(Comment.author))
+        .where(Comment.id.in_(personal)).order_by(Comment.id))) if personal else []
+
+    def full_thread():
+        nodes = build_thread(comments_of(prediction.id))
+        return nodes if all_comments else first_threads(nodes, COMMENTS_SHOWN)
+
+    context = {"p": prediction, "votes": votes, "forecasts": forecasts, "comment_state": {},
+               "reply_to": None}
+    return fragments.comment_thread(context, own, key, full_thread)
 
 
 def _ids(nodes) -> list[int]:
@@ -301,6 +364,19 @@ def _holds(nodes, comment_id: int) -> bool:
 def _percent_text(probability: float) -> str:
     number = round(probability * 100, 1)
     return str(int(number)) if number == int(number) else str(number)
+
+
+def _kept_chart(prediction: Prediction, status: str, forecasts: ForecastView, now: datetime,
+                user_id: int | None) -> Markup:
+    """The crowd chart, kept with the page's shared fragments (its dots are the viewer's
+    own, so a member who forecast gets their own entry)."""
+    key = g.get("fragment_key")
+    if key is None:
+        return _chart(prediction, status, forecasts, now, user_id)
+    owner = user_id if forecasts.mine else None
+    return Clean(fragments.cached(
+        "chart", (key, owner),
+        lambda: html_text(str(_chart(prediction, status, forecasts, now, user_id)))))
 
 
 def _chart(prediction: Prediction, status: str, forecasts: ForecastView, now: datetime,

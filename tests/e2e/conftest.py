@@ -57,9 +57,11 @@ class LiveServer:
 
 @pytest.fixture(scope="module")
 def live_server(migrated_database):
-    """The app with CSRF on (real browsers send the token), on the run's migrated database."""
+    """The app with CSRF on (real browsers send the token) and members' pages assembled from
+    shared fragments (as in production: their spliced CSRF tokens must work), on the run's
+    migrated database."""
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=migrated_database,
-                     WTF_CSRF_ENABLED=True)
+                     WTF_CSRF_ENABLED=True, FRAGMENT_CACHE_SECONDS=30)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
