@@ -23,7 +23,7 @@ rendered in full. tests/test_fragments.py proves the assembled page equals a ful
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app, g, has_request_context, request
 from flask_login import current_user
@@ -56,6 +56,14 @@ class StandIn:
     is_moderator: bool = False
     is_admin: bool = False
     time_zone: str | None = None
+
+
+@dataclass(frozen=True)
+class StandInPanel:
+    """The page model's moderation panel as the stand-in sees it: no reports of its own (the
+    thread reads only its `state`; a moderator never gets a shared render)."""
+
+    state: PanelState = field(default_factory=PanelState)
 
 
 def enabled() -> bool:
@@ -103,7 +111,7 @@ def stand_in_context() -> dict:
     user = current_user._get_current_object()
     stand_in = user if not user.is_authenticated else StandIn(suspended=bool(user.suspended))
     return {"current_user": stand_in, "csrf_token": lambda: CSRF_SENTINEL, "votes": {},
-            "moderation_panel": lambda _prediction_id: PanelState()}
+            "moderation": StandInPanel()}
 
 
 def render_shared(template: str, context: dict) -> str:

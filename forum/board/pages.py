@@ -38,7 +38,6 @@ from forum.leaderboard.scorecards import prediction_scores
 from forum.lifecycle import ANNULLED, CLOSED, OPEN, RESOLVED, status_of
 from forum.models import Article, Comment, Prediction
 from forum.moderation.panel import prediction_panel
-from forum.moderation.queries import panel_state
 from forum.pagination import Page
 from forum.params import read_id
 from forum.permissions import can_edit_prediction
@@ -282,10 +281,13 @@ def prediction_page(prediction: Prediction, user, *, forecasts_page: int = 1,
     votes = queries.my_votes(user, prediction_ids=[prediction.id],
                              comment_ids=_ids(shown) if shown is not thread else
                              [comment.id for comment in comments])
+    # the sidebar's moderation panel, from its feature's query function; the thread's report
+    # links read its state too
+    moderation = prediction_panel(prediction, user)
     thread_html = None
     if shared and shown:
         thread_html = _shared_thread(prediction, user, comments, shown, votes, forecasts,
-                                     key=key, all_comments=all_comments)
+                                     moderation, key=key, all_comments=all_comments)
     if forecast_form is None and user_id is not None and status == OPEN:
         standing = mine[-1].probability if mine else None
         forecast_form = ForecastForm(
@@ -301,9 +303,8 @@ def prediction_page(prediction: Prediction, user, *, forecasts_page: int = 1,
         "quote_anchor": cite_id(prediction.quote) if prediction.quote else None,
         "comment_total": sum(1 for comment in comments if not comment.deleted
                              and not comment.hidden),
-        # the sidebar's other features, from their own query functions (one query each)
-        "moderation": prediction_panel(prediction, user),
-        "scores": prediction_scores(prediction, user),
+        "moderation": moderation,
+        "scores": prediction_scores(prediction, user),  # from the scores feature (one query)
     }
 
 
@@ -328,7 +329,8 @@ def _comment_shapes(prediction_id: int) -> list[CommentShape]:
 
 
 def _shared_thread(prediction: Prediction, user, comments: list[CommentShape], shown, votes: dict,
-                   forecasts: ForecastView, *, key: tuple, all_comments: bool) -> Markup:
+                   forecasts: ForecastView, moderation, *, key: tuple,
+                   all_comments: bool) -> Markup:
     """The discussion from the shared fragment (forum/fragments.py), with the cards of the
     viewer's own comments, and of those they voted on or reported, rendered for them (one
     query for those comments)."""
@@ -336,7 +338,7 @@ def _shared_thread(prediction: Prediction, user, comments: list[CommentShape], s
     if getattr(user, "is_authenticated", False):
         personal |= {comment.id for comment in comments if comment.author_id == user.id}
         if not user.suspended:  # a suspended member's cards show no report links
-            flags = panel_state(prediction.id, user).my_flags
+            flags = moderation.state.my_flags
             personal |= {target_id for kind, target_id in flags if kind == "comment"}
     personal &= set(_ids(shown))
     own = list(db.session.scalars(
@@ -348,7 +350,7 @@ def _shared_thread(prediction: Prediction, user, comments: list[CommentShape], s
         return nodes if all_comments else first_threads(nodes, COMMENTS_SHOWN)
 
     context = {"p": prediction, "votes": votes, "forecasts": forecasts, "comment_state": {},
-               "reply_to": None}
+               "reply_to": None, "moderation": moderation}
     return fragments.comment_thread(context, own, key, full_thread)
 
 
