@@ -13,6 +13,9 @@ from flask import Flask, g
 from flask_login import current_user
 
 
+UNREAD_SHOWN = 99  # the navigation bar's badge reads "99+" beyond it
+
+
 class Layout:
     """The viewer's bits of the layout, each read from the database on first use."""
 
@@ -24,12 +27,18 @@ class Layout:
 
     @cached_property
     def unread(self) -> int:
-        """The member's unread notifications (0 for a visitor, without a query)."""
+        """The member's unread notifications, counted up to one more than the bar shows (0 for
+        a visitor, without a query)."""
         if self.viewer is None:
             return 0
         from forum.notifications.services import unread_count
 
-        return unread_count(self.viewer)
+        return unread_count(self.viewer, cap=UNREAD_SHOWN + 1)
+
+    @property
+    def unread_badge(self) -> str:
+        """The count as the navigation bar shows it: '7', or '99+' beyond UNREAD_SHOWN."""
+        return f"{UNREAD_SHOWN}+" if self.unread > UNREAD_SHOWN else str(self.unread)
 
     @cached_property
     def suspension_reason(self) -> str | None:

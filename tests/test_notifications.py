@@ -192,3 +192,18 @@ def test_inbox_queries_do_not_grow_with_its_size(auth, client, users, count_quer
     with count_queries() as many:
         client.get("/notifications")
     assert len(many) == len(few)
+
+
+def test_the_badge_counts_to_99_then_reads_99_plus(auth, client, users):
+    for number in range(99):
+        add(users["bob"], number)
+    db.session.commit()
+    auth.login("bob")
+    assert unread_badge(client.get("/").get_data(as_text=True)) == "99"
+    add(users["bob"], 99)
+    add(users["bob"], 100)
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert page.count('<span class="count-badge">99+</span>') == 1  # the inbox link
+    assert '<span class="count-badge">99+<span class="visually-hidden"> unread</span>' in page
+    assert "Mark all as read" in client.get("/notifications").get_data(as_text=True)
