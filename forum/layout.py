@@ -12,7 +12,6 @@ from functools import cached_property
 from flask import Flask, g
 from flask_login import current_user
 
-
 UNREAD_SHOWN = 99  # the navigation bar's badge reads "99+" beyond it
 
 
