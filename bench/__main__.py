@@ -7,6 +7,8 @@ bench/results.md.
     python -m bench --small         # a quick run on a tenth of that
     BENCH_DATABASE_URL=postgresql+psycopg://… python -m bench   # an empty database to fill
     python -m bench --reuse --database-url sqlite:////tmp/forum.db   # skip loading
+    python -m bench.copy_to_postgres sqlite:////tmp/forum.db postgresql+psycopg://…/bench_full
+                                    # full-size data into PostgreSQL by COPY, then --reuse it
     python -m bench.search DATABASE_URL   # only the word searches (bench/search.py)
 """
 
