@@ -8,8 +8,7 @@ a scorecard) is keyed by the versions of the scopes it shows:
   (which list predictions with their figures); one scope for all articles, as the lists span
   them (the front page is whichever was published last);
 - `prediction:<id>`: one prediction's page and its API objects;
-- `scores`: the leaderboard, the profiles' scores, the scorecards;
-- `any`: raised with every other, for the few pages that declare no scope of their own.
+- `scores`: the leaderboard, the profiles' scores, the scorecards.
 
 A service that changes what a scope shows calls `touch(scope, …)` inside its transaction, and
 one statement raises those counters just before the transaction commits, so the change and
@@ -37,7 +36,6 @@ from forum.models import CacheVersion
 SITE = "site"
 SCORES = "scores"
 ARTICLES = "articles"
-ANY = "any"
 _SCOPES = "cache_scopes"  # session.info: the scopes this transaction touched (a set)
 _UNSEEN = "cache_unseen"  # session.info: it declared its writes unseen
 _WROTE = "cache_wrote"  # session.info: the tables it wrote
@@ -104,7 +102,7 @@ def _before_commit(session: Session) -> None:
         scopes = {SITE}
         _undeclared(wrote)
     if scopes:
-        _bump(session, scopes | {ANY})
+        _bump(session, scopes)
 
 
 def _undeclared(tables: set[str]) -> None:

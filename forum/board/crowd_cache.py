@@ -10,12 +10,9 @@ recomputes; an unchanged prediction costs no forecast query at all.
   from them: the crowd's history, the standing forecasts; the viewer's own are read apart.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-
-from flask import render_template
-from markupsafe import Markup
 
 from forum import cache_versions
 from forum.board import queries
@@ -100,7 +97,6 @@ class PageForecasts:
 
     rows: list  # ForecastRow, oldest first: every forecast ever made
     until: datetime | None  # only forecasts before it count (a resolved prediction's T_end)
-    _rows_by_zone: dict = field(default_factory=dict, repr=False)
 
     @property
     def total(self) -> int:
@@ -134,15 +130,6 @@ class PageForecasts:
     def reasons(self) -> list:
         """The forecasts that carry a reason, newest first."""
         return [row for row in reversed(self.rows) if row.reason]
-
-    def table_rows(self, zone_name: str) -> Markup:
-        """The chart's data table (hundreds of rows) with times in a zone, rendered once per
-        kept history and zone: one member's zone never reaches another's page."""
-        rows = self._rows_by_zone.get(zone_name)
-        if rows is None:
-            rows = Markup(render_template("board/_history_rows.html", history=self.history))
-            self._rows_by_zone[zone_name] = rows
-        return rows
 
 
 def page_forecasts(prediction) -> PageForecasts:

@@ -162,6 +162,7 @@ class ForecastView:
     mine: list  # the viewer's forecasts, newest first
     log: Page  # one page of every forecast, newest first
     author_id: int
+    prediction_id: int
 
     @property
     def total(self) -> int:
@@ -173,7 +174,13 @@ class ForecastView:
 
     @property
     def table_rows(self) -> Markup:
-        return self.kept.table_rows(viewer_zone_name())
+        """The chart's data table (hundreds of rows), times in the viewer's zone: a fragment
+        every viewer in that zone shares, kept under the prediction's versions."""
+        zone = viewer_zone_name()
+        key = (cache_versions.pinned(cache_versions.SITE,
+                                     cache_versions.prediction(self.prediction_id)), zone)
+        return Clean(fragments.cached("history-rows", key, lambda: html_text(
+            render_template("board/_history_rows.html", history=self.kept.history))))
 
     @property
     def standing(self) -> dict:
@@ -254,7 +261,8 @@ def prediction_page(prediction: Prediction, user, *, forecasts_page: int = 1,
     log = Page(items=kept.rows[max(newest - FORECASTS_SHOWN, 0):newest][::-1],
                page=forecasts_page, per_page=FORECASTS_SHOWN, total=kept.total)
     mine = queries.forecast_rows(prediction.id, user_id) if user_id is not None else []
-    forecasts = ForecastView(kept=kept, mine=mine[::-1], log=log, author_id=prediction.author_id)
+    forecasts = ForecastView(kept=kept, mine=mine[::-1], log=log, author_id=prediction.author_id,
+                             prediction_id=prediction.id)
     comment_state = dict(comment_state or {})
     key = fragments.page_key(cache_versions.SITE, cache_versions.prediction(prediction.id))
     g.fragment_key = key  # the shared sections of the page (fragments.shared_section)

@@ -1,6 +1,6 @@
-"""cache versions: one counter per scope (the site, each article, each prediction, each
-member's profile, the scores), raised explicitly by the services that write (issue 14); the
-single generation that every write bumped goes
+"""cache versions: one counter per scope (the site, the articles, each prediction, the
+scores), raised explicitly by the services that write (issue 14); the single generation that
+every write bumped goes
 
 Revision ID: 0009_cache_versions
 Revises: 0008_search
