@@ -11,15 +11,17 @@ Its schema comes from the app's migrations (the head revision), so it is exactly
 `forum db upgrade` makes; the SQLite file may be at an older revision, as long as its tables'
 columns are still there (a table the migrations dropped is left out and named). Then every
 table is copied parent before child with `COPY … FROM STDIN`, reading SQLite in batches, all
-in one transaction (a failed copy leaves the tables empty: drop the database and run again). Left out: SQLite's FTS5 search tables, which
-PostgreSQL replaces by its own search columns (generated, so COPY fills them) and
-`search_documents` (rebuilt afterwards in one statement, its per-comment triggers switched off
-during the copy). Afterwards the id sequences continue after the copied ids, the row counts of
-the two databases are compared, and VACUUM ANALYZE gives the planner its statistics and the
-index-only scans their visibility map. The SQLite file is only read.
+in one transaction (a failed copy leaves the tables empty: drop the database and run again).
+Left out: SQLite's FTS5 search tables, which PostgreSQL replaces by its own search columns
+(generated, so COPY fills them) and `search_terms` (filled afterwards in one statement, the
+per-row triggers on predictions and comments switched off during the copy). Afterwards the id
+sequences continue after the copied ids, the row counts of the two databases are compared, and
+VACUUM ANALYZE gives the planner its statistics and the index-only scans their visibility map.
+The SQLite file is only read.
 """
 
 import argparse
+import importlib.util
 import sqlite3
 import sys
 import time
@@ -35,16 +37,20 @@ from forum.search import SEARCH_TABLE_PREFIX
 
 BATCH = 10_000  # rows read from SQLite at a time: memory stays bounded whatever the table
 NOT_DATA = {"alembic_version"}  # each database keeps its own revision
-# Filled from the copied rows, not copied: migration 0010_search_documents's statement for the
-# rows already there (per prediction, the distinct words of its shown comments).
-DERIVED = {
-    "search_documents": """
-        INSERT INTO search_documents (prediction_id, comments)
-        SELECT comments.prediction_id, array_to_tsvector(array_agg(DISTINCT word.lexeme))
-        FROM comments CROSS JOIN LATERAL unnest(comments.search_vector) AS word
-        WHERE NOT comments.hidden AND NOT comments.deleted
-        GROUP BY comments.prediction_id""",
-}
+# Filled from the copied rows, not copied: migration 0013_search_terms's statement for the
+# rows already there (per prediction, the words of its claim, criteria and shown comments).
+SEARCH_TERMS_MIGRATION = Path(__file__).parents[1] / "migrations/versions/0013_search_terms.py"
+
+
+def _derived() -> dict[str, str]:
+    spec = importlib.util.spec_from_file_location("search_terms_migration",
+                                                  SEARCH_TERMS_MIGRATION)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return {"search_terms": module.FILL}
+
+
+DERIVED = _derived()
 
 
 class CopyError(Exception):
@@ -247,8 +253,8 @@ def _copy(source: sqlite3.Connection, engine: Engine, plan: Plan,
 
 
 def _tables_with_user_triggers(connection: Connection) -> list[str]:
-    """The tables with triggers of the app's own (search_documents' on comments): COPY would
-    fire them per row, which the one statement of DERIVED replaces. The foreign-key checks
+    """The tables with triggers of the app's own (search_terms' on predictions and comments):
+    COPY would fire them per row, which the one statement of DERIVED replaces. The foreign-key checks
     are the system's triggers and stay on."""
     return connection.scalars(text(
         "SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal "

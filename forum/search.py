@@ -2,15 +2,17 @@
 and criteria of predictions and in the visible comments under them; ranked; highlighted.
 
 One query function for every caller (the board page and the API's `q`), over each database's
-own full-text index, built by migrations 0008 and 0009:
+own index, built by migrations:
 - SQLite: FTS5 tables `search_predictions` (title, criteria) and `search_comments` (body),
-  external-content tables kept in step with `predictions` and `comments` by triggers;
-- PostgreSQL: a generated `search_vector` tsvector column on `predictions` (the claim weighted
-  above the criteria) and on `comments`, each with a GIN index, and `search_documents`: per
-  prediction, the words of its shown comments (kept by triggers), so that which predictions
-  a word's comments are under is read from one small row each, not from every comment.
-A search is one statement: each word an IN set read once from the index, probed per row of
-the board; the matches are scored, counted and cut to the page together (forum.board.queries).
+  external-content tables kept in step with `predictions` and `comments` by triggers
+  (migration 0008); each word is an IN set read once from the index and probed per row;
+- PostgreSQL: `search_terms` (migration 0013), one row per English word and prediction with
+  where the word was found (the claim, the criteria, a shown comment), kept by triggers from
+  the generated `search_vector` columns. Its primary key (lexeme, prediction_id) includes
+  that `kind`, so each word of a search is one sorted range of one B-tree, merged with the
+  others and with the board's columns (`ix_predictions_search_cover`, in id order too): no
+  table row and no tsvector is read to match, score, count and page.
+The matches are scored, counted and cut to the page together (forum.board.queries).
 Both stem English ("inspectors" finds "inspector"). The query's words are read here, never
 passed on as query syntax: quotes, `*`, `-`, `OR`, `NEAR` and brackets are just characters, so
 no input reaches the database as an FTS or tsquery expression.
@@ -29,20 +31,20 @@ from typing import NamedTuple
 from markupsafe import Markup, escape
 from sqlalchemy import (
     Column,
+    ColumnElement,
     Integer,
     MetaData,
+    SmallInteger,
     Table,
     Text,
     case,
+    false,
     func,
     literal,
     literal_column,
-    or_,
     select,
-    text,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import TSVECTOR
 
 from forum.errors import Invalid
 from forum.extensions import db
@@ -50,7 +52,6 @@ from forum.models import Comment, Prediction
 from forum.visibility import comment_text_shown
 
 MAX_WORDS = 12
-COMMENT_ID_MASK = 0xFFFFFFFF  # SQLite: a comment's index rowid is (prediction_id << 32) | id
 SNIPPET_CHARS = 180
 LANGUAGE = "english"
 
@@ -69,22 +70,21 @@ only own same so than too very s t can will just don should now
 # What both databases' tokenizers treat as one word: letters and digits (`_` separates).
 _WORD = re.compile(r"[^\W_]+")
 
-# The search structures the migration builds and the models don't describe (FTS5 tables and
-# their shadow tables on SQLite; the tsvector columns and their indexes on PostgreSQL).
+# The search structures the migrations build and the models don't describe (FTS5 tables and
+# their shadow tables on SQLite; the tsvector columns, `search_terms` and the board's covering
+# index on PostgreSQL).
 SEARCH_TABLE_PREFIX = "search_"
 SEARCH_COLUMN = "search_vector"
-SEARCH_INDEXES = ("ix_predictions_search_vector", "ix_comments_search_vector",
-                  "ix_search_documents_comments")
+SEARCH_INDEXES = ("ix_predictions_search_cover", "ix_search_terms_prediction")
 
 _fts = MetaData()
 _fts_predictions = Table("search_predictions", _fts, Column("rowid", Integer),
                          Column("search_predictions", Text))
 _fts_comments = Table("search_comments", _fts, Column("rowid", Integer),
                       Column("search_comments", Text))
-_pg_documents = Table("search_documents", _fts, Column("prediction_id", Integer),
-                      Column("comments", TSVECTOR))
-# The generated column, read on the row a query is already on (the models don't map it).
-_PG_VECTOR = literal_column(f"predictions.{SEARCH_COLUMN}", TSVECTOR)
+_pg_terms = Table("search_terms", _fts, Column("lexeme", Text), Column("prediction_id", Integer),
+                  Column("kind", SmallInteger))
+IN_CLAIM, IN_CRITERIA = 1, 2  # search_terms.kind's bits (4: in a shown comment)
 
 
 def is_search_object(object_, name: str, type_: str, reflected: bool, compare_to) -> bool:
@@ -157,72 +157,81 @@ def _fts_phrase(word: str) -> str:
 TITLE_SCORE, CRITERIA_SCORE = 4, 1  # a word in the claim counts four times one in the criteria
 
 
-def _postgres_word(word: str):
-    return func.plainto_tsquery(LANGUAGE, word)
+@dataclass(frozen=True)
+class Match:
+    """A search as SQL on Prediction: the conditions a match meets (one or more per word) and
+    its relevance, higher first: TITLE_SCORE for each word in the claim, CRITERIA_SCORE for
+    each in the criteria, nothing for one only in comments. Each database reads where a word
+    is from its index: bm25() or ts_rank() for every match cost more than the rest of a search
+    (50 ms for 15,000 matches)."""
+
+    conditions: list
+    score: ColumnElement
 
 
-def _in_comments(word: str):
-    """SELECT of the prediction ids with a shown comment holding the word (repeats and all:
-    the caller reads it as a set)."""
-    if _postgres():  # one row per prediction: its shown comments' words (migration 0009)
-        return select(_pg_documents.c.prediction_id).where(
-            _pg_documents.c.comments.op("@@")(_postgres_word(word)))
-    # Only shown comments are in the index (the migration's triggers apply
-    # comment_text_shown), and each entry's rowid carries its prediction's id.
-    return select(_fts_comments.c.rowid.op(">>")(32)).where(
-        _fts_comments.c.search_comments.match(_fts_phrase(word)))
+def match(query: Query) -> Match:
+    """The search on this database (one statement on PostgreSQL to read the words' stems)."""
+    return _postgres_match(query) if _postgres() else _sqlite_match(query)
 
 
-def _in_own_text(word: str, column: str):
+def _sqlite_in_own_text(word: str, column: str):
     """SQL on Prediction: the word is in its claim ("title") or its criteria ("criteria")."""
-    if _postgres():  # read from the row itself: the claim's words carry weight A, the criteria's B
-        weighted = func.quote_literal(word).op("||")(":" + {"title": "A", "criteria": "B"}[column])
-        return _PG_VECTOR.op("@@")(func.to_tsquery(literal_column(f"'{LANGUAGE}'::regconfig"),
-                                                   weighted))
     return Prediction.id.in_(select(_fts_predictions.c.rowid).where(
         _fts_predictions.c.search_predictions.match(f"{{{column}}} : " + _fts_phrase(word))))
 
 
-def matching(query: Query) -> list:
-    """SQL conditions on Prediction, one per word: the word is in its claim, its criteria or
-    one of its shown comments. Each is an IN over one pass of the indexes for that word, which
-    the database reads once into a set and probes per row: grouping every hit (a word in
-    50,000 comments is 50,000 hits) cost more than all the rest of a search."""
-    if _postgres():  # the row's own vector, or its prediction in the comments' set
-        return [or_(_PG_VECTOR.op("@@")(_postgres_word(word)),
-                    Prediction.id.in_(_in_comments(word))) for word in query.words]
+def _sqlite_match(query: Query) -> Match:
+    """One condition per word: an IN over one pass of the FTS5 indexes for that word, which
+    SQLite reads once into a set and probes per row: grouping every hit (a word in 50,000
+    comments is 50,000 hits) cost more than all the rest of a search. Only shown comments are
+    in the comments' index (the migration's triggers apply comment_text_shown), and each
+    entry's rowid carries its prediction's id."""
     # `id + 0`: not a column SQLite can look rows up by, so it reads the board's index
     # (article, hidden, hot rank: the columns a ranking needs) and probes the sets, instead
     # of looking up each of 15,000 rows in the table (15 % less time on broad searches).
-    return [(Prediction.id + 0).in_(union_all(
+    conditions = [(Prediction.id + 0).in_(union_all(
         select(_fts_predictions.c.rowid).where(
             _fts_predictions.c.search_predictions.match(_fts_phrase(word))),
-        _in_comments(word))) for word in query.words]
-
-
-def relevance(query: Query):
-    """SQL on Prediction: how well it matches, higher first: TITLE_SCORE for each word in the
-    claim, CRITERIA_SCORE for each in the criteria, nothing for one only in comments. It
-    reads which column holds a word from the index (SQLite) or from the weights in the row's
-    own vector (PostgreSQL): bm25() or ts_rank() for every match cost more than the rest of a
-    search (50 ms for 15,000 matches), and ts_filter() a third more than the weights."""
+        select(_fts_comments.c.rowid.op(">>")(32)).where(
+            _fts_comments.c.search_comments.match(_fts_phrase(word)))))
+        for word in query.words]
     score = literal(0)
     for word in query.words:
         score = (score
-                 + case((_in_own_text(word, "title"), TITLE_SCORE), else_=0)
-                 + case((_in_own_text(word, "criteria"), CRITERIA_SCORE), else_=0))
-    return score
+                 + case((_sqlite_in_own_text(word, "title"), TITLE_SCORE), else_=0)
+                 + case((_sqlite_in_own_text(word, "criteria"), CRITERIA_SCORE), else_=0))
+    return Match(conditions, score)
 
 
-def _any_word_postgres(query: Query):
-    wanted = func.plainto_tsquery(LANGUAGE, query.words[0])
-    for word in query.words[1:]:
-        wanted = wanted.op("||")(func.plainto_tsquery(LANGUAGE, word))
-    return wanted
+def _postgres_lexemes(query: Query) -> list[list[str]]:
+    """Each word's English lexemes as PostgreSQL stems them (almost always one; none for a
+    word the dictionary drops), read in one statement."""
+    config = literal_column(f"'{LANGUAGE}'::regconfig")
+    row = db.session.execute(select(*(
+        func.tsvector_to_array(func.to_tsvector(config, word)) for word in query.words))).one()
+    return [list(lexemes) for lexemes in row]
 
 
-def _any_word_sqlite(query: Query) -> str:
-    return " OR ".join(_fts_phrase(word) for word in query.words)
+def _postgres_match(query: Query) -> Match:
+    """Each lexeme of each word joins its own range of `search_terms` to the prediction
+    (`term.prediction_id = predictions.id AND term.lexeme = :lexeme`); a word's relevance is
+    read from the kind bits of its first lexeme's row. The ranges come out of the primary key
+    in prediction order, so PostgreSQL merges them with the covering index of the board's
+    columns without reading a table row or building a hash."""
+    terms: dict[str, object] = {}
+    conditions: list = []
+    score = literal(0)
+    for lexemes in _postgres_lexemes(query):
+        if not lexemes:  # nothing of the word is indexed, so nothing holds it
+            return Match([false()], literal(0))
+        for lexeme in lexemes:
+            if lexeme not in terms:
+                term = terms[lexeme] = _pg_terms.alias(f"term_{len(terms)}")
+                conditions += [term.c.prediction_id == Prediction.id, term.c.lexeme == lexeme]
+        kind = terms[lexemes[0]].c.kind
+        score = (score + case((kind.op("&")(IN_CLAIM) != 0, TITLE_SCORE), else_=0)
+                 + case((kind.op("&")(IN_CRITERIA) != 0, CRITERIA_SCORE), else_=0))
+    return Match(conditions, score)
 
 
 class Snippet(NamedTuple):
@@ -263,7 +272,12 @@ def _found_in(text: str, stems: frozenset[str]) -> set[str]:
 
 def snippets(query: Query, predictions) -> dict[int, Snippet]:
     """For each prediction whose claim lacks some word: the criteria, or else the first shown
-    comment, that holds one of the missing words (one query, for this page's rows only)."""
+    comment, that holds one of the missing words (one query, for this page's rows only).
+
+    Words are found here as the highlighting finds them (the same stems), on both databases:
+    the page's comments are read by the index on their prediction, and most are ruled out by
+    a substring test before any is split into words. Asking the full-text index instead cost
+    9 to 15 ms a page on SQLite (an OR of words under each of 20 predictions)."""
     stems = query.stems
     snippets: dict[int, Snippet] = {}
     wanting: dict[int, set[str]] = {}
@@ -276,41 +290,24 @@ def snippets(query: Query, predictions) -> dict[int, Snippet]:
             snippets[prediction.id] = Snippet("criteria", _excerpt(criteria, missing))
         else:
             wanting[prediction.id] = missing
-    if wanting:
-        hits = _word_hits_in_comments(query, list(wanting))
-        for prediction_id, body in hits:
-            if prediction_id in snippets:
-                continue
-            text = _plain(body)
-            if _found_in(text, wanting[prediction_id]):
-                snippets[prediction_id] = Snippet("comment", _excerpt(text, wanting[prediction_id]))
-    return snippets
-
-
-def _word_hits_in_comments(query: Query, prediction_ids: list[int]):
-    """(prediction_id, body) of the shown comments on these predictions holding any word,
-    oldest first."""
-    if _postgres():
-        matching = literal_column("comments.search_vector").op("@@")(
-            _any_word_postgres(query))
-    else:
-        # The first match under each prediction, from its range of index rowids: one arm per
-        # prediction, written as text (building 20 arms as constructs cost 10 ms a search).
-        arms = " UNION ALL ".join(
-            f"SELECT id FROM (SELECT rowid & {COMMENT_ID_MASK} AS id FROM search_comments "
-            f"WHERE search_comments MATCH :words AND rowid BETWEEN :low_{n} AND :high_{n} "
-            "ORDER BY rowid LIMIT 1)" for n in range(len(prediction_ids)))
-        bounds = {}
-        for n, prediction_id in enumerate(prediction_ids):
-            bounds[f"low_{n}"] = prediction_id << 32
-            bounds[f"high_{n}"] = (prediction_id << 32) | COMMENT_ID_MASK
-        matching = Comment.id.in_(text(arms).bindparams(words=_any_word_sqlite(query),
-                                                        **bounds).columns(id=Integer))
-    return db.session.execute(
+    if not wanting:
+        return snippets
+    comments = db.session.execute(
         select(Comment.prediction_id, Comment.body)
-        .where(Comment.prediction_id.in_(prediction_ids), comment_text_shown(), matching)
-        .order_by(Comment.prediction_id, Comment.id)
-    ).all()
+        .where(Comment.prediction_id.in_(list(wanting)), comment_text_shown())
+        .order_by(Comment.prediction_id, Comment.id))
+    for prediction_id, body in comments:
+        missing = wanting.get(prediction_id)
+        if missing is None or prediction_id in snippets:
+            continue
+        # A stem is the start of each word it comes from, so ASCII text without it as a
+        # substring holds none of those words (other text is folded word by word below).
+        if body.isascii() and not any(stem in body.lower() for stem in missing):
+            continue
+        text = _plain(body)
+        if _found_in(text, missing):
+            snippets[prediction_id] = Snippet("comment", _excerpt(text, missing))
+    return snippets
 
 
 def highlight(text: str | None, query: Query | None) -> Markup:

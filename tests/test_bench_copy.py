@@ -74,7 +74,7 @@ def figures() -> dict:
 
 def search_ids() -> dict[str, list[int]]:
     return {words: db.session.scalars(select(Prediction.id).where(
-        *search.matching(search.parse(words))).order_by(Prediction.id)).all()
+        *search.match(search.parse(words)).conditions).order_by(Prediction.id)).all()
         for words in SEARCHES}
 
 
@@ -97,9 +97,9 @@ def test_the_copy_holds_every_row_and_searches_as_sqlite_does(tmp_path):
             with engine.begin() as connection:
                 next_id = connection.scalar(text(
                     "SELECT nextval(pg_get_serial_sequence('forecasts', 'id'))"))
-                documents = connection.scalar(text("SELECT count(*) FROM search_documents"))
+                terms = connection.scalar(text("SELECT count(*) FROM search_terms"))
             assert next_id == 901  # new rows get ids after the copied ones
-            assert documents > 0
+            assert terms > 0
         finally:
             engine.dispose()
 

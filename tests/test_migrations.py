@@ -150,7 +150,7 @@ def test_the_migration_indexes_rows_that_existed_before_it_and_goes_back(fresh_a
     assert search("trump kim") == [summit_id]
     assert search("yongbyon") == [summit_id]
     assert search("inspectors") == []  # the hidden comment's words
-    # SQLite's FTS5 tables; PostgreSQL's per-prediction comment words (0010_search_documents).
+    # SQLite's FTS5 tables; PostgreSQL's words per prediction (0013_search_terms).
     assert any(name.startswith("search_") for name in inspect(db.engine).get_table_names())
 
     db.session.remove()

@@ -94,9 +94,10 @@ def list_predictions(article: Article, *, status="all", sort="hot", query="", pa
         items = _sorted_page(conditions, sort, page, per_page)
         return Page(items=items, page=page, per_page=per_page, total=total)
     words = search.parse(query)
-    conditions += search.matching(words)
+    found = search.match(words)
+    conditions += found.conditions
     if sort == RELEVANCE:
-        items, total = _ranked_page(search.relevance(words), conditions, page, per_page)
+        items, total = _ranked_page(found.score, conditions, page, per_page)
     elif by_group:
         grouped = _hot_page(conditions, page, per_page)
         items, total = grouped.items, grouped.total
@@ -123,10 +124,17 @@ def _ranked_page(score, conditions: list, page: int, per_page: int):
         total = rows[0][1]
     else:  # past the last page (or nothing matched): count on its own
         total = db.session.scalar(select(func.count(Prediction.id)).where(*conditions))
-    loaded = {prediction.id: prediction for prediction in db.session.scalars(
-        select(Prediction).options(joinedload(Prediction.author), joinedload(Prediction.article))
-        .where(Prediction.id.in_([row[0] for row in rows])))}
+    loaded = {prediction.id: prediction
+              for prediction in _rows(Prediction.id.in_([row[0] for row in rows]))}
     return [loaded[row[0]] for row in rows], total
+
+
+def _rows(*criteria, order_by=()) -> list[Prediction]:
+    """A page's predictions with their authors, in one query. Their article is the list's
+    own, already in the session, so each row's `article` comes from the identity map instead
+    of being joined in: its body (the whole article) made up most of the bytes a page read."""
+    return list(db.session.scalars(select(Prediction).options(joinedload(Prediction.author))
+                                   .where(*criteria).order_by(*order_by)))
 
 
 def _sorted_page(conditions: list, sort: str, page: int, per_page: int):
@@ -137,11 +145,7 @@ def _sorted_page(conditions: list, sort: str, page: int, per_page: int):
         select(Prediction.id).where(*conditions).order_by(*_order(sort))
         .limit(per_page).offset((page - 1) * per_page)
     ).scalar_subquery()
-    items = db.session.scalars(
-        select(Prediction).options(joinedload(Prediction.author), joinedload(Prediction.article))
-        .where(Prediction.id.in_(page_ids)).order_by(*_order(sort))
-    ).all()
-    return list(items)
+    return _rows(Prediction.id.in_(page_ids), order_by=_order(sort))
 
 
 def _hot_page(conditions: list, page: int, per_page: int) -> Page:
@@ -175,10 +179,7 @@ def _hot_page(conditions: list, page: int, per_page: int) -> Page:
     rows = sorted(db.session.execute(ranked).all(),
                   key=lambda row: (row.grp, -row.hot_rank, -row.id))
     order = {row.id: position for position, row in enumerate(rows)}
-    items = db.session.scalars(
-        select(Prediction).options(joinedload(Prediction.author), joinedload(Prediction.article))
-        .where(Prediction.id.in_(list(order) or [-1]))
-    ).all()
+    items = _rows(Prediction.id.in_(list(order) or [-1]))
     return Page(items=sorted(items, key=lambda item: order[item.id]), page=page,
                 per_page=per_page, total=sum(counts))
 
