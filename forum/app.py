@@ -109,7 +109,7 @@ def instance_secret_key(path: Path) -> str:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extensions and the database's connection settings."""
-    from forum import models  # noqa: F401  (every table, for Alembic)
+    from forum import models, search  # noqa: F401  (models: every table, for Alembic)
     from forum.database import configure_engine
 
     db.init_app(app)
@@ -124,6 +124,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
+        search.install(db.engine)
     if app.config["PROXY_FIX_HOPS"] > 0:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

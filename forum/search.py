@@ -3,9 +3,10 @@ and criteria of predictions and in the visible comments under them; ranked; high
 
 One query function for every caller (the board page and the API's `q`), over each database's
 own index, built by migrations:
-- SQLite: FTS5 tables `search_predictions` (title, criteria) and `search_comments` (body),
-  external-content tables kept in step with `predictions` and `comments` by triggers
-  (migration 0008); each word is an IN set read once from the index and probed per row;
+- SQLite: the FTS5 table `search_predictions` (title, criteria; migration 0008) and
+  `search_comment_terms` (migration 0013), one row per stem and prediction for the words of
+  its shown comments, kept by triggers that tokenize through FTS5 itself; each word is an IN
+  set read once from the two and probed per row of the board;
 - PostgreSQL: `search_terms` (migration 0013), one row per English word and prediction with
   where the word was found (the claim, the criteria, a shown comment), kept by triggers from
   the generated `search_vector` columns. Its primary key (lexeme, prediction_id) includes
@@ -38,11 +39,14 @@ from sqlalchemy import (
     Table,
     Text,
     case,
+    event,
     false,
     func,
+    intersect,
     literal,
     literal_column,
     select,
+    text,
     union_all,
 )
 
@@ -75,13 +79,17 @@ _WORD = re.compile(r"[^\W_]+")
 # index on PostgreSQL).
 SEARCH_TABLE_PREFIX = "search_"
 SEARCH_COLUMN = "search_vector"
-SEARCH_INDEXES = ("ix_predictions_search_cover", "ix_search_terms_prediction")
+SEARCH_INDEXES = ("ix_predictions_search_cover", "ix_search_terms_prediction",
+                  "ix_search_comment_terms_prediction")
+# SQLite stems a query's words with the tokenizer of its indexes (migrations 0008 and 0013),
+# in a contentless FTS5 table of the connection's own temporary schema.
+SQLITE_TOKENIZE = "porter unicode61 remove_diacritics 2"
 
 _fts = MetaData()
 _fts_predictions = Table("search_predictions", _fts, Column("rowid", Integer),
                          Column("search_predictions", Text))
-_fts_comments = Table("search_comments", _fts, Column("rowid", Integer),
-                      Column("search_comments", Text))
+_comment_terms = Table("search_comment_terms", _fts, Column("term", Text),
+                       Column("prediction_id", Integer))
 _pg_terms = Table("search_terms", _fts, Column("lexeme", Text), Column("prediction_id", Integer),
                   Column("kind", SmallInteger))
 IN_CLAIM, IN_CRITERIA = 1, 2  # search_terms.kind's bits (4: in a shown comment)
@@ -180,21 +188,66 @@ def _sqlite_in_own_text(word: str, column: str):
         _fts_predictions.c.search_predictions.match(f"{{{column}}} : " + _fts_phrase(word))))
 
 
+# A contentless FTS5 table of each connection's temporary schema, with the tokenizer of the
+# indexes, and its vocabulary: what SQLite's indexes make of a query's words.
+_SQLITE_QUERY_TABLES = (
+    ("CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_query "
+     f"USING fts5(word, content='', tokenize='{SQLITE_TOKENIZE}')"),
+    ("CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_query_stems "
+     "USING fts5vocab(temp, search_query, 'instance')"),
+)
+
+
+def install(engine) -> None:
+    """Make the query-stemming tables on each new SQLite connection, outside any transaction
+    (a search that made them itself would lose them with its request's rollback)."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        for statement in _SQLITE_QUERY_TABLES:
+            dbapi_connection.execute(statement)
+
+
+def _sqlite_stems(query: Query) -> list[list[str]]:
+    """Each word's stems as SQLite's indexes hold them (almost always one): the words go into
+    the connection's temporary FTS5 table, whose vocabulary gives back what the tokenizer made
+    of each. Nothing is written to the database itself."""
+    connection = db.session.connection()
+    for statement in _SQLITE_QUERY_TABLES:  # made on connecting: a no-op unless dropped
+        connection.exec_driver_sql(statement)
+    connection.exec_driver_sql(
+        "INSERT INTO temp.search_query (search_query) VALUES ('delete-all')")
+    connection.execute(text("INSERT INTO temp.search_query (rowid, word) VALUES (:n, :word)"),
+                       [{"n": n, "word": word} for n, word in enumerate(query.words)])
+    stems: list[list[str]] = [[] for _ in query.words]
+    for n, term in connection.exec_driver_sql(
+            "SELECT doc, term FROM temp.search_query_stems ORDER BY doc, offset"):
+        stems[n].append(term)
+    return stems
+
+
 def _sqlite_match(query: Query) -> Match:
-    """One condition per word: an IN over one pass of the FTS5 indexes for that word, which
-    SQLite reads once into a set and probes per row: grouping every hit (a word in 50,000
-    comments is 50,000 hits) cost more than all the rest of a search. Only shown comments are
-    in the comments' index (the migration's triggers apply comment_text_shown), and each
-    entry's rowid carries its prediction's id."""
-    # `id + 0`: not a column SQLite can look rows up by, so it reads the board's index
-    # (article, hidden, hot rank: the columns a ranking needs) and probes the sets, instead
-    # of looking up each of 15,000 rows in the table (15 % less time on broad searches).
-    conditions = [(Prediction.id + 0).in_(union_all(
-        select(_fts_predictions.c.rowid).where(
-            _fts_predictions.c.search_predictions.match(_fts_phrase(word))),
-        select(_fts_comments.c.rowid.op(">>")(32)).where(
-            _fts_comments.c.search_comments.match(_fts_phrase(word)))))
-        for word in query.words]
+    """One condition per word: an IN over the predictions holding it, read once into a set and
+    probed per row: those whose claim or criteria hold it (the FTS5 index of predictions) and
+    those with a shown comment holding it (`search_comment_terms`, one row per word and
+    prediction, kept by the triggers of migration 0013). A word in 50,000 comments is one
+    range of 15,000 rows there, where the per-comment index it replaced gave 50,000 entries
+    to read and set apart."""
+    conditions = []
+    for word, stems in zip(query.words, _sqlite_stems(query), strict=True):
+        arms = [select(_fts_predictions.c.rowid).where(
+            _fts_predictions.c.search_predictions.match(_fts_phrase(word)))]
+        if stems:  # a word of several stems: a comment of its prediction holds each of them
+            in_comments = [select(_comment_terms.c.prediction_id)
+                           .where(_comment_terms.c.term == stem) for stem in stems]
+            arms.append(in_comments[0] if len(in_comments) == 1 else select(
+                literal_column("prediction_id")).select_from(intersect(*in_comments).subquery()))
+        # `id + 0`: not a column SQLite can look rows up by, so it reads the board's index
+        # (article, hidden, hot rank: the columns a ranking needs) and probes the sets,
+        # instead of looking up each of 15,000 rows in the table (15 % less time).
+        conditions.append((Prediction.id + 0).in_(union_all(*arms)))
     score = literal(0)
     for word in query.words:
         score = (score

@@ -1,6 +1,7 @@
 """Word search (issue 15): words in any order and case over claims, criteria and comments,
-ranked and highlighted, on the board page and the API's `q`, on SQLite (FTS5) and PostgreSQL
-(tsvector + GIN); hidden and deleted text never found; odd input never a 500."""
+ranked and highlighted, on the board page and the API's `q`, on SQLite (FTS5 and per-prediction
+comment words) and PostgreSQL (per-prediction words); hidden and deleted text never found; odd
+input never a 500."""
 
 import random
 import re
@@ -138,8 +139,9 @@ def test_hidden_and_deleted_comments_are_never_found(client, api, article, alice
 
 def test_a_word_stays_found_while_another_shown_comment_holds_it(client, api, article, alice,
                                                                 bob, moderator):
-    """Per prediction, the index keeps the words of its shown comments (on PostgreSQL one row
-    per prediction, rebuilt when a comment is hidden, restored, edited or deleted)."""
+    """Per prediction, the index keeps the words of its shown comments (one row per word and
+    prediction on both databases, rebuilt when a comment is hidden, restored, edited or
+    deleted)."""
     prediction = make_prediction(article, alice, title="A summit will take place")
     first = make_comment(prediction, bob, "Zanzibar first.")
     second = make_comment(prediction, bob, "Zanzibar again, and timbuktu.")
