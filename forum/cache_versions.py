@@ -21,13 +21,19 @@ that wrote without saying either raises every page's versions (`site`) and logs 
 
 Readers take the versions before the data (`read`): a write that commits in between then
 leaves a cache entry under versions nobody asks for again, never old data under new ones.
+A request reads them once (`pinned`); on SQLite a connection keeps what it read, and reads
+again only when the database changed since: `PRAGMA data_version` moves when another
+connection (of any process) commits, and this process counts its own commits. So a cached
+page's hit reads no table while nothing is written, and every write is seen at once.
 """
 
 import logging
+import threading
 
 from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import bindparam, event, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from forum.extensions import db
@@ -48,6 +54,8 @@ log = logging.getLogger(__name__)
 
 _READ = text("SELECT scope, value FROM cache_versions WHERE scope IN :scopes").bindparams(
     bindparam("scopes", expanding=True))
+_KEPT = "cache_versions_kept"  # a SQLite connection's info: the versions it read, and when
+_WHEN = object()  # the key, among the scopes, of (data_version, this process's commits)
 
 
 def prediction(prediction_id: int) -> str:
@@ -73,8 +81,8 @@ def unseen() -> None:
 
 def read(*scopes: str) -> tuple[int, ...]:
     """The current versions of these scopes, in order (0 for one never raised); one query."""
-    wanted = tuple(dict.fromkeys(scopes))
-    rows = dict(db.session.execute(_READ, {"scopes": list(wanted)}).all())
+    wanted = list(dict.fromkeys(scopes))
+    rows = dict(db.session.connection().execute(_READ, {"scopes": wanted}).all())
     return tuple(rows.get(scope, 0) for scope in scopes)
 
 
@@ -137,13 +145,28 @@ def _forget(session: Session) -> None:
         session.info.pop(key, None)
 
 
+class _Commits:
+    """This process's commits so far (a connection's own don't move its data_version)."""
+
+    count = 0
+    _lock = threading.Lock()
+
+    @classmethod
+    def add(cls, *_args) -> None:
+        with cls._lock:
+            cls.count += 1
+
+
 def install() -> None:
-    """Listen on every session once: detect writes, raise the touched versions at commit."""
+    """Listen on every session once: detect writes, raise the touched versions at commit;
+    count this process's commits (a session's, or one made on a bare connection)."""
     if not event.contains(Session, "before_commit", _before_commit):
         event.listen(Session, "after_flush", _mark_flush)
         event.listen(Session, "do_orm_execute", _mark_statement)
         event.listen(Session, "before_commit", _before_commit)
         event.listen(Session, "after_rollback", _forget)
+        event.listen(Session, "after_commit", _Commits.add)
+        event.listen(Engine, "commit", _Commits.add)
 
 
 def pinned(*scopes: str) -> tuple[int, ...]:
@@ -152,5 +175,23 @@ def pinned(*scopes: str) -> tuple[int, ...]:
         return read(*scopes)
     memo = g.setdefault("cache_versions", {})
     if scopes not in memo:
-        memo[scopes] = read(*scopes)
+        memo[scopes] = _read_or_kept(scopes)
     return memo[scopes]
+
+
+def _read_or_kept(scopes: tuple[str, ...]) -> tuple[int, ...]:
+    """`read`, or on SQLite what this connection read before when the database has not
+    changed since (see the module's notes); without a page cache there is no hit to spare a
+    read, and every request reads."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite" or current_app.config.get("PAGE_CACHE_SECONDS", 0) <= 0:
+        return read(*scopes)
+    when = (_Commits.count, connection.exec_driver_sql("PRAGMA data_version").scalar())
+    kept = connection.connection.info.setdefault(_KEPT, {})
+    if kept.get(_WHEN) != when:
+        kept.clear()
+        kept[_WHEN] = when
+    missing = [scope for scope in dict.fromkeys(scopes) if scope not in kept]
+    if missing:
+        kept.update(zip(missing, read(*missing), strict=True))
+    return tuple(kept[scope] for scope in scopes)

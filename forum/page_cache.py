@@ -14,6 +14,7 @@ from flask import Flask, current_app, g, request, session
 
 from forum import cache_versions, clock, compression
 from forum.cache_versions import ARTICLES, SCORES, SITE
+from forum.extensions import login_manager
 from forum.worker_cache import WorkerCache
 
 # What each cached page shows, by endpoint; a prediction's page adds its own scope.
@@ -71,6 +72,9 @@ def serve_cached():
     if hit is None:
         return None
     body, status, headers, variants = hit
+    # Anonymous by the test above (no session, no login cookie, no token): the after-request
+    # steps that ask need not run Flask-Login's loaders to learn it.
+    g._login_user = login_manager.anonymous_user()
     response = current_app.response_class(body, status=status, headers=headers)
     response.headers["X-Cache"] = "hit"
     compression.keep_variants(variants)  # the page's gzip bytes, made by its first such request

@@ -1,0 +1,101 @@
+"""The versions a request pins (forum.cache_versions.pinned): on SQLite a connection keeps
+what it read while the database is unchanged, so a cached page's hit reads no table, and a
+commit anywhere (another process's, another connection's, this process's own) is seen by the
+next request."""
+
+import sqlite3
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from forum import cache_versions
+from forum.cache_versions import SCORES, SITE
+from forum.extensions import db
+
+# Another connection writes, so the rows must be committed for real.
+pytestmark = pytest.mark.real_commits
+
+
+@contextmanager
+def statements_run():
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def pinned(app, *scopes: str) -> tuple[int, ...]:
+    """What one request pins (its own app context: its own `g` and session)."""
+    with app.app_context(), app.test_request_context("/"):
+        return cache_versions.pinned(*scopes)
+
+
+def reads_table(statements: list[str]) -> bool:
+    return any("FROM cache_versions" in statement for statement in statements)
+
+
+@pytest.fixture
+def app(make_app):
+    """A server with its page cache on: the cache whose hits the kept versions speed up."""
+    server = make_app(PAGE_CACHE_SECONDS=3600)
+    with server.app_context():
+        yield server
+
+
+@pytest.fixture
+def sqlite_file(app) -> str:
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's data_version: PostgreSQL reads the versions each request")
+    return db.engine.url.database
+
+
+def test_without_a_page_cache_every_request_reads(make_app, sqlite_file):
+    uncached = make_app(PAGE_CACHE_SECONDS=0)
+    pinned(uncached, SITE)
+    with uncached.app_context(), statements_run() as seen:  # its engine's statements
+        pinned(uncached, SITE)
+    assert reads_table(seen) and not any("data_version" in s for s in seen), seen
+
+
+def test_an_unchanged_database_is_not_read_again(app, sqlite_file):
+    first = pinned(app, SITE, SCORES)
+    with statements_run() as seen:
+        assert pinned(app, SITE, SCORES) == first
+        assert pinned(app, SCORES) == first[1:]
+    assert not reads_table(seen), seen
+    scope = cache_versions.prediction(2_000_000_000)  # not read by this connection yet
+    with statements_run() as seen:
+        assert pinned(app, scope) == (0,)
+    assert reads_table(seen)
+
+
+def test_a_commit_by_another_connection_is_seen_at_once(app, sqlite_file):
+    before = pinned(app, SITE, SCORES)
+    other = sqlite3.connect(sqlite_file)  # as another process would: SQLAlchemy sees nothing
+    try:
+        other.execute("INSERT INTO cache_versions (scope, value) VALUES ('scores', 1) "
+                      "ON CONFLICT (scope) DO UPDATE SET value = value + 1")
+        other.commit()
+    finally:
+        other.close()
+    assert pinned(app, SITE, SCORES) == (before[0], before[1] + 1)
+
+
+def test_this_process_own_commits_are_seen_at_once(app, sqlite_file):
+    """A connection's own commit leaves its data_version alone: the process counts them."""
+    before = pinned(app, SITE)
+    with app.app_context(), app.test_request_context("/"):
+        cache_versions.touch(SITE)
+        db.session.commit()
+    assert pinned(app, SITE) == (before[0] + 1,)
+    with db.engine.begin() as connection:  # a bare connection's commit counts too
+        connection.exec_driver_sql("UPDATE cache_versions SET value = value + 1 "
+                                   "WHERE scope = 'site'")
+    assert pinned(app, SITE) == (before[0] + 2,)
