@@ -4,31 +4,16 @@ commit anywhere (another process's, another connection's, this process's own) is
 next request."""
 
 import sqlite3
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
 from forum import cache_versions
 from forum.cache_versions import SCORES, SITE
 from forum.extensions import db
+from tests.fixtures.database import counting_queries as statements_run
 
 # Another connection writes, so the rows must be committed for real.
 pytestmark = pytest.mark.real_commits
-
-
-@contextmanager
-def statements_run():
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def pinned(app, *scopes: str) -> tuple[int, ...]:

@@ -127,14 +127,9 @@ POSTGRES_UP = [
     # The board's columns a search filters and sorts on, in id order, beside each id.
     """CREATE INDEX ix_predictions_search_cover ON predictions (id)
     INCLUDE (article_id, hidden, status, resolution_date, hot_rank)""",
-    # What this replaces.
-    "DROP TRIGGER search_documents_delete ON comments",
-    "DROP TRIGGER search_documents_update ON comments",
-    "DROP TRIGGER search_documents_insert ON comments",
-    "DROP FUNCTION search_documents_comment_changed()",
-    "DROP FUNCTION search_documents_comment_added()",
-    "DROP FUNCTION search_documents_rebuild(integer)",
-    "DROP TABLE search_documents",
+]
+# What this replaces, after migration 0010's own way down (upgrade() runs it between).
+POSTGRES_RETIRE = [
     "DROP INDEX ix_predictions_search_vector",
     "DROP INDEX ix_comments_search_vector",
     "ANALYZE search_terms",
@@ -223,8 +218,12 @@ def _earlier(name: str, statements: str) -> list[str]:
 
 
 def upgrade():
-    postgres = op.get_bind().dialect.name == "postgresql"
-    for statement in POSTGRES_UP if postgres else SQLITE_UP:
+    if op.get_bind().dialect.name == "postgresql":
+        statements = (POSTGRES_UP + _earlier("0010_search_documents.py", "POSTGRES_DOWN")
+                      + POSTGRES_RETIRE)
+    else:
+        statements = SQLITE_UP
+    for statement in statements:
         op.execute(statement)
 
 
