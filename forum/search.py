@@ -214,9 +214,7 @@ def _sqlite_stems(query: Query) -> list[list[str]]:
     """Each word's stems as SQLite's indexes hold them (almost always one): the words go into
     the connection's temporary FTS5 table, whose vocabulary gives back what the tokenizer made
     of each. Nothing is written to the database itself."""
-    connection = db.session.connection()
-    for statement in _SQLITE_QUERY_TABLES:  # made on connecting: a no-op unless dropped
-        connection.exec_driver_sql(statement)
+    connection = db.session.connection()  # its tables were made on connecting (install)
     connection.exec_driver_sql(
         "INSERT INTO temp.search_query (search_query) VALUES ('delete-all')")
     connection.execute(text("INSERT INTO temp.search_query (rowid, word) VALUES (:n, :word)"),
