@@ -250,6 +250,25 @@ def test_pages_of_search_results(client, api, article, alice):
     assert sorted(every) == sorted(ids)
 
 
+@pytest.mark.parametrize("sort", ["top", "new", "resolving", "forecasts"])
+def test_pages_of_search_results_in_another_sort(api, article, alice, bob, sort):
+    """Every page of a search in another order holds the matches in the board's own order,
+    each once (a search's conditions join the words' table, which the page's ids must not
+    correlate with the outer query's rows)."""
+    ids = [make_prediction(article, alice, title=f"Kim will meet Trump, take {n}").id
+           for n in range(5)]
+    make_prediction(article, alice, title="Something else entirely")
+    make_comment(db.session.get(Prediction, ids[3]), bob, "Yongbyon first.")
+    board = [item["id"] for item in api.get(
+        API, query_string={"sort": sort, "per_page": 50}).get_json()["items"]]
+    pages = [api.get(API, query_string={"q": "kim trump", "sort": sort, "per_page": 2,
+                                        "page": page}).get_json() for page in (1, 2, 3)]
+    assert [(body["total"], len(body["items"])) for body in pages] == [(5, 2), (5, 2), (5, 1)]
+    assert [item["id"] for body in pages for item in body["items"]] == [
+        item for item in board if item in ids]
+    assert api_found(api, "yongbyon trump", sort=sort) == [ids[3]]
+
+
 def test_a_search_with_a_status_filter(client, article, alice):
     prediction = make_prediction(article, alice, title="Kim and Trump will meet")
     assert found(client, "kim trump", status="open") == [prediction.id]
