@@ -3,16 +3,18 @@ and criteria of predictions and in the visible comments under them; ranked; high
 
 One query function for every caller (the board page and the API's `q`), over each database's
 own index, built by migrations:
-- SQLite: the FTS5 table `search_predictions` (title, criteria; migration 0008) and
-  `search_comment_terms` (migration 0013), one row per stem and prediction for the words of
-  its shown comments, kept by triggers that tokenize through FTS5 itself; each word is an IN
-  set read once from the two and probed per row of the board;
-- PostgreSQL: `search_terms` (migration 0013), one row per English word and prediction with
-  where the word was found (the claim, the criteria, a shown comment), kept by triggers from
-  the generated `search_vector` columns. Its primary key (lexeme, prediction_id) includes
-  that `kind`, so each word of a search is one sorted range of one B-tree, merged with the
-  others and with the board's columns (`ix_predictions_search_cover`, in id order too): no
-  table row and no tsvector is read to match, score, count and page.
+`search_terms`, one row per word and prediction with where the word was found (`kind`'s bits:
+the claim, the criteria, a shown comment). Its primary key (lexeme, prediction_id) holds that
+`kind` too, so each word of a search is one sorted range of one B-tree, joined with the others
+and with the board's columns: no posting list and no tsvector is read to match, score, count
+and page. Triggers keep it in step on each database:
+- SQLite (migration 0014): they hand the text to a scratch FTS5 table and read its porter
+  stems back from its vocabulary (SQL can't split words); a query's words are stemmed the same
+  way, in the connection's temporary schema;
+- PostgreSQL (migration 0013): they read the generated `search_vector` columns (English
+  lexemes); the board's columns have a covering index in id order
+  (`ix_predictions_search_cover`), so a search is a merge of index ranges that reads no table
+  row.
 The matches are scored, counted and cut to the page together (forum.board.queries).
 Both stem English ("inspectors" finds "inspector"). The query's words are read here, never
 passed on as query syntax: quotes, `*`, `-`, `OR`, `NEAR` and brackets are just characters, so
@@ -42,12 +44,10 @@ from sqlalchemy import (
     event,
     false,
     func,
-    intersect,
     literal,
     literal_column,
     select,
     text,
-    union_all,
 )
 
 from forum.errors import Invalid
@@ -74,24 +74,18 @@ only own same so than too very s t can will just don should now
 # What both databases' tokenizers treat as one word: letters and digits (`_` separates).
 _WORD = re.compile(r"[^\W_]+")
 
-# The search structures the migrations build and the models don't describe (FTS5 tables and
-# their shadow tables on SQLite; the tsvector columns, `search_terms` and the board's covering
-# index on PostgreSQL).
+# The search structures the migrations build and the models don't describe (`search_terms` on
+# both; the scratch FTS5 table and its shadow tables on SQLite; the tsvector columns and the
+# board's covering index on PostgreSQL).
 SEARCH_TABLE_PREFIX = "search_"
 SEARCH_COLUMN = "search_vector"
-SEARCH_INDEXES = ("ix_predictions_search_cover", "ix_search_terms_prediction",
-                  "ix_search_comment_terms_prediction")
-# SQLite stems a query's words with the tokenizer of its indexes (migrations 0008 and 0013),
+SEARCH_INDEXES = ("ix_predictions_search_cover", "ix_search_terms_prediction")
+# SQLite stems a query's words with the tokenizer of its index (migrations 0008, 0013, 0014),
 # in a contentless FTS5 table of the connection's own temporary schema.
 SQLITE_TOKENIZE = "porter unicode61 remove_diacritics 2"
 
-_fts = MetaData()
-_fts_predictions = Table("search_predictions", _fts, Column("rowid", Integer),
-                         Column("search_predictions", Text))
-_comment_terms = Table("search_comment_terms", _fts, Column("term", Text),
-                       Column("prediction_id", Integer))
-_pg_terms = Table("search_terms", _fts, Column("lexeme", Text), Column("prediction_id", Integer),
-                  Column("kind", SmallInteger))
+_terms = Table("search_terms", MetaData(), Column("lexeme", Text),
+               Column("prediction_id", Integer), Column("kind", SmallInteger))
 IN_CLAIM, IN_CRITERIA = 1, 2  # search_terms.kind's bits (4: in a shown comment)
 
 
@@ -157,11 +151,6 @@ def _postgres() -> bool:
     return db.engine.dialect.name == "postgresql"
 
 
-def _fts_phrase(word: str) -> str:
-    """One word as an FTS5 string: quoted, so `or`, `near` and `not` are words too."""
-    return '"' + word.replace('"', '""') + '"'
-
-
 TITLE_SCORE, CRITERIA_SCORE = 4, 1  # a word in the claim counts four times one in the criteria
 
 
@@ -178,14 +167,26 @@ class Match:
 
 
 def match(query: Query) -> Match:
-    """The search on this database (one statement on PostgreSQL to read the words' stems)."""
-    return _postgres_match(query) if _postgres() else _sqlite_match(query)
-
-
-def _sqlite_in_own_text(word: str, column: str):
-    """SQL on Prediction: the word is in its claim ("title") or its criteria ("criteria")."""
-    return Prediction.id.in_(select(_fts_predictions.c.rowid).where(
-        _fts_predictions.c.search_predictions.match(f"{{{column}}} : " + _fts_phrase(word))))
+    """The search on this database: each word's stems as its index holds them (read first),
+    then each stem joins its own range of `search_terms` to the prediction
+    (`term.prediction_id = predictions.id AND term.lexeme = :stem`); a word's relevance is read
+    from the kind bits of its first stem's row. The ranges come out of the primary key in
+    prediction order, so the database merges or probes them by the board's columns without
+    reading a posting list, a tsvector or (on PostgreSQL) a table row."""
+    terms: dict[str, object] = {}
+    conditions: list = []
+    score = literal(0)
+    for stems in _postgres_lexemes(query) if _postgres() else _sqlite_stems(query):
+        if not stems:  # nothing of the word is indexed, so nothing holds it
+            return Match([false()], literal(0))
+        for stem in stems:
+            if stem not in terms:
+                term = terms[stem] = _terms.alias(f"term_{len(terms)}")
+                conditions += [term.c.prediction_id == Prediction.id, term.c.lexeme == stem]
+        kind = terms[stems[0]].c.kind
+        score = (score + case((kind.op("&")(IN_CLAIM) != 0, TITLE_SCORE), else_=0)
+                 + case((kind.op("&")(IN_CRITERIA) != 0, CRITERIA_SCORE), else_=0))
+    return Match(conditions, score)
 
 
 # A contentless FTS5 table of each connection's temporary schema, with the tokenizer of the
@@ -226,34 +227,6 @@ def _sqlite_stems(query: Query) -> list[list[str]]:
     return stems
 
 
-def _sqlite_match(query: Query) -> Match:
-    """One condition per word: an IN over the predictions holding it, read once into a set and
-    probed per row: those whose claim or criteria hold it (the FTS5 index of predictions) and
-    those with a shown comment holding it (`search_comment_terms`, one row per word and
-    prediction, kept by the triggers of migration 0013). A word in 50,000 comments is one
-    range of 15,000 rows there, where the per-comment index it replaced gave 50,000 entries
-    to read and set apart."""
-    conditions = []
-    for word, stems in zip(query.words, _sqlite_stems(query), strict=True):
-        arms = [select(_fts_predictions.c.rowid).where(
-            _fts_predictions.c.search_predictions.match(_fts_phrase(word)))]
-        if stems:  # a word of several stems: a comment of its prediction holds each of them
-            in_comments = [select(_comment_terms.c.prediction_id)
-                           .where(_comment_terms.c.term == stem) for stem in stems]
-            arms.append(in_comments[0] if len(in_comments) == 1 else select(
-                literal_column("prediction_id")).select_from(intersect(*in_comments).subquery()))
-        # `id + 0`: not a column SQLite can look rows up by, so it reads the board's index
-        # (article, hidden, hot rank: the columns a ranking needs) and probes the sets,
-        # instead of looking up each of 15,000 rows in the table (15 % less time).
-        conditions.append((Prediction.id + 0).in_(union_all(*arms)))
-    score = literal(0)
-    for word in query.words:
-        score = (score
-                 + case((_sqlite_in_own_text(word, "title"), TITLE_SCORE), else_=0)
-                 + case((_sqlite_in_own_text(word, "criteria"), CRITERIA_SCORE), else_=0))
-    return Match(conditions, score)
-
-
 def _postgres_lexemes(query: Query) -> list[list[str]]:
     """Each word's English lexemes as PostgreSQL stems them (almost always one; none for a
     word the dictionary drops), read in one statement."""
@@ -261,28 +234,6 @@ def _postgres_lexemes(query: Query) -> list[list[str]]:
     row = db.session.execute(select(*(
         func.tsvector_to_array(func.to_tsvector(config, word)) for word in query.words))).one()
     return [list(lexemes) for lexemes in row]
-
-
-def _postgres_match(query: Query) -> Match:
-    """Each lexeme of each word joins its own range of `search_terms` to the prediction
-    (`term.prediction_id = predictions.id AND term.lexeme = :lexeme`); a word's relevance is
-    read from the kind bits of its first lexeme's row. The ranges come out of the primary key
-    in prediction order, so PostgreSQL merges them with the covering index of the board's
-    columns without reading a table row or building a hash."""
-    terms: dict[str, object] = {}
-    conditions: list = []
-    score = literal(0)
-    for lexemes in _postgres_lexemes(query):
-        if not lexemes:  # nothing of the word is indexed, so nothing holds it
-            return Match([false()], literal(0))
-        for lexeme in lexemes:
-            if lexeme not in terms:
-                term = terms[lexeme] = _pg_terms.alias(f"term_{len(terms)}")
-                conditions += [term.c.prediction_id == Prediction.id, term.c.lexeme == lexeme]
-        kind = terms[lexemes[0]].c.kind
-        score = (score + case((kind.op("&")(IN_CLAIM) != 0, TITLE_SCORE), else_=0)
-                 + case((kind.op("&")(IN_CRITERIA) != 0, CRITERIA_SCORE), else_=0))
-    return Match(conditions, score)
 
 
 class Snippet(NamedTuple):

@@ -187,6 +187,44 @@ def test_an_edited_claim_is_found_by_its_new_words_only(client, auth, article, a
     assert found(client, "beijing") == [prediction.id]
 
 
+def test_where_a_word_is_found_follows_each_edit_of_claim_criteria_and_comments(
+        client, article, alice, bob, moderator):
+    """One row per word and prediction records every place the word is in: editing the claim
+    keeps the comments' words, hiding a comment keeps the claim's, and the rank follows."""
+    from forum.board.services import edit_prediction
+    from forum.board.validation import PredictionDraft
+
+    def edit(prediction, title, criteria):
+        edit_prediction(prediction, alice, PredictionDraft(
+            title=title, criteria=criteria, probability=prediction.author_probability,
+            resolution_date=prediction.resolution_date, quote=None))
+        db.session.commit()
+
+    moving = make_prediction(article, alice, title="Zanzibar will host the talks",
+                             criteria="Resolves yes on a signed zanzibar accord.")
+    comment = make_comment(moving, bob, "Zanzibar is likely.")
+    steady = make_prediction(article, alice, title="Talks will resume",
+                             criteria="Resolves yes on a zanzibar meeting.")
+    assert found(client, "zanzibar") == [moving.id, steady.id]  # claim, then criteria
+
+    edit(moving, "The talks will move", "Resolves yes on a signed accord.")
+    assert found(client, "zanzibar") == [steady.id, moving.id]  # criteria, then a comment
+    set_hidden("comment", comment.id, moderator, "Spam.", hidden=True)
+    db.session.commit()
+    assert found(client, "zanzibar") == [steady.id]
+
+    edit(moving, "Zanzibar will host the talks after all", "Resolves yes on a signed accord.")
+    set_hidden("comment", comment.id, moderator, "Restored.", hidden=False)
+    db.session.commit()
+    assert found(client, "zanzibar") == [moving.id, steady.id]
+    delete_comment(comment, bob)
+    db.session.commit()
+    assert found(client, "zanzibar") == [moving.id, steady.id]
+    assert found(client, "zanzibar likely") == []
+    edit(steady, "Talks will resume", "Resolves yes on a meeting.")
+    assert found(client, "zanzibar") == [moving.id]
+
+
 ODD_QUERIES = [
     '"Kim', 'Kim"', '"Kim Trump"', "Kim*", "*", "-Kim", "Kim -Trump", "Kim NEAR Trump",
     "NEAR(Kim Trump)", "Kim OR Trump", "Kim AND Trump", "NOT Kim", "(Kim", "Kim)", ")(",
