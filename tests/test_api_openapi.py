@@ -120,8 +120,10 @@ def test_parameters_carry_their_constraints(served):
     assert parameters["leaderboard_per_page"]["schema"]["default"] == 50
     assert parameters["status"]["schema"]["enum"] == ["all", "open", "closed", "resolved",
                                                       "annulled"]
+    # SPEC.md §7's sorts, default hot; then relevance, for a search only.
     assert parameters["sort"]["schema"]["enum"] == ["hot", "top", "new", "resolving",
-                                                    "forecasts"]
+                                                    "forecasts", "relevance"]
+    assert parameters["sort"]["schema"]["default"] == "hot"
     assert parameters["period"]["schema"]["enum"] == ["all", "year", "quarter", "month"]
     assert parameters["prediction_id"]["schema"] == {"$ref": "#/components/schemas/Id"}
     probability = served["components"]["schemas"]["Probability"]

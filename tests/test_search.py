@@ -85,10 +85,30 @@ def test_results_are_ranked_claim_before_criteria_before_comment(client, api, ar
     in_claim = make_prediction(article, alice, title="Leaders will meet at Panmunjom")
     expected = [in_claim.id, in_criteria.id, in_comment.id]
     assert found(client, "panmunjom") == expected
-    assert api_found(api, "panmunjom") == expected
+    assert found(client, "panmunjom", sort="relevance") == expected
+    assert api_found(api, "panmunjom", sort="relevance") == expected
     # Another sort still applies to the matches only.
     assert found(client, "panmunjom", sort="resolving") == expected[::-1]  # same date: by id
     assert api_found(api, "panmunjom", sort="resolving") == expected[::-1]
+
+
+def test_the_api_keeps_the_contracted_default_sort_with_a_search(api, article, alice, bob):
+    """SPEC.md §7: `sort` defaults to hot, with `q` too; the best matches first is asked for
+    with sort=relevance, which needs a search."""
+    in_comment = make_prediction(article, alice, title="A summit will take place")
+    make_comment(in_comment, bob, "Watch Panmunjom for the venue.")
+    in_claim = make_prediction(article, alice, title="Leaders will meet at Panmunjom")
+    for prediction, rank in ((in_comment, 9.0), (in_claim, 1.0)):
+        db.session.execute(update(Prediction).where(Prediction.id == prediction.id)
+                           .values(hot_rank=rank))
+    db.session.commit()
+    assert api_found(api, "panmunjom") == [in_comment.id, in_claim.id]
+    assert api_found(api, "panmunjom", sort="hot") == [in_comment.id, in_claim.id]
+    assert api_found(api, "panmunjom", sort="relevance") == [in_claim.id, in_comment.id]
+    for args in ({"sort": "relevance"}, {"sort": "relevance", "q": "  "}, {"sort": "best"}):
+        response = api.get(API, query_string=args)
+        assert response.status_code == 422, args
+        assert set(error_of(response)["fields"]) == {"sort"}, args
 
 
 def test_matching_words_are_highlighted_over_escaped_text(client, article, alice, bob):
@@ -372,8 +392,8 @@ def test_many_matches_are_ranked_and_paged_by_score_then_hot_rank(client, api, a
     order = [-key[2] for key in sorted(expected)]
     pages, page = [], 1
     while True:
-        body = api.get(API, query_string={"q": "quasar zircon", "per_page": 5,
-                                          "page": page}).get_json()
+        body = api.get(API, query_string={"q": "quasar zircon", "sort": "relevance",
+                                          "per_page": 5, "page": page}).get_json()
         assert body["total"] == len(order)
         if not body["items"]:
             break

@@ -5,7 +5,7 @@ from flask import jsonify
 
 from forum.api import bp
 from forum.api.openapi_schemas import SCHEMAS, ref
-from forum.board.queries import SEARCH_MAX, SORTS, STATUS_FILTERS
+from forum.board.queries import RELEVANCE, SEARCH_MAX, SORTS, STATUS_FILTERS
 
 ERRORS = {
     400: "The body is not JSON or not a JSON object, or a cookie-authenticated write came "
@@ -87,10 +87,11 @@ PARAMETERS = {
                      "The member's username (any case)."),
     "status": query("status", {"type": "string", "enum": list(STATUS_FILTERS),
                                "default": "all"}, "Only predictions with this status."),
-    "sort": query("sort", {"type": "string", "enum": list(SORTS), "default": "hot"},
+    "sort": query("sort", {"type": "string", "enum": [*SORTS, RELEVANCE], "default": "hot"},
                   "hot: busiest and newest first; top: by vote score; new; resolving: soonest "
-                  "resolution date first; forecasts: most forecast first. With `q` and no "
-                  "`sort`, the best matches come first."),
+                  "resolution date first; forecasts: most forecast first; relevance (with `q` "
+                  "only): the best matches first, a word in the claim counting most. The "
+                  "default is hot, with `q` too."),
     "q": query("q", {"type": "string", "maxLength": SEARCH_MAX},
                "Words to find, in any order and case, in the claim, the criteria or the "
                "comments (each word must be found; very common words are ignored). A `q` "

@@ -36,7 +36,7 @@ def read_list_query(args) -> tuple[str, str, str, int, int]:
     """status, sort, q, page and per_page, every invalid one reported at once."""
     fields: dict[str, list[str]] = {}
     try:
-        status, sort, query = queries.read_list_args(args)
+        status, sort, query = queries.read_list_args(args, search_sort="hot")
     except Invalid as error:
         fields.update(error.fields)
     try:

@@ -26,8 +26,8 @@ SORTS = {
 }
 STATUS_FILTERS = ("all", *STATUSES)
 SEARCH_MAX = 200
-# With a search and no `sort`, results are ranked by how well they match (not a `sort` value
-# a client sends: SPEC.md §7 names those).
+# A search's results by how well they match: the board's order for a search with no `sort`;
+# in the API a `sort` value beside SPEC.md §7's, whose default stays `hot`.
 RELEVANCE = "relevance"
 
 
@@ -49,12 +49,14 @@ def sorts_for(query: str) -> dict[str, str]:
     return {RELEVANCE: "Best match", **SORTS} if query else SORTS
 
 
-def read_list_args(args) -> tuple[str, str, str]:
+def read_list_args(args, *, search_sort: str = RELEVANCE) -> tuple[str, str, str]:
     """`status`, `sort` and `q` from a query string; Invalid when a value is unknown or the
-    search has no words to look for. With `q` and no `sort`, the best matches come first."""
+    search has no words to look for. `sort` may be RELEVANCE (the best matches first) with a
+    search; with `q` and no `sort`, the order is `search_sort`: the best matches on the board,
+    `hot` in the API (SPEC.md §7's default for `sort`, which a client may rely on)."""
     raw_query = args.get("q") or ""
     query = " ".join(raw_query.split())  # split() would turn U+0085 into a space: check first
-    status, sort = args.get("status", "all"), args.get("sort", RELEVANCE if query else "hot")
+    status, sort = args.get("status", "all"), args.get("sort", search_sort if query else "hot")
     errors = {}
     if problem := line_problem(raw_query):
         errors["q"] = [problem]
@@ -67,8 +69,10 @@ def read_list_args(args) -> tuple[str, str, str]:
             errors.update(error.fields)
     if status not in STATUS_FILTERS:
         errors["status"] = [f"status is one of: {', '.join(STATUS_FILTERS)}."]
-    if sort not in SORTS and not (query and sort == RELEVANCE and "sort" not in args):
-        errors["sort"] = [f"sort is one of: {', '.join(SORTS)}."]
+    if sort == RELEVANCE and not query:
+        errors["sort"] = [f"sort={RELEVANCE} orders a search: it needs q."]
+    elif sort not in SORTS and sort != RELEVANCE:
+        errors["sort"] = [f"sort is one of: {', '.join(SORTS)} (and {RELEVANCE} with q)."]
     if errors:  # the message too: a page shows it, where the API names the fields
         raise Invalid(errors, message=" ".join(m for ms in errors.values() for m in ms))
     return status, sort, query
