@@ -6,10 +6,12 @@ from datetime import timedelta
 from xml.etree import ElementTree
 
 import pytest
+from sqlalchemy import update
 
 from forum import clock
 from forum.board.citations import cite_id
 from forum.extensions import db
+from forum.models import Forecast
 from tests.contract import HOT_ORDER, HOT_ROWS, hot_board
 from tests.factories import make_comment, make_forecast, make_prediction, make_user
 
@@ -269,6 +271,24 @@ def test_the_prediction_page_shows_the_claim_numbers_chart_and_includes(auth, cl
     assert "0 %</text>" in svg and "100 %</text>" in svg
     assert "The chart&#39;s data as a table" in page or "The chart's data as a table" in page
     assert "style=" not in page and "<script>" not in page
+
+
+def test_the_charts_data_table_lists_each_change_of_the_median_once(client, article, alice):
+    """A forecast that leaves the median where it was adds no row: the table reads as the
+    chart does, a row each time the line moves."""
+    prediction = make_prediction(article, alice, probability=0.4)
+    start = clock.now() - timedelta(days=5)
+    db.session.execute(update(Forecast).where(Forecast.prediction_id == prediction.id)
+                       .values(created_at=start))
+    for day, name, probability in ((1, "bob", 0.4), (2, "carol", 0.6), (3, "dave", 0.8),
+                                   (4, "erin", 0.5)):
+        make_forecast(prediction, make_user(name), probability,
+                      created_at=start + timedelta(days=day))
+    # The median: 40 (alice), 40 (bob), 40 (carol), 50 (dave), 50 (erin): two changes.
+    page = client.get(f"/predictions/{prediction.id}").text
+    table = page.split("Crowd median after each change")[1].split("</table>")[0]
+    assert re.findall(r"<td>(\d+ %)</td>", table) == ["50 %", "40 %"]  # newest first
+    assert table.count("<tr>") == 3  # the header and two changes
 
 
 def test_a_hidden_prediction_is_404_except_for_moderators(auth, client, article, alice):

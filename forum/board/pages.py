@@ -173,6 +173,10 @@ class ForecastView:
         return self.kept.history
 
     @property
+    def changes(self) -> list:
+        return self.kept.changes
+
+    @property
     def table_rows(self) -> Markup:
         """The chart's data table (hundreds of rows), times in the viewer's zone: a fragment
         every viewer in that zone shares, kept under the prediction's versions."""
@@ -180,7 +184,7 @@ class ForecastView:
         key = (cache_versions.pinned(cache_versions.SITE,
                                      cache_versions.prediction(self.prediction_id)), zone)
         return Clean(fragments.cached("history-rows", key, lambda: html_text(
-            render_template("board/_history_rows.html", history=self.kept.history))))
+            render_template("board/_history_rows.html", changes=self.kept.changes))))
 
     @property
     def standing(self) -> dict:
