@@ -241,6 +241,11 @@ def without_forbidden_characters(value):
     return Markup(cleaned) if isinstance(value, Markup) else cleaned
 
 
+def number(value: int) -> str:
+    """A count as readers read it: thousands grouped ("6,427 predictions", "30,000")."""
+    return f"{value:,}"
+
+
 def register(app: Flask) -> None:
     """Make the helpers available in every template. They format and link; none reads the
     database (each page's data comes from its page function, the layout's from
@@ -249,7 +254,7 @@ def register(app: Flask) -> None:
         human_date=human_date, human_time=human_time, utc_time=utc_time, exact_time=exact_time,
         time_tag=time_tag, relative_time=relative_time,
         datetime_attribute=datetime_attribute, input_type=input_type, nest_headings=nest_headings,
-        percent=percent, brier=brier, precise_percent=precise_percent,
+        percent=percent, brier=brier, precise_percent=precise_percent, number=number,
         highlight=search.highlight,
     )
     app.jinja_env.globals.update(

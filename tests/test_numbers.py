@@ -7,13 +7,13 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from forum import clock
 from forum.charts import sparkline, time_ticks
 from forum.extensions import db
 from forum.models import Forecast
-from forum.templating import duration, precise_percent
+from forum.templating import duration, number, precise_percent
 from tests.factories import (
     DEFAULT_PASSWORD,
     make_comment,
@@ -358,3 +358,28 @@ def test_hot_ranks_open_predictions_above_resolved_ones_and_by_rank_within_each(
     assert shown == expected
     items = client.get("/api/v1/articles/test-article/predictions").get_json()["items"]
     assert [item["id"] for item in items] == expected
+
+
+# Counts ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("value", "text"), [(0, "0"), (7, "7"), (999, "999"), (1000, "1,000"),
+                                             (6427, "6,427"), (1_000_000, "1,000,000")])
+def test_counts_group_their_thousands(value, text):
+    assert number(value) == text
+
+
+def test_large_counts_read_with_grouped_thousands_on_the_pages(client, article, alice):
+    """The counters a page shows (here the article's, the board's and a row's) are grouped,
+    so a busy board reads "6,427 predictions", not "6427"."""
+    from forum.models import Article, Prediction
+
+    prediction = make_prediction(article, alice, title="Kim and Trump will meet")
+    db.session.execute(update(Article).where(Article.id == article.id)
+                       .values(prediction_count=6427))
+    db.session.execute(update(Prediction).where(Prediction.id == prediction.id)
+                       .values(comment_count=1250))
+    db.session.commit()
+    assert "6,427 predictions" in client.get(f"/articles/{article.slug}").text
+    board = client.get(BOARD).text
+    assert "1,250 comments" in row_of(board, prediction.id)
+    assert "1 prediction" in client.get(BOARD, query_string={"q": "kim trump"}).text
