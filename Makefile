@@ -42,8 +42,11 @@ dev: install
 
 # One pytest worker per core (pytest-xdist); each worker makes its own database, so runs and
 # workers never see each other's data. `make test TEST_WORKERS=0` runs in one process.
+# Bytecode is written even where the machine sets PYTHONDONTWRITEBYTECODE: otherwise every
+# worker and every process a test starts compiles the tests and pytest's rewritten plugins
+# again (collecting took 6.5 s of CPU a process instead of 2.6 s).
 test: install node_modules
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The outside checkers the suite runs (axe-core, the Nu HTML checker's vnu.jar), exactly as
 # package-lock.json pins them; reinstalled only when the lock changes. Their install scripts
