@@ -6,12 +6,14 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy import func, select
 
+from forum.database import WRITING_JOB
 from forum.extensions import db
 from forum.jobs import enqueue
 from forum.mail import queue
@@ -23,6 +25,19 @@ from tests.servers import ROOT, TEST_REDIS_URL, free_port, reachable_redis
 pytestmark = pytest.mark.real_commits  # the worker process reads the data
 
 JOBS_REDIS_DB = 5  # this suite's own Redis database, apart from the rate-limit tests'
+
+
+@contextmanager
+def write_lock_first():
+    """Write beside running workers as the app's requests and jobs do: on SQLite, the
+    transaction takes the write lock when it begins. A transaction that reads first (the users
+    here, reloaded after their commit) can't take it later once a worker has committed
+    meanwhile: SQLite fails it at once with "database is locked", whatever the busy timeout."""
+    marker = WRITING_JOB.set(True)
+    try:
+        yield
+    finally:
+        WRITING_JOB.reset(marker)
 
 
 def start_worker(env: dict, log: Path) -> subprocess.Popen:
@@ -81,9 +96,10 @@ def test_a_worker_killed_with_jobs_queued_loses_nothing_when_it_restarts(
         db.session.commit()
         worker = start_worker(env, log)
         try:
-            for user in users[3:]:  # queued while it runs
-                queue("reset_password", user=user)
-            db.session.commit()
+            with write_lock_first():
+                for user in users[3:]:  # queued while it runs
+                    queue("reset_password", user=user)
+                db.session.commit()
             # Every send fails (SMTP down) and waits for its retry in the queue's schedule;
             # then the worker dies without warning.
             huey = app.extensions["jobs"].huey  # the same queue file the worker uses
@@ -132,8 +148,9 @@ def test_two_workers_on_one_redis_queue_send_every_email_once(make_app, migrated
             workers = [start_worker(env, log) for log in logs]
             wait_until(lambda: all("consumer started" in log.read_text() for log in logs),
                        what="both workers consuming the queue")
-            ids = [queue("reset_password", user=user) for user in users]
-            db.session.commit()
+            with write_lock_first():
+                ids = [queue("reset_password", user=user) for user in users]
+                db.session.commit()
             for delivery_id in ids:  # every job queued twice more, as a retried enqueue would
                 enqueue("send_emails", [delivery_id])
                 enqueue("send_emails", [delivery_id])
