@@ -272,7 +272,10 @@ def my_standing(user, prediction_ids) -> dict[int, float]:
     rows = db.session.execute(
         select(Forecast.prediction_id, Forecast.probability)
         .where(Forecast.user_id == user.id, Forecast.prediction_id.in_(ids))
-        .order_by(Forecast.created_at, Forecast.id)
+        # In the order of the (user, prediction, time) index: ordered by time alone, SQLite
+        # reads every forecast of the member's by time instead once the page has 20 rows
+        # (41 ms for the demo's busiest member at full size, against 0.3 ms).
+        .order_by(Forecast.prediction_id, Forecast.created_at, Forecast.id)
     ).all()
     return {prediction_id: probability for prediction_id, probability in rows}  # latest wins
 
