@@ -192,9 +192,11 @@ def register_security(app: Flask) -> None:
 
 
 def register_page_cache(app: Flask) -> None:
+    from forum import member_pages
     from forum.page_cache import register
 
     register(app)
+    member_pages.register(app)
 
 
 def register_compression(app: Flask) -> None:

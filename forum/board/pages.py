@@ -2,7 +2,7 @@
 is: the rows of a list with their sparklines and the viewer's votes, the article's board
 section, and everything on a prediction's page."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import NamedTuple
 
@@ -74,10 +74,7 @@ class Row:
 def rows_for(predictions: list[Prediction], user) -> list[Row]:
     """Rows for a list of predictions: at most three queries (the forecasts of rows not yet
     kept, the viewer's votes and forecasts) in all."""
-    ids = [prediction.id for prediction in predictions]
     figures = crowd_histories(predictions)
-    votes = queries.my_votes(user, prediction_ids=ids)
-    mine = queries.my_standing(user, ids)
     now = clock.now()
     rows = []
     for prediction in predictions:
@@ -85,9 +82,18 @@ def rows_for(predictions: list[Prediction], user) -> list[Row]:
         kept = figures[prediction.id]
         end, _ = _chart_span(prediction, status, now, kept.history)  # the line's end
         line = sparkline(kept.history, start=prediction.created_at, end=end)
-        rows.append(Row(prediction, status, line, votes.get(("prediction", prediction.id), 0),
-                        kept.author_standing, mine.get(prediction.id)))
-    return rows
+        rows.append(Row(prediction, status, line, author_standing=kept.author_standing))
+    return viewer_rows(rows, user)
+
+
+def viewer_rows(rows: list[Row], user) -> list[Row]:
+    """The same rows with the viewer's own vote and standing forecast on each (two queries;
+    none for a visitor). A member's kept page (forum/member_pages.py) fills its rows here."""
+    ids = [row.prediction.id for row in rows]
+    votes = queries.my_votes(user, prediction_ids=ids)
+    mine = queries.my_standing(user, ids)
+    return [replace(row, my_vote=votes.get(("prediction", row.prediction.id), 0),
+                    my_standing=mine.get(row.prediction.id)) for row in rows]
 
 
 def _chart_span(prediction: Prediction, status: str, now: datetime, history,
@@ -424,7 +430,7 @@ def _chart(prediction: Prediction, status: str, forecasts: ForecastView, now: da
     )
 
 
-__all__ = ["Citation", "Row", "article_board", "prediction_page", "rows_for"]
+__all__ = ["Citation", "Row", "article_board", "prediction_page", "rows_for", "viewer_rows"]
 
 
 def render_prediction(prediction: Prediction, status_code: int = 200, **state):

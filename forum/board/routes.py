@@ -27,6 +27,7 @@ from forum.extensions import db
 from forum.forms import keep_input_when_limited, place_errors
 from forum.http import back_to, login_first
 from forum.lifecycle import accepts_forecasts
+from forum.member_pages import kept_for_members
 from forum.pagination import read_page_args
 from forum.params import read_id
 from forum.permissions import ensure_can_edit_prediction, ensure_can_withdraw
@@ -46,6 +47,7 @@ def featured():
 
 
 @bp.get("/articles/<slug>/predictions")
+@kept_for_members
 def index(slug: str):
     article = get_article(slug)
     status, sort, query = queries.read_list_args(request.args)

@@ -1,0 +1,184 @@
+"""Members' article and board pages, kept whole like an anonymous reader's and filled in for
+each member.
+
+A member's article page differs from every other member's in a few places only: the navigation
+bar (their name, their unread count), the CSRF token, and on each row of predictions their
+vote and their standing forecast. Templates mark those places by calling the global
+`viewer_part(name, ...)`, which renders the macro `name` of templates/_partials/viewer.html.
+
+On a page kept for members (`MEMBER_PAGES`), the view runs once per data version for a
+stand-in member (logged in, in the member role class, the author of nothing, no votes, no
+forecasts), with a sentinel CSRF token, and each `viewer_part` leaves a marker instead of its
+HTML. The page is kept as the text between the markers and what each marker stood for, under
+the same key as the shared fragments (forum/fragments.py: the pinned versions of the page's
+scopes, the role class, the member's time zone, the day, the path and query), for
+`FRAGMENT_CACHE_SECONDS`. Each request then reads only the member's own things (their votes
+and standing forecasts on the page's rows, their unread count: three small queries, beside
+the log-in's) and renders the marked parts for them; the sentinel becomes their token.
+Suspended members and moderators (whose pages show more) get a full render, as does a request
+with a message to flash. tests/test_member_pages.py proves a filled page equals a full render.
+"""
+
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+
+from flask import Flask, current_app, g, request, session
+from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
+
+from forum import fragments
+from forum.board.pages import Row, viewer_rows
+from forum.extensions import db
+from forum.page_cache import page_scopes
+
+MEMBER_PAGES = frozenset({"articles.home", "articles.show", "board.index"})
+VIEWER_TEMPLATE = "_partials/viewer.html"
+_TOKEN = secrets.token_hex(8)  # chosen per process, so no stored text can forge a marker
+_MARKER = re.compile(rf"<!--viewer-{_TOKEN}-(\d+)-->")
+
+
+@dataclass(frozen=True)
+class KeptPage:
+    """A page as every member sees it: `texts` around the viewer's parts, each part's macro
+    name and arguments in `parts` (len(texts) == len(parts) + 1). `variants` keeps each
+    rendered part by what in it is the viewer's (see VARIANTS), for the next member alike."""
+
+    texts: tuple[str, ...]
+    parts: tuple[tuple[str, tuple], ...]
+    variants: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def weight(self) -> int:
+        return sum(len(text) for text in self.texts) + 250 * VARIANTS_KEPT * len(self.parts)
+
+
+# What a part's HTML depends on beyond the kept page, for the parts members share: a row's
+# vote buttons show the member's vote, or none for the author; its figures the member's
+# standing forecast, or "you (author)". Everything else in them (the prediction, the path
+# the forms return to) is the page's, and the CSRF token is a sentinel until the page is
+# whole. The navigation bar (a name, an unread count) is rendered for each member.
+VARIANTS_KEPT = 8  # per part, on average: standing forecasts vary without end
+VARIANTS: dict[str, Callable] = {
+    "row_vote": lambda user, row: (row.my_vote, row.prediction.author_id == user.id),
+    "row_figures": lambda user, row: (row.my_standing, row.prediction.author_id == user.id),
+}
+
+
+@pass_context
+def viewer_part(context, name: str, *args) -> Markup:
+    """The viewer's own part `name` (a macro of VIEWER_TEMPLATE) with these arguments: a
+    marker while a member's page is rendered to be kept, else the part itself."""
+    marked = g.get("viewer_parts")
+    if marked is not None:
+        marked.append((name, args))
+        return Markup(f"<!--viewer-{_TOKEN}-{len(marked) - 1}-->")
+    return Markup(getattr(_viewer_module(context.get_all()), name)(*args))
+
+
+def _viewer_module(values: dict):
+    """VIEWER_TEMPLATE's macros bound to this request's template context (made once a
+    request: every template of a request sees the same viewer)."""
+    module = g.get("viewer_module")
+    if module is None:
+        template = current_app.jinja_env.get_template(VIEWER_TEMPLATE)
+        module = g.viewer_module = template.make_module(values)
+    return module
+
+
+def kept_for_members(view: Callable) -> Callable:
+    """Serve the view from the members' kept page when it can (see the module's docstring)."""
+
+    @wraps(view)
+    def serve(*args, **kwargs):
+        key = _member_key()
+        if key is None:
+            return view(*args, **kwargs)
+        found = fragments.cached("member-page", key, lambda: _render_kept(view, args, kwargs),
+                                 weight=lambda page: page.weight if page else 1)
+        if found is None:  # the view answered otherwise for the stand-in (a redirect, say)
+            return view(*args, **kwargs)
+        return fill(found)
+
+    return serve
+
+
+def _member_key() -> tuple | None:
+    if request.endpoint not in MEMBER_PAGES or "_flashes" in session:
+        return None
+    if fragments.role_class(current_user) != fragments.MEMBER:
+        return None
+    scopes = page_scopes(request.endpoint, request.view_args)
+    return fragments.page_key(*scopes) if scopes else None
+
+
+def _render_kept(view: Callable, args, kwargs) -> KeptPage | None:
+    """The view's page rendered for a stand-in member, split at the viewer's parts."""
+    member = current_user._get_current_object()
+    g._login_user = fragments.StandIn(suspended=False)
+    g.csrf_token = fragments.CSRF_SENTINEL  # what Flask-WTF's generate_csrf() returns now
+    g.viewer_parts = []
+    for name in ("layout", "viewer_module"):
+        g.pop(name, None)
+    try:
+        html = view(*args, **kwargs)
+        parts = g.viewer_parts
+    finally:
+        g._login_user = member
+        for name in ("csrf_token", "viewer_parts", "layout", "viewer_module"):
+            g.pop(name, None)
+    if not isinstance(html, str):
+        return None
+    pieces = _MARKER.split(html)
+    texts, indexes = tuple(pieces[0::2]), [int(index) for index in pieces[1::2]]
+    kept = KeptPage(texts, tuple(parts[index] for index in indexes))
+    for _name, part_args in kept.parts:  # kept beyond this request's session
+        for value in part_args:
+            _detach(value)
+    return kept
+
+
+def _detach(value) -> None:
+    """Take a kept row's objects out of the session, so that nothing this request commits
+    expires them (they are read again after the session has closed)."""
+    for instance in (getattr(value, "prediction", None),
+                     getattr(getattr(value, "prediction", None), "author", None)):
+        if instance is not None and instance in db.session:
+            db.session.expunge(instance)
+
+
+def fill(page: KeptPage) -> str:
+    """The kept page for the current member: their rows, then each part rendered for them
+    (or taken from another member's identical variant)."""
+    user = current_user._get_current_object()
+    rows = {id(value): value for _name, args in page.parts for value in args
+            if isinstance(value, Row)}
+    own = dict(zip(rows, viewer_rows(list(rows.values()), user), strict=True))
+    values: dict = {}
+    current_app.update_template_context(values)
+    module = _viewer_module(values)
+    g.csrf_token = fragments.CSRF_SENTINEL  # the parts are shared: the token comes last
+    out = [page.texts[0]]
+    try:
+        for index, ((name, kept_args), text) in enumerate(
+                zip(page.parts, page.texts[1:], strict=True)):
+            args = tuple(own.get(id(value), value) for value in kept_args)
+            variant = VARIANTS.get(name)
+            key = (index, variant(user, *args)) if variant else None
+            html = page.variants.get(key) if key else None
+            if html is None:
+                html = str(getattr(module, name)(*args))
+                if key and len(page.variants) < VARIANTS_KEPT * len(page.parts):
+                    page.variants[key] = html
+            out.append(html)
+            out.append(text)
+    finally:
+        g.pop("csrf_token", None)
+    return str(fragments.with_token("".join(out)))
+
+
+def register(app: Flask) -> None:
+    app.add_template_global(viewer_part, "viewer_part")

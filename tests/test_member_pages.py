@@ -1,0 +1,190 @@
+"""Members' article and board pages are kept whole for a stand-in member and filled in for
+each member (forum/member_pages.py): their name and unread count, their vote and standing
+forecast on each row, their CSRF token. What a member gets must be byte for byte what a full
+render gives them, whoever's page was kept first, and never stale after a write on another
+server."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from forum import fragments
+from forum.extensions import db
+from forum.models import Prediction, User
+from tests.factories import make_article, make_forecast, make_prediction, make_user
+from tests.test_fragments import frozen, log_in, same_page  # noqa: F401 (a fixture)
+
+MEMBERS = ("ann", "alice", "bob", "carl")
+
+
+@pytest.fixture
+def board(app, frozen):  # noqa: F811 (the fixture imported above)
+    """Predictions where each member stands somewhere else: ann wrote two; alice forecast on
+    both and was notified of a reply; bob voted on one and forecast on the other; carl did
+    nothing; sam is suspended and mod a moderator."""
+    from forum.board.services import vote_on_prediction
+    from forum.comments.services import add_comment
+
+    article = make_article()
+    ann, alice, bob = make_user("ann"), make_user("alice"), make_user("bob")
+    make_user("carl")
+    make_user("sam", suspended=True)
+    make_user("mod", role="moderator")
+    first = make_prediction(article, ann, title="Kept pages stay faithful")
+    second = make_prediction(article, ann, title="A second row to vote on", probability=0.7)
+    make_forecast(first, alice, 0.6)
+    make_forecast(second, alice, 0.25)
+    make_forecast(second, bob, 0.8)
+    vote_on_prediction(bob, first, 1)
+    vote_on_prediction(alice, second, -1)
+    mine = add_comment(first, alice, "Alice's comment.", None)
+    add_comment(first, ann, "Ann answers Alice.", mine.id)  # alice has a notification
+    db.session.commit()
+    return article.slug
+
+
+def pages(slug: str) -> list[str]:
+    return ["/", f"/articles/{slug}", f"/articles/{slug}/predictions",
+            f"/articles/{slug}/predictions?sort=new", f"/articles/{slug}?quote=A+passage"]
+
+
+def kept_app(make_app):
+    return make_app(FRAGMENT_CACHE_SECONDS=60)
+
+
+@pytest.mark.parametrize("username", [None, *MEMBERS, "sam", "mod"])
+def test_a_filled_page_equals_a_full_render(make_app, auth, board, username):
+    kept, fresh = kept_app(make_app).test_client(), make_app().test_client()
+    if username:
+        log_in(auth, kept, username)
+        log_in(auth, fresh, username)
+    for path in pages(board):
+        cold = kept.get(path).text  # keeps the page
+        warm = kept.get(path).text  # fills it in
+        full = fresh.get(path).text
+        assert "Kept pages stay faithful" in full
+        same_page(cold, full, (username, path))
+        same_page(warm, full, (username, path))
+
+
+def test_each_member_gets_their_own_parts_of_a_page_another_member_kept(make_app, auth, board):
+    app = kept_app(make_app)
+    fresh = make_app()
+    for first in MEMBERS:  # whoever comes first, every other member's page is still theirs
+        app.extensions.pop("fragments", None)
+        order = [first, *(name for name in MEMBERS if name != first)]
+        for username in order:
+            kept, full = app.test_client(), fresh.test_client()
+            log_in(auth, kept, username)
+            log_in(auth, full, username)
+            for path in pages(board)[:3]:
+                same_page(kept.get(path).text, full.get(path).text, (first, username, path))
+    store = app.extensions["fragments"]
+    assert sum(1 for key in store._entries if key[0] == "member-page") == 3  # one each
+
+
+def test_a_filled_page_shows_the_members_own_parts(make_app, auth, board):
+    app = kept_app(make_app)
+    seen = {}
+    for username in ("alice", "bob", "carl"):
+        client = app.test_client()
+        log_in(auth, client, username)
+        seen[username] = client.get("/").text
+    assert 'data-testid="nav-username">alice<' in seen["alice"]
+    assert 'data-testid="nav-username">bob<' in seen["bob"]
+    assert "Inbox <span class=\"count-badge\">1</span>" in seen["alice"]
+    assert "count-badge" not in seen["carl"]
+    assert "you <strong>60 %</strong>" in seen["alice"]
+    assert "you <strong>" not in seen["carl"]
+    assert seen["bob"].count('aria-pressed="true"') == 1
+    assert 'aria-pressed="true"' not in seen["carl"]
+    tokens = {frozenset(re.findall(r'name="csrf_token" value="([^"]+)"', page))
+              for page in seen.values()}
+    assert len(tokens) == 3 and all(len(token) == 1 for token in tokens)
+
+
+def test_the_kept_page_holds_nothing_of_the_member_it_was_rendered_for(make_app, auth, board):
+    app = kept_app(make_app)
+    client = app.test_client()
+    log_in(auth, client, "alice")
+    page = client.get("/").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    (kept,) = [value for key, (_, _, value) in app.extensions["fragments"]._entries.items()
+               if key[0] == "member-page"]
+    text = "".join(kept.texts)
+    assert "alice" not in text and token not in text
+    assert fragments.CSRF_SENTINEL in text
+    assert {name for name, _ in kept.parts} == {"nav", "row_vote", "row_figures"}
+
+
+def test_a_message_to_flash_is_shown_on_a_full_render(make_app, auth, board):
+    client = kept_app(make_app).test_client()
+    log_in(auth, client, "carl")
+    client.get("/")  # kept
+    response = client.post(f"/articles/{board}/predictions", data={
+        "title": "A flash after posting", "criteria": "Resolves yes if it is flashed.",
+        "probability": "40", "resolution_date": "2030-01-01", "source": "article"})
+    assert response.status_code in (302, 303)
+    shown = client.get(response.headers["Location"]).text
+    assert 'class="flash' in shown and "A flash after posting" in shown
+    again = client.get(response.headers["Location"]).text
+    assert 'class="flash' not in again and "A flash after posting" in again
+
+
+def test_no_kept_page_is_stale_after_a_write_on_another_server(make_app, auth, board):
+    """A (writes) and B (keeps pages) share the database; a server without caches is the
+    truth."""
+    a, b, truth = make_app(), kept_app(make_app), make_app()
+    readers = {}
+    for name in ("alice", "bob", "carl"):
+        readers[name] = (b.test_client(), truth.test_client())
+        for client in readers[name]:
+            log_in(auth, client, name)
+    writers = {name: a.test_client() for name in ("carl", "bob", "ann")}
+    for name, client in writers.items():
+        auth.on(client).login(name)
+    first = db.session.scalar(select(Prediction.id).order_by(Prediction.id))
+
+    def check():
+        for name, (on_b, on_truth) in readers.items():
+            for path in pages(board)[:3]:
+                same_page(on_b.get(path).text, on_truth.get(path).text, (name, path))
+
+    check()
+    for client, url, data in [
+        (writers["carl"], f"/predictions/{first}/vote", {"value": "1"}),
+        (writers["bob"], f"/predictions/{first}/vote", {"value": "-1"}),
+        (writers["carl"], f"/predictions/{first}/forecasts", {"probability": "33"}),
+        (writers["ann"], f"/predictions/{first}/comments", {"body": "A note for the inbox."}),
+        (writers["carl"], f"/articles/{board}/predictions",
+         {"title": "A third row from another server", "criteria": "Resolves yes if seen.",
+          "probability": "55", "resolution_date": "2031-01-01", "source": "board"}),
+    ]:
+        response = client.post(url, data=data)
+        assert response.status_code in (302, 303), (url, response.status_code)
+        check()
+    # bob's own vote moved from up to down: his page says so, from the same kept page
+    assert readers["bob"][0].get("/").text.count('aria-pressed="true"') == 1
+
+
+def test_a_members_kept_page_runs_the_same_queries_however_many_rows(auth, app, client, board,
+                                                                     count_queries):
+    from forum.models import Article
+
+    app.config["FRAGMENT_CACHE_SECONDS"] = 60
+    log_in(auth, client, "alice")
+    path = f"/articles/{board}/predictions"
+    client.get(path)
+    with count_queries() as few:
+        assert client.get(path).status_code == 200
+    article = db.session.scalar(select(Article).where(Article.slug == board))
+    dora = make_user("dora")
+    alice = db.session.scalar(select(User).where(User.username == "alice"))
+    for index in range(12):
+        make_forecast(make_prediction(article, dora, title=f"Row number {index} of many"),
+                      alice, 0.5)
+    client.get(path)
+    with count_queries() as many:
+        assert client.get(path).status_code == 200
+    assert len(few) == len(many) <= 8, (few, many)
