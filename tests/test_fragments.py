@@ -241,3 +241,22 @@ def test_own_cards_are_placed_when_their_times_moved_on_since_the_thread_was_kep
     assert f'id="edit-{alices}"' in page  # her card, rendered now ("2 minutes ago"), is in
     assert fragments.CSRF_SENTINEL not in page
     assert "2 minutes ago" in page and "just now" in page
+
+
+def test_two_predictions_whose_versions_are_equal_keep_their_own_chart_tables(
+        app, make_app, auth, frozen):
+    """A prediction's version is a counter of its own, so two predictions often have the same
+    one: a fragment kept under the versions alone showed one's data table on the other."""
+    article = make_article()
+    ann = make_user("ann")
+    make_user("bob")
+    first = make_prediction(article, ann, title="The first one", probability=0.2)
+    second = make_prediction(article, ann, title="The second one", probability=0.9)
+    db.session.commit()
+    client = make_app(FRAGMENT_CACHE_SECONDS=60).test_client()
+    log_in(auth, client, "bob")
+    for prediction, figure in ((first, "20 %"), (second, "90 %"), (first, "20 %")):
+        page = client.get(f"/predictions/{prediction.id}").text
+        table = page[page.index('<table class="data-table">'):]
+        table = table[:table.index("</table>")]
+        assert f"<td>{figure}</td>" in table, (prediction.title, table)

@@ -187,8 +187,9 @@ class ForecastView:
         """The chart's data table (hundreds of rows), times in the viewer's zone: a fragment
         every viewer in that zone shares, kept under the prediction's versions."""
         zone = viewer_zone_name()
-        key = (cache_versions.pinned(cache_versions.SITE,
-                                     cache_versions.prediction(self.prediction_id)), zone)
+        # the versions are counters that two predictions may share: the id tells them apart
+        key = (self.prediction_id, cache_versions.pinned(
+            cache_versions.SITE, cache_versions.prediction(self.prediction_id)), zone)
         return Clean(fragments.cached("history-rows", key, lambda: html_text(
             render_template("board/_history_rows.html", changes=self.kept.changes))))
 
