@@ -1,22 +1,26 @@
-"""Members' article and board pages, kept whole like an anonymous reader's and filled in for
-each member.
+"""Members' article, board and prediction pages, kept whole like an anonymous reader's and
+filled in for each member.
 
-A member's article page differs from every other member's in a few places only: the navigation
-bar (their name, their unread count), the CSRF token, and on each row of predictions their
-vote and their standing forecast. Templates mark those places by calling the global
-`viewer_part(name, ...)`, which renders the macro `name` of templates/_partials/viewer.html.
+A member's page differs from every other member's in a few places only: the navigation bar
+(their name, their unread count), the CSRF token, on each row of predictions their vote and
+their standing forecast, and on a prediction's page what forum.board.pages.PageViewer holds
+(their forecast card, figure, vote, chart dots, reports, score, edit link, and their own cards
+in the discussion). Templates mark those places by calling the global `viewer_part(name,
+...)`, which renders the macro `name` of templates/_partials/viewer.html.
 
 On a page kept for members (`MEMBER_PAGES`), the view runs once per data version for a
-stand-in member (logged in, in the member role class, the author of nothing, no votes, no
-forecasts), with a sentinel CSRF token, and each `viewer_part` leaves a marker instead of its
-HTML. The page is kept as the text between the markers and what each marker stood for, under
-the same key as the shared fragments (forum/fragments.py: the pinned versions of the page's
-scopes, the role class, the member's time zone, the day, the path and query), for
-`FRAGMENT_CACHE_SECONDS`. Each request then reads only the member's own things (their votes
-and standing forecasts on the page's rows, their unread count: three small queries, beside
-the log-in's) and renders the marked parts for them; the sentinel becomes their token.
-Suspended members and moderators (whose pages show more) get a full render, as does a request
-with a message to flash. tests/test_member_pages.py proves a filled page equals a full render.
+stand-in member (logged in, in the member role class and the member's time zone, the author
+of nothing, no votes, no forecasts), with a sentinel CSRF token, and each `viewer_part` leaves
+a marker instead of its HTML. The page is kept as the text between the markers and what each
+marker stood for, under the same key as the shared fragments (forum/fragments.py: the pinned
+versions of the page's scopes, the role class, the member's time zone, the day, the path and
+query), for `FRAGMENT_CACHE_SECONDS`. Each request then reads only the member's own things
+(their votes and standing forecasts on the page's rows and their unread count on the article
+and the board; on a prediction's page, its PageViewer's few queries) and renders the marked
+parts for them, or reuses a part already rendered for the same answers (`VARIANTS`); the
+sentinel becomes their token. Suspended members and moderators (whose pages show more) get a
+full render, as does a request with a message to flash or an open reply form.
+tests/test_member_pages.py proves a filled page equals a full render.
 """
 
 import re
@@ -33,9 +37,10 @@ from markupsafe import Markup
 from forum import fragments
 from forum.board.pages import Row, viewer_rows
 from forum.extensions import db
+from forum.layout import current_layout
 from forum.page_cache import page_scopes
 
-MEMBER_PAGES = frozenset({"articles.home", "articles.show", "board.index"})
+MEMBER_PAGES = frozenset({"articles.home", "articles.show", "board.index", "board.show"})
 VIEWER_TEMPLATE = "_partials/viewer.html"
 _TOKEN = secrets.token_hex(8)  # chosen per process, so no stored text can forge a marker
 _MARKER = re.compile(rf"<!--viewer-{_TOKEN}-(\d+)-->")
@@ -56,15 +61,29 @@ class KeptPage:
         return sum(len(text) for text in self.texts) + 250 * VARIANTS_KEPT * len(self.parts)
 
 
-# What a part's HTML depends on beyond the kept page, for the parts members share: a row's
-# vote buttons show the member's vote, or none for the author; its figures the member's
-# standing forecast, or "you (author)". Everything else in them (the prediction, the path
-# the forms return to) is the page's, and the CSRF token is a sentinel until the page is
-# whole. The navigation bar (a name, an unread count) is rendered for each member.
+# What a part's HTML depends on beyond the kept page: the same answer, the same HTML, so a
+# part rendered once is reused for the next member (or the same member's next request) it
+# fits. Each is computed from the member's own data, read fresh for every request: a row's
+# vote buttons show the member's vote, or none for the author; the figures their standing
+# forecast, or "you (author)"; the forecast card their forecasts; the panel their reports.
+# What else a part shows is the kept page's (the prediction, the path its forms return to,
+# the time zone and the day, all in the key), and the CSRF token is a sentinel until the page
+# is whole. The discussion (the member's own cards in a thread of hundreds) is rendered for
+# each request: kept per member it would hold a copy of the whole thread each.
 VARIANTS_KEPT = 8  # per part, on average: standing forecasts vary without end
+VARIANT_CHARACTERS = 20_000  # a longer part (a long forecast history) is not kept
 VARIANTS: dict[str, Callable] = {
+    "nav": lambda user: (user.id, current_layout().unread),
     "row_vote": lambda user, row: (row.my_vote, row.prediction.author_id == user.id),
     "row_figures": lambda user, row: (row.my_standing, row.prediction.author_id == user.id),
+    "prediction_figures": lambda user, me: (
+        me.mine[-1].probability if me.mine else None, me.prediction.author_id == user.id),
+    "prediction_vote": lambda user, me: (me.my_vote, me.prediction.author_id == user.id),
+    "edit_note": lambda user, me: (me.editable,),
+    "chart_legend": lambda user, me: (bool(me.mine),),
+    "forecast_card": lambda user, me: (user.id, tuple(row.id for row in me.mine)),
+    "moderation_panel": lambda user, me: (user.id, frozenset(me.moderation.state.my_flags)),
+    "scores": lambda user, me: (user.id, me.scores is not None),
 }
 
 
@@ -89,12 +108,16 @@ def _viewer_module(values: dict):
     return module
 
 
-def kept_for_members(view: Callable) -> Callable:
-    """Serve the view from the members' kept page when it can (see the module's docstring)."""
+def kept_for_members(view: Callable | None = None, *, unless: tuple[str, ...] = ()):
+    """Serve the view from the members' kept page when it can (see the module's docstring);
+    a request with any of the query arguments `unless` (an open reply form, say) is rendered
+    in full."""
+    if view is None:
+        return lambda view: kept_for_members(view, unless=unless)
 
     @wraps(view)
     def serve(*args, **kwargs):
-        key = _member_key()
+        key = None if any(name in request.args for name in unless) else _member_key()
         if key is None:
             return view(*args, **kwargs)
         found = fragments.cached("member-page", key, lambda: _render_kept(view, args, kwargs),
@@ -118,7 +141,8 @@ def _member_key() -> tuple | None:
 def _render_kept(view: Callable, args, kwargs) -> KeptPage | None:
     """The view's page rendered for a stand-in member, split at the viewer's parts."""
     member = current_user._get_current_object()
-    g._login_user = fragments.StandIn(suspended=False)
+    # the member's time zone is the key's, so the stand-in reads times in it too
+    g._login_user = fragments.StandIn(suspended=False, time_zone=member.time_zone)
     g.csrf_token = fragments.CSRF_SENTINEL  # what Flask-WTF's generate_csrf() returns now
     g.viewer_parts = []
     for name in ("layout", "viewer_module"):
@@ -130,6 +154,8 @@ def _render_kept(view: Callable, args, kwargs) -> KeptPage | None:
         g._login_user = member
         for name in ("csrf_token", "viewer_parts", "layout", "viewer_module"):
             g.pop(name, None)
+    if isinstance(html, tuple) and len(html) == 2 and html[1] == 200:
+        html = html[0]  # a page function's (body, status)
     if not isinstance(html, str):
         return None
     pieces = _MARKER.split(html)
@@ -142,27 +168,39 @@ def _render_kept(view: Callable, args, kwargs) -> KeptPage | None:
 
 
 def _detach(value) -> None:
-    """Take a kept row's objects out of the session, so that nothing this request commits
-    expires them (they are read again after the session has closed)."""
-    for instance in (getattr(value, "prediction", None),
-                     getattr(getattr(value, "prediction", None), "author", None)):
+    """Take a kept part's objects (a row's or a page's prediction, with its author and
+    article) out of the session, so that nothing this request commits expires them: they are
+    read again after the session has closed."""
+    prediction = getattr(value, "prediction", None)
+    for instance in (prediction, getattr(prediction, "author", None),
+                     getattr(prediction, "article", None)):
         if instance is not None and instance in db.session:
             db.session.expunge(instance)
+
+
+def _for_member(parts, user) -> dict[int, object]:
+    """Each kept argument that is the stand-in's (by id) made again for this member: the
+    rows in one go (two queries), a prediction page's own parts (`for_viewer`)."""
+    values = {id(value): value for _name, args in parts for value in args}
+    rows = {key: value for key, value in values.items() if isinstance(value, Row)}
+    own = dict(zip(rows, viewer_rows(list(rows.values()), user), strict=True))
+    for key, value in values.items():
+        if hasattr(value, "for_viewer"):
+            own[key] = value.for_viewer(user)
+    return own
 
 
 def fill(page: KeptPage) -> str:
     """The kept page for the current member: their rows, then each part rendered for them
     (or taken from another member's identical variant)."""
     user = current_user._get_current_object()
-    rows = {id(value): value for _name, args in page.parts for value in args
-            if isinstance(value, Row)}
-    own = dict(zip(rows, viewer_rows(list(rows.values()), user), strict=True))
-    values: dict = {}
-    current_app.update_template_context(values)
-    module = _viewer_module(values)
-    g.csrf_token = fragments.CSRF_SENTINEL  # the parts are shared: the token comes last
+    g.csrf_token = fragments.CSRF_SENTINEL  # parts may be shared: the token comes last
     out = [page.texts[0]]
     try:
+        own = _for_member(page.parts, user)
+        values: dict = {}
+        current_app.update_template_context(values)
+        module = _viewer_module(values)
         for index, ((name, kept_args), text) in enumerate(
                 zip(page.parts, page.texts[1:], strict=True)):
             args = tuple(own.get(id(value), value) for value in kept_args)
@@ -171,7 +209,8 @@ def fill(page: KeptPage) -> str:
             html = page.variants.get(key) if key else None
             if html is None:
                 html = str(getattr(module, name)(*args))
-                if key and len(page.variants) < VARIANTS_KEPT * len(page.parts):
+                if key and len(html) <= VARIANT_CHARACTERS and \
+                        len(page.variants) < VARIANTS_KEPT * len(page.parts):
                     page.variants[key] = html
             out.append(html)
             out.append(text)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from forum import fragments
 from forum.extensions import db
-from forum.models import Prediction, User
+from forum.models import Comment, Prediction, User
 from tests.factories import make_article, make_forecast, make_prediction, make_user
 from tests.test_fragments import frozen, log_in, same_page  # noqa: F401 (a fixture)
 
@@ -28,7 +28,7 @@ def board(app, frozen):  # noqa: F811 (the fixture imported above)
 
     article = make_article()
     ann, alice, bob = make_user("ann"), make_user("alice"), make_user("bob")
-    make_user("carl")
+    make_user("carl", time_zone="Asia/Tokyo")  # the kept page reads times in his zone
     make_user("sam", suspended=True)
     make_user("mod", role="moderator")
     first = make_prediction(article, ann, title="Kept pages stay faithful")
@@ -45,8 +45,10 @@ def board(app, frozen):  # noqa: F811 (the fixture imported above)
 
 
 def pages(slug: str) -> list[str]:
-    return ["/", f"/articles/{slug}", f"/articles/{slug}/predictions",
-            f"/articles/{slug}/predictions?sort=new", f"/articles/{slug}?quote=A+passage"]
+    first, second = db.session.scalars(select(Prediction.id).order_by(Prediction.id)).all()[:2]
+    return ["/", f"/articles/{slug}", f"/articles/{slug}/predictions", f"/predictions/{first}",
+            f"/predictions/{second}", f"/articles/{slug}/predictions?sort=new",
+            f"/articles/{slug}?quote=A+passage", f"/predictions/{first}?comments=all"]
 
 
 def kept_app(make_app):
@@ -63,7 +65,7 @@ def test_a_filled_page_equals_a_full_render(make_app, auth, board, username):
         cold = kept.get(path).text  # keeps the page
         warm = kept.get(path).text  # fills it in
         full = fresh.get(path).text
-        assert "Kept pages stay faithful" in full
+        assert "A second row to vote on" in full or "Ann answers Alice." in full, path
         same_page(cold, full, (username, path))
         same_page(warm, full, (username, path))
 
@@ -78,10 +80,11 @@ def test_each_member_gets_their_own_parts_of_a_page_another_member_kept(make_app
             kept, full = app.test_client(), fresh.test_client()
             log_in(auth, kept, username)
             log_in(auth, full, username)
-            for path in pages(board)[:3]:
+            for path in pages(board)[:5]:
                 same_page(kept.get(path).text, full.get(path).text, (first, username, path))
     store = app.extensions["fragments"]
-    assert sum(1 for key in store._entries if key[0] == "member-page") == 3  # one each
+    # one page each, but carl's: he reads them in his own time zone
+    assert sum(1 for key in store._entries if key[0] == "member-page") == 10
 
 
 def test_a_filled_page_shows_the_members_own_parts(make_app, auth, board):
@@ -118,6 +121,28 @@ def test_the_kept_page_holds_nothing_of_the_member_it_was_rendered_for(make_app,
     assert {name for name, _ in kept.parts} == {"nav", "row_vote", "row_figures"}
 
 
+def test_a_kept_prediction_page_gives_each_member_their_forecast_and_tools(make_app, auth,
+                                                                           board):
+    app = kept_app(make_app)
+    first = db.session.scalar(select(Prediction.id).order_by(Prediction.id))
+    seen = {}
+    for username in ("carl", "alice", "ann"):
+        client = app.test_client()
+        log_in(auth, client, username)
+        seen[username] = client.get(f"/predictions/{first}").text
+    assert "Your history" in seen["alice"] and "Update forecast" in seen["alice"]
+    assert 'value="60"' in seen["alice"]  # her standing forecast, ready to update
+    assert "Your history" not in seen["carl"] and "Update forecast" not in seen["carl"]
+    assert "you (author)" in seen["ann"] and "you (author)" not in seen["alice"]
+    assert "Dots mark your forecasts." in seen["alice"]
+    assert "Dots mark your forecasts." not in seen["carl"]
+    (kept,) = [value for key, (_, _, value) in app.extensions["fragments"]._entries.items()
+               if key[0] == "member-page" and "Asia/Tokyo" not in key[1]]
+    assert {name for name, _ in kept.parts} >= {
+        "nav", "prediction_figures", "prediction_vote", "edit_note", "chart", "chart_legend",
+        "thread", "forecast_card", "moderation_panel", "scores"}
+
+
 def test_a_message_to_flash_is_shown_on_a_full_render(make_app, auth, board):
     client = kept_app(make_app).test_client()
     log_in(auth, client, "carl")
@@ -145,10 +170,11 @@ def test_no_kept_page_is_stale_after_a_write_on_another_server(make_app, auth, b
     for name, client in writers.items():
         auth.on(client).login(name)
     first = db.session.scalar(select(Prediction.id).order_by(Prediction.id))
+    alices_comment = db.session.scalar(select(Comment.id).where(Comment.body == "Alice's comment."))
 
     def check():
         for name, (on_b, on_truth) in readers.items():
-            for path in pages(board)[:3]:
+            for path in pages(board)[:5]:
                 same_page(on_b.get(path).text, on_truth.get(path).text, (name, path))
 
     check()
@@ -156,6 +182,9 @@ def test_no_kept_page_is_stale_after_a_write_on_another_server(make_app, auth, b
         (writers["carl"], f"/predictions/{first}/vote", {"value": "1"}),
         (writers["bob"], f"/predictions/{first}/vote", {"value": "-1"}),
         (writers["carl"], f"/predictions/{first}/forecasts", {"probability": "33"}),
+        # reports raise no version: the kept page stays, the member's parts follow them
+        (writers["carl"], f"/report/prediction/{first}", {"reason": "spam", "text": ""}),
+        (writers["bob"], f"/report/comment/{alices_comment}", {"reason": "spam", "text": ""}),
         (writers["ann"], f"/predictions/{first}/comments", {"body": "A note for the inbox."}),
         (writers["carl"], f"/articles/{board}/predictions",
          {"title": "A third row from another server", "criteria": "Resolves yes if seen.",

@@ -258,27 +258,110 @@ def describe_spread(values) -> str:
             f"{percent(median(low_half))} to {percent(median(high_half))}.")
 
 
+@dataclass
+class PageViewer:
+    """What of a prediction's page is the viewer's own: their forecasts (the card, the chart's
+    dots, the header's figure), their votes, their reports and the moderators' tools (the
+    panel), their score, whether they may edit it, and the discussion with their own cards.
+
+    Everything else on the page is the same for every member. The templates show these
+    parts through `viewer_part` (forum/member_pages.py), and a member's kept page makes them
+    again for each member with `for_viewer`, from what the page shares: the prediction, its
+    forecasts and the shape of its discussion."""
+
+    prediction: Prediction
+    status: str
+    kept: PageForecasts
+    log: Page
+    comments: list  # the discussion's comments, or their shapes when the thread is shared
+    shown: list  # the discussion's nodes on the page
+    key: tuple | None  # the shared fragments' key (None: a full render)
+    shared_thread: bool  # whether the discussion comes from the shared fragment
+    all_comments: bool
+    user_id: int | None
+    mine: list  # the viewer's forecasts, oldest first
+    votes: dict
+    moderation: object  # forum.moderation.panel.PredictionPanel
+    forecast_form: ForecastForm | None
+    editable: bool
+    scores: object  # forum.leaderboard.scorecards.PredictionScores, or None
+
+    @classmethod
+    def build(cls, prediction: Prediction, status: str, user, *, kept: PageForecasts,
+              log: Page, comments: list, shown: list, thread_ids: list[int], key: tuple | None,
+              shared_thread: bool, all_comments: bool,
+              forecast_form: ForecastForm | None = None) -> "PageViewer":
+        """The viewer's parts (four queries for a member, five once it has resolved)."""
+        user_id = user.id if getattr(user, "is_authenticated", False) else None
+        mine = queries.forecast_rows(prediction.id, user_id) if user_id is not None else []
+        if forecast_form is None and user_id is not None and status == OPEN:
+            standing = mine[-1].probability if mine else None
+            forecast_form = ForecastForm(
+                formdata=None, probability=_percent_text(standing) if standing else "")
+        return cls(
+            prediction=prediction, status=status, kept=kept, log=log, comments=comments,
+            shown=shown, key=key, shared_thread=shared_thread, all_comments=all_comments,
+            user_id=user_id, mine=mine,
+            votes=queries.my_votes(user, prediction_ids=[prediction.id], comment_ids=thread_ids),
+            # the sidebar's moderation panel, from its feature's query function; the
+            # thread's report links read its state too
+            moderation=prediction_panel(prediction, user), forecast_form=forecast_form,
+            editable=can_edit_prediction(user, prediction),
+            scores=prediction_scores(prediction, user),  # from the scores feature (one query)
+        )
+
+    def for_viewer(self, user) -> "PageViewer":
+        """The same page's parts for another member (a kept page's, forum/member_pages.py)."""
+        return PageViewer.build(
+            self.prediction, self.status, user, kept=self.kept, log=self.log,
+            comments=self.comments, shown=self.shown, thread_ids=_ids(self.shown),
+            key=self.key, shared_thread=self.shared_thread, all_comments=self.all_comments)
+
+    @property
+    def forecasts(self) -> "ForecastView":
+        return ForecastView(kept=self.kept, mine=self.mine[::-1], log=self.log,
+                            author_id=self.prediction.author_id,
+                            prediction_id=self.prediction.id)
+
+    @property
+    def my_vote(self) -> int:
+        return self.votes.get(("prediction", self.prediction.id), 0)
+
+    @property
+    def chart(self) -> Markup:
+        """The crowd chart, with the viewer's own forecasts as dots."""
+        return _kept_chart(self.prediction, self.status, self.forecasts, clock.now(),
+                           self.user_id, self.key)
+
+    @property
+    def thread_html(self) -> Markup | None:
+        """The shared discussion with the viewer's own cards (None: the page renders the
+        thread itself, as for a moderator or a form's errors)."""
+        if self.key is None or not self.shared_thread or not self.shown:
+            return None
+        return _shared_thread(self.prediction, self.user_id, self.comments, self.shown,
+                              self.votes, self.forecasts, self.moderation, key=self.key,
+                              all_comments=self.all_comments)
+
+
 def prediction_page(prediction: Prediction, user, *, forecasts_page: int = 1,
                     forecast_form: ForecastForm | None = None, comment_state=None,
                     reply_to: int | None = None, all_comments: bool = False) -> dict:
-    """Everything the prediction page shows, in a fixed number of queries."""
+    """Everything the prediction page shows, in a fixed number of queries: what every viewer
+    sees, and the viewer's own parts (`me`, a PageViewer)."""
     now = clock.now()
     status = status_of(prediction.status, prediction.resolution_date, now)
-    user_id = user.id if getattr(user, "is_authenticated", False) else None
     kept = page_forecasts(prediction)
     pages = max(1, -(-kept.total // FORECASTS_SHOWN))
     forecasts_page = min(forecasts_page, pages)
     newest = len(kept.rows) - (forecasts_page - 1) * FORECASTS_SHOWN
     log = Page(items=kept.rows[max(newest - FORECASTS_SHOWN, 0):newest][::-1],
                page=forecasts_page, per_page=FORECASTS_SHOWN, total=kept.total)
-    mine = queries.forecast_rows(prediction.id, user_id) if user_id is not None else []
-    forecasts = ForecastView(kept=kept, mine=mine[::-1], log=log, author_id=prediction.author_id,
-                             prediction_id=prediction.id)
     comment_state = dict(comment_state or {})
     key = fragments.page_key(cache_versions.SITE, cache_versions.prediction(prediction.id))
-    g.fragment_key = key  # the shared sections of the page (fragments.shared_section)
     # A page the shared thread serves needs no comment's text, only the thread's shape.
     shared = key is not None and not comment_state.get("target") and reply_to is None
+    g.fragment_key = key  # the shared sections of the page (fragments.shared_section)
     comments = _comment_shapes(prediction.id) if shared else comments_of(prediction.id)
     open_for_reply = {str(comment.id): comment.id for comment in comments
                       if not comment.deleted and not comment.hidden}
@@ -297,33 +380,19 @@ def prediction_page(prediction: Prediction, user, *, forecasts_page: int = 1,
     focus = reply_to or read_id(edited)
     if focus is not None and not _holds(shown, focus):  # a form to show lies further down
         shown, shown_count = thread, len(comments)
-    votes = queries.my_votes(user, prediction_ids=[prediction.id],
-                             comment_ids=_ids(shown) if shown is not thread else
-                             [comment.id for comment in comments])
-    # the sidebar's moderation panel, from its feature's query function; the thread's report
-    # links read its state too
-    moderation = prediction_panel(prediction, user)
-    thread_html = None
-    if shared and shown:
-        thread_html = _shared_thread(prediction, user, comments, shown, votes, forecasts,
-                                     moderation, key=key, all_comments=all_comments)
-    if forecast_form is None and user_id is not None and status == OPEN:
-        standing = mine[-1].probability if mine else None
-        forecast_form = ForecastForm(
-            formdata=None, probability=_percent_text(standing) if standing else "")
+    me = PageViewer.build(
+        prediction, status, user, kept=kept, log=log, comments=comments, shown=shown,
+        thread_ids=_ids(shown) if shown is not thread else [comment.id for comment in comments],
+        key=key, shared_thread=shared, all_comments=all_comments, forecast_form=forecast_form)
     return {
-        "prediction": prediction, "status": status, "forecasts": forecasts,
-        "chart": _kept_chart(prediction, status, forecasts, now, user_id),
-        "thread": shown, "thread_html": thread_html,
-        "comments_hidden": len(comments) - shown_count, "votes": votes,
+        "prediction": prediction, "status": status, "me": me, "forecasts": me.forecasts,
+        "thread": shown, "comments_hidden": len(comments) - shown_count, "votes": me.votes,
         "revisions": queries.revisions_of(prediction.id),
-        "editable": can_edit_prediction(user, prediction), "forecast_form": forecast_form,
         "comment_state": comment_state, "reply_to": reply_to,
         "quote_anchor": cite_id(prediction.quote) if prediction.quote else None,
         "comment_total": sum(1 for comment in comments if not comment.deleted
                              and not comment.hidden),
-        "moderation": moderation,
-        "scores": prediction_scores(prediction, user),  # from the scores feature (one query)
+        "moderation": me.moderation,
     }
 
 
@@ -347,18 +416,18 @@ def _comment_shapes(prediction_id: int) -> list[CommentShape]:
         .order_by(Comment.created_at, Comment.id))]
 
 
-def _shared_thread(prediction: Prediction, user, comments: list[CommentShape], shown, votes: dict,
-                   forecasts: ForecastView, moderation, *, key: tuple,
+def _shared_thread(prediction: Prediction, user_id: int | None, comments: list[CommentShape],
+                   shown, votes: dict, forecasts: "ForecastView", moderation, *, key: tuple,
                    all_comments: bool) -> Markup:
     """The discussion from the shared fragment (forum/fragments.py), with the cards of the
     viewer's own comments, and of those they voted on or reported, rendered for them (one
     query for those comments)."""
     personal = {comment_id for kind, comment_id in votes if kind == "comment"}
-    if getattr(user, "is_authenticated", False):
-        personal |= {comment.id for comment in comments if comment.author_id == user.id}
-        if not user.suspended:  # a suspended member's cards show no report links
-            flags = moderation.state.my_flags
-            personal |= {target_id for kind, target_id in flags if kind == "comment"}
+    if user_id is not None:
+        personal |= {comment.id for comment in comments if comment.author_id == user_id}
+        # a suspended member's cards show no report links
+        personal |= {target_id for kind, target_id in moderation.state.my_flags
+                     if kind == "comment"}
     personal &= set(_ids(shown))
     own = list(db.session.scalars(
         select(Comment).options(joinedload(Comment.author))
@@ -387,11 +456,10 @@ def _percent_text(probability: float) -> str:
     return str(int(number)) if number == int(number) else str(number)
 
 
-def _kept_chart(prediction: Prediction, status: str, forecasts: ForecastView, now: datetime,
-                user_id: int | None) -> Markup:
-    """The crowd chart, kept with the page's shared fragments (its dots are the viewer's
-    own, so a member who forecast gets their own entry)."""
-    key = g.get("fragment_key")
+def _kept_chart(prediction: Prediction, status: str, forecasts: "ForecastView", now: datetime,
+                user_id: int | None, key: tuple | None) -> Markup:
+    """The crowd chart, kept with the page's shared fragments under `key` (its dots are the
+    viewer's own, so a member who forecast gets their own entry)."""
     if key is None:
         return _chart(prediction, status, forecasts, now, user_id)
     owner = user_id if forecasts.mine else None
@@ -431,7 +499,8 @@ def _chart(prediction: Prediction, status: str, forecasts: ForecastView, now: da
     )
 
 
-__all__ = ["Citation", "Row", "article_board", "prediction_page", "rows_for", "viewer_rows"]
+__all__ = ["Citation", "PageViewer", "Row", "article_board", "prediction_page", "rows_for",
+           "viewer_rows"]
 
 
 def render_prediction(prediction: Prediction, status_code: int = 200, **state):

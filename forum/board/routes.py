@@ -121,6 +121,7 @@ def new(slug: str):
 
 
 @bp.get("/predictions/" + PREDICTION_ID)
+@kept_for_members(unless=("reply_to",))
 def show(prediction_id: int):
     prediction = queries.get_prediction(prediction_id, current_user)
     return render_prediction(prediction,
