@@ -161,4 +161,8 @@ def http_login(base: str, username: str = MEMBER, password: str = DEMO_PASSWORD)
     location = response.getheader("Location", "")
     if response.status not in (302, 303) or "/login" in location:
         raise RuntimeError(f"login as {username} failed over HTTP ({response.status})")
+    # Follow the redirect as a browser does: the page shows the welcome message once and the
+    # session drops it. Left in the cookie, every loaded page would show it again, and a page
+    # with a message to flash is never a member's kept page (forum/member_pages.py).
+    request("GET", urlsplit(location).path or "/")
     return "; ".join(f"{name}={value}" for name, value in cookies.items())
