@@ -133,3 +133,25 @@ def test_article_scorecard_follows_a_correction(app, article):
     assert [row.username for row in article_scorecard(article).top] == ["bob", "carol", "alice"]
     resolve(prediction, "annulled", correction=True)
     assert article_scorecard(article) is None
+
+
+def test_prediction_scores_follow_a_correction_and_a_deleted_account(app, article):
+    """The ranking is kept per worker: a correction reorders it, a deleted account's line
+    keeps its place under its new name."""
+    from forum.auth.accounts import delete_account
+    from forum.extensions import db
+    from forum.models import User
+    from tests.factories import DEFAULT_PASSWORD
+
+    prediction = example_history(article)
+    resolve(prediction, "yes", outcome_time=close_of(prediction))
+    assert [line.username for line in prediction_scores(prediction).shown] == [
+        "alice", "carol", "bob"]
+    resolve(prediction, "no", correction=True)
+    assert [line.username for line in prediction_scores(prediction).shown] == [
+        "bob", "carol", "alice"]
+    carol = db.session.scalar(db.select(User).where(User.username == "carol"))
+    delete_account(carol, DEFAULT_PASSWORD)
+    db.session.commit()
+    names = [line.username for line in prediction_scores(prediction).shown]
+    assert names[0] == "bob" and names[2] == "alice" and names[1].startswith("deleted-")
