@@ -1,9 +1,10 @@
 """The database layer: the declarative base, a UTC datetime type, and connection settings
 (SQLite for concurrent use: WAL, busy timeout, foreign keys, write locks)."""
 
+import functools
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
@@ -156,3 +157,15 @@ def roomy_sqlite_cache(connection: Connection, megabytes: int = 128) -> Iterator
         yield
     finally:
         connection.exec_driver_sql(f"PRAGMA cache_size={previous}")
+
+
+def prebuilt(build: Callable) -> Callable:
+    """A statement built once per set of arguments and then reused, its values passed as
+    bound parameters when it runs.
+
+    For the few statements every member's page runs (the log-in's user, the unread count,
+    the viewer's votes and standing forecasts): building an ORM statement costs SQLAlchemy
+    about 0.5 ms of Python each time, more than SQLite takes to answer it, while a built one
+    runs from its compiled cache. The arguments say which shape (a moderator's or a member's
+    filter, say); the values (ids) are bound parameters, lists of them `expanding`."""
+    return functools.cache(build)

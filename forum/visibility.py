@@ -72,7 +72,12 @@ def _with_prediction(model, row_id: int, viewer, missing: str):
 def notifications_shown_to(viewer):
     """SQL for a query on Notification: leave out those about a prediction hidden from the
     viewer (their messages quote its title)."""
-    if may_see_hidden(viewer):
+    return notifications_shown(may_see_hidden(viewer))
+
+
+def notifications_shown(sees_hidden: bool):
+    """`notifications_shown_to` for a viewer who may, or may not, see hidden predictions."""
+    if sees_hidden:
         return true()
     hidden = select(Prediction.id).where(Prediction.id == Notification.prediction_id,
                                          Prediction.hidden.is_(True)).exists()

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from forum import clock
+from forum.database import prebuilt
 from forum.errors import Invalid
 from forum.extensions import db
 from forum.forms import declare_limits
@@ -291,13 +292,19 @@ def load_session_user(alt_id: str) -> User | None:
     user_id = read_id(raw_id)
     if user_id is None or not key:
         return None
-    user = db.session.scalar(
-        select(User).join(LoginSession, LoginSession.user_id == User.id)
-        .where(LoginSession.key_hash == token_digest(key), User.id == user_id)
-    )
+    user = db.session.scalar(_session_user_statement(),
+                             {"key_hash": token_digest(key), "user_id": user_id})
     if user is not None:
         user.session_key = key
     return user
+
+
+@prebuilt
+def _session_user_statement():
+    """Every member's request runs it first."""
+    return (select(User).join(LoginSession, LoginSession.user_id == User.id)
+            .where(LoginSession.key_hash == bindparam("key_hash"),
+                   User.id == bindparam("user_id")))
 
 
 def end_session(user: User) -> None:

@@ -1,15 +1,17 @@
 """In-app notifications: one per user and event, never to the person who acted."""
 
 from flask import url_for
-from sqlalchemy import Integer, String, func, literal, select, update
+from sqlalchemy import Integer, String, bindparam, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from forum import clock
+from forum.database import prebuilt
 from forum.extensions import db
 from forum.models import Notification, User
 from forum.pagination import Page
 from forum.params import MAX_ID
-from forum.visibility import load_notification, notifications_shown_to
+from forum.permissions import may_see_hidden
+from forum.visibility import load_notification, notifications_shown, notifications_shown_to
 
 NOTIFY_CHUNK = 10_000  # users per statement, well inside every database's parameter limit
 
@@ -84,12 +86,19 @@ def unread_count(user: User, cap: int | None = None) -> int:
     """The unread notifications the user can see; with a `cap`, counted no further than it
     (the navigation bar shows "99+": a busy member has thousands, and counting them all cost
     3 ms of every page they load)."""
+    statement = _unread_statement(may_see_hidden(user), cap)
+    return db.session.scalar(statement, {"user_id": user.id}) or 0
+
+
+@prebuilt
+def _unread_statement(sees_hidden: bool, cap: int | None):
+    """Built once per kind of viewer and cap: the navigation bar asks on every member's page."""
     unread = select(Notification.id).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None),
-        notifications_shown_to(user))
+        Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None),
+        notifications_shown(sees_hidden))
     if cap is not None:
         unread = unread.limit(cap)
-    return db.session.scalar(select(func.count()).select_from(unread.subquery())) or 0
+    return select(func.count()).select_from(unread.subquery())
 
 
 def mark_read(user: User, notification_id: int) -> bool:
