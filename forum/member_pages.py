@@ -172,8 +172,11 @@ def _detach(value) -> None:
     article) out of the session, so that nothing this request commits expires them: they are
     read again after the session has closed."""
     prediction = getattr(value, "prediction", None)
-    for instance in (prediction, getattr(prediction, "author", None),
-                     getattr(prediction, "article", None)):
+    if prediction is None:
+        return
+    # The parts read the author (loaded with every list and page); the article only if the
+    # page loaded it, never lazily here.
+    for instance in (prediction, prediction.author, vars(prediction).get("article")):
         if instance is not None and instance in db.session:
             db.session.expunge(instance)
 
