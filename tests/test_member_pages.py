@@ -12,10 +12,18 @@ from sqlalchemy import select
 from forum import fragments
 from forum.extensions import db
 from forum.models import Comment, Prediction, User
-from tests.factories import make_article, make_forecast, make_prediction, make_user
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    make_article,
+    make_forecast,
+    make_prediction,
+    make_user,
+)
+from tests.test_auth import csrf_token
 from tests.test_fragments import frozen, log_in, same_page  # noqa: F401 (a fixture)
 
 MEMBERS = ("ann", "alice", "bob", "carl")
+_FORM_TOKEN = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 
 
 @pytest.fixture
@@ -217,3 +225,32 @@ def test_a_members_kept_page_runs_the_same_queries_however_many_rows(auth, app, 
     with count_queries() as many:
         assert client.get(path).status_code == 200
     assert len(few) == len(many) <= 8, (few, many)
+
+
+def test_forms_on_a_kept_page_post_with_the_members_own_token(make_app, board):
+    """With CSRF protection on, as in production: the token a filled page carries is the
+    member's session's, so its vote and forecast forms are accepted, and another member's
+    page, filled from the same kept page, carries another token."""
+    app = make_app(FRAGMENT_CACHE_SECONDS=60, WTF_CSRF_ENABLED=True)
+    first = db.session.scalar(select(Prediction.id).order_by(Prediction.id))
+    tokens = {}
+    for username in ("carl", "bob"):
+        client = app.test_client()
+        token = csrf_token(client.get("/login").text)
+        assert client.post("/login", data={"username": username, "password": DEFAULT_PASSWORD,
+                                           "csrf_token": token}).status_code in (302, 303)
+        client.get("/leaderboard/rules")  # shows (and so drops) the welcome message
+        client.get(f"/predictions/{first}")  # the kept page, if another member did not keep it
+        page = client.get(f"/predictions/{first}").text
+        (tokens[username],) = set(_FORM_TOKEN.findall(page))
+        forecast = client.post(f"/predictions/{first}/forecasts",
+                               data={"probability": "44", "csrf_token": tokens[username]})
+        assert forecast.status_code in (302, 303), username
+        board_page = client.get(f"/articles/{board}/predictions").text
+        (token,) = set(_FORM_TOKEN.findall(board_page))
+        vote = client.post(f"/predictions/{first}/vote",
+                           data={"value": "-1", "csrf_token": token})
+        assert vote.status_code in (302, 303), username
+        refused = client.post(f"/predictions/{first}/vote", data={"value": "1"})
+        assert refused.status_code == 400  # no token: refused, as everywhere
+    assert tokens["carl"] != tokens["bob"]
