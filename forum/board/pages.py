@@ -425,7 +425,8 @@ def _shared_thread(prediction: Prediction, user_id: int | None, comments: list[C
     personal = {comment_id for kind, comment_id in votes if kind == "comment"}
     if user_id is not None:
         personal |= {comment.id for comment in comments if comment.author_id == user_id}
-        # a suspended member's cards show no report links
+        # the cards they reported (a suspended member's show no report links: rendered
+        # again, such a card is the shared one, so it is simply replaced by itself)
         personal |= {target_id for kind, target_id in moderation.state.my_flags
                      if kind == "comment"}
     personal &= set(_ids(shown))
