@@ -21,14 +21,18 @@ that wrote without saying either raises every page's versions (`site`) and logs 
 
 Readers take the versions before the data (`read`): a write that commits in between then
 leaves a cache entry under versions nobody asks for again, never old data under new ones.
-A request reads them once (`pinned`); on SQLite a connection keeps what it read, and reads
-again only when the database changed since: `PRAGMA data_version` moves when another
-connection (of any process) commits, and this process counts its own commits. So a cached
-page's hit reads no table while nothing is written, and every write is seen at once.
+A request reads them once (`pinned`); on SQLite each process and thread keeps what it read,
+and reads again only when the database changed since: `PRAGMA data_version`, asked on a
+connection of its own that never writes, moves when any connection of any process commits,
+and this process also counts its own commits. So a cached page's hit reads no table and
+takes no pooled connection while nothing is written, and every write is seen at once.
 """
 
 import logging
+import os
+import sqlite3
 import threading
+import weakref
 
 from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import bindparam, event, text
@@ -54,7 +58,6 @@ log = logging.getLogger(__name__)
 
 _READ = text("SELECT scope, value FROM cache_versions WHERE scope IN :scopes").bindparams(
     bindparam("scopes", expanding=True))
-_KEPT = "cache_versions_kept"  # a SQLite connection's info: the versions it read, and when
 _WHEN = object()  # the key, among the scopes, of (data_version, this process's commits)
 
 
@@ -180,14 +183,16 @@ def pinned(*scopes: str) -> tuple[int, ...]:
 
 
 def _read_or_kept(scopes: tuple[str, ...]) -> tuple[int, ...]:
-    """`read`, or on SQLite what this connection read before when the database has not
-    changed since (see the module's notes); without a page cache there is no hit to spare a
-    read, and every request reads."""
-    connection = db.session.connection()
-    if connection.dialect.name != "sqlite" or current_app.config.get("PAGE_CACHE_SECONDS", 0) <= 0:
+    """`read`, or on SQLite what this process and thread read before when the database has
+    not changed since (see the module's notes); without a page cache there is no hit to spare
+    a read, and every request reads."""
+    if current_app.config.get("PAGE_CACHE_SECONDS", 0) <= 0:
         return read(*scopes)
-    when = (_Commits.count, connection.exec_driver_sql("PRAGMA data_version").scalar())
-    kept = connection.connection.info.setdefault(_KEPT, {})
+    watcher = _Watcher.of(db.engine)
+    if watcher is None:
+        return read(*scopes)
+    when = (_Commits.count, watcher.data_version())
+    kept = watcher.kept
     if kept.get(_WHEN) != when:
         kept.clear()
         kept[_WHEN] = when
@@ -195,3 +200,41 @@ def _read_or_kept(scopes: tuple[str, ...]) -> tuple[int, ...]:
     if missing:
         kept.update(zip(missing, read(*missing), strict=True))
     return tuple(kept[scope] for scope in scopes)
+
+
+class _Watcher:
+    """A SQLite connection of this process and thread, beside the pool, that only asks
+    `PRAGMA data_version`, with the versions read while it answered the same.
+
+    It never writes, so every commit moves its data_version, another process's and this
+    one's alike; and a request whose versions are unchanged (a cached page's hit) checks out
+    no pooled connection and begins no transaction. The versions themselves are read through
+    the request's session, which sees what its own transaction wrote; a commit inside an
+    enclosing transaction (the tests' rolled-back one) moves no data_version but is counted
+    by `_Commits`, which the key holds too."""
+
+    _local = threading.local()
+
+    def __init__(self, engine: Engine):
+        arguments, options = engine.dialect.create_connect_args(engine.url)
+        self.connection = sqlite3.connect(*arguments, **options)
+        self.connection.isolation_level = None  # autocommit: it never holds a snapshot
+        self.pid = os.getpid()
+        self.kept: dict = {}
+
+    @classmethod
+    def of(cls, engine: Engine) -> "_Watcher | None":
+        """This thread's watcher of the engine's database (made on first use, and again in a
+        forked process); None unless it is a SQLite file."""
+        if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+            return None
+        watchers = getattr(cls._local, "watchers", None)
+        if watchers is None:
+            watchers = cls._local.watchers = weakref.WeakKeyDictionary()
+        watcher = watchers.get(engine)
+        if watcher is None or watcher.pid != os.getpid():
+            watcher = watchers[engine] = cls(engine)
+        return watcher
+
+    def data_version(self) -> int:
+        return self.connection.execute("PRAGMA data_version").fetchone()[0]
