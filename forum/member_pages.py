@@ -201,9 +201,7 @@ def fill(page: KeptPage) -> str:
     out = [page.texts[0]]
     try:
         own = _for_member(page.parts, user)
-        values: dict = {}
-        current_app.update_template_context(values)
-        module = _viewer_module(values)
+        module = None  # made on the first part no variant holds: often none is needed
         for index, ((name, kept_args), text) in enumerate(
                 zip(page.parts, page.texts[1:], strict=True)):
             args = tuple(own.get(id(value), value) for value in kept_args)
@@ -211,6 +209,10 @@ def fill(page: KeptPage) -> str:
             key = (index, variant(user, *args)) if variant else None
             html = page.variants.get(key) if key else None
             if html is None:
+                if module is None:
+                    values: dict = {}
+                    current_app.update_template_context(values)
+                    module = _viewer_module(values)
                 html = str(getattr(module, name)(*args))
                 if key and len(html) <= VARIANT_CHARACTERS and \
                         len(page.variants) < VARIANTS_KEPT * len(page.parts):
