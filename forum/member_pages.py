@@ -26,7 +26,7 @@ tests/test_member_pages.py proves a filled page equals a full render.
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import wraps
 
 from flask import Flask, current_app, g, request, session
@@ -124,7 +124,7 @@ def kept_for_members(view: Callable | None = None, *, unless: tuple[str, ...] = 
                                  weight=lambda page: page.weight if page else 1)
         if found is None:  # the view answered otherwise for the stand-in (a redirect, say)
             return view(*args, **kwargs)
-        return fill(found)
+        return fill(found, key)
 
     return serve
 
@@ -181,26 +181,34 @@ def _detach(value) -> None:
             db.session.expunge(instance)
 
 
-def _for_member(parts, user) -> dict[int, object]:
+def _for_member(parts, user, key: tuple) -> dict[int, object]:
     """Each kept argument that is the stand-in's (by id) made again for this member: the
-    rows in one go (two queries), a prediction page's own parts (`for_viewer`)."""
+    rows in one go (their votes and standing forecasts, two queries, kept for the member under
+    the page's key and the rows' ids: their votes and forecasts raise its versions), a
+    prediction page's own parts (`for_viewer`)."""
     values = {id(value): value for _name, args in parts for value in args}
-    rows = {key: value for key, value in values.items() if isinstance(value, Row)}
-    own = dict(zip(rows, viewer_rows(list(rows.values()), user), strict=True))
-    for key, value in values.items():
+    rows = {ident: value for ident, value in values.items() if isinstance(value, Row)}
+    ids = tuple(row.prediction.id for row in rows.values())
+    theirs = fragments.cached(
+        "member-rows", (key, user.id, ids),
+        lambda: [(row.my_vote, row.my_standing) for row in viewer_rows(list(rows.values()), user)],
+        weight=lambda made: 50 * len(made) + 1) if rows else ()
+    own = {ident: replace(row, my_vote=vote, my_standing=standing)
+           for (ident, row), (vote, standing) in zip(rows.items(), theirs, strict=True)}
+    for ident, value in values.items():
         if hasattr(value, "for_viewer"):
-            own[key] = value.for_viewer(user)
+            own[ident] = value.for_viewer(user)
     return own
 
 
-def fill(page: KeptPage) -> str:
-    """The kept page for the current member: their rows, then each part rendered for them
-    (or taken from another member's identical variant)."""
+def fill(page: KeptPage, key: tuple) -> str:
+    """The kept page (kept under `key`) for the current member: their rows, then each part
+    rendered for them (or taken from another member's identical variant)."""
     user = current_user._get_current_object()
     g.csrf_token = fragments.CSRF_SENTINEL  # parts may be shared: the token comes last
     out = [page.texts[0]]
     try:
-        own = _for_member(page.parts, user)
+        own = _for_member(page.parts, user, key)
         module = None  # made on the first part no variant holds: often none is needed
         for index, ((name, kept_args), text) in enumerate(
                 zip(page.parts, page.texts[1:], strict=True)):

@@ -227,6 +227,25 @@ def test_a_members_kept_page_runs_the_same_queries_however_many_rows(auth, app, 
     assert len(few) == len(many) <= 8, (few, many)
 
 
+def test_a_members_rows_are_read_again_only_when_the_page_changed(auth, app, client, board,
+                                                                   count_queries):
+    """Their votes and standing forecasts on a page's rows are kept under the page's
+    versions: an unchanged page reads neither again, and their own vote is seen at once."""
+    app.config["FRAGMENT_CACHE_SECONDS"] = 60
+    log_in(auth, client, "carl")
+    path = f"/articles/{board}/predictions"
+    assert 'aria-pressed="true"' not in client.get(path).text
+    with count_queries() as again:
+        assert client.get(path).status_code == 200
+    assert not [q for q in again if "FROM votes" in q or "FROM forecasts" in q], again
+    first = db.session.scalar(select(Prediction.id).order_by(Prediction.id))
+    assert client.post(f"/predictions/{first}/vote", data={"value": "1"}).status_code in (302, 303)
+    with count_queries() as after:
+        shown = client.get(path).text
+    assert [q for q in after if "FROM votes" in q], after
+    assert shown.count('aria-pressed="true"') == 1
+
+
 def test_forms_on_a_kept_page_post_with_the_members_own_token(make_app, board):
     """With CSRF protection on, as in production: the token a filled page carries is the
     member's session's, so its vote and forecast forms are accepted, and another member's
