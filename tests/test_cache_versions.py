@@ -63,15 +63,20 @@ def test_an_unchanged_database_is_not_read_again(app, sqlite_file):
     assert reads_table(seen)
 
 
-def test_a_commit_by_another_connection_is_seen_at_once(app, sqlite_file):
-    before = pinned(app, SITE, SCORES)
-    other = sqlite3.connect(sqlite_file)  # as another process would: SQLAlchemy sees nothing
+def raise_scores_elsewhere(sqlite_file: str) -> None:
+    """Raise `scores` as another process would: SQLAlchemy sees nothing of it."""
+    other = sqlite3.connect(sqlite_file)
     try:
         other.execute("INSERT INTO cache_versions (scope, value) VALUES ('scores', 1) "
                       "ON CONFLICT (scope) DO UPDATE SET value = value + 1")
         other.commit()
     finally:
         other.close()
+
+
+def test_a_commit_by_another_connection_is_seen_at_once(app, sqlite_file):
+    before = pinned(app, SITE, SCORES)
+    raise_scores_elsewhere(sqlite_file)
     assert pinned(app, SITE, SCORES) == (before[0], before[1] + 1)
 
 
@@ -96,13 +101,7 @@ def test_a_commit_in_another_thread_is_seen_at_once(app, sqlite_file):
     seen_there = []
 
     def write_then_pin():
-        other = sqlite3.connect(sqlite_file)
-        try:
-            other.execute("INSERT INTO cache_versions (scope, value) VALUES ('scores', 1) "
-                          "ON CONFLICT (scope) DO UPDATE SET value = value + 1")
-            other.commit()
-        finally:
-            other.close()
+        raise_scores_elsewhere(sqlite_file)
         seen_there.append(pinned(app, SCORES))
 
     thread = threading.Thread(target=write_then_pin)
