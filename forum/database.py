@@ -4,6 +4,7 @@
 import functools
 import logging
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -65,7 +66,7 @@ def configure_engine(engine: Engine) -> None:
         dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself, below
         cursor = dbapi_connection.cursor()
         if engine.url.database not in (None, "", ":memory:"):
-            cursor.execute("PRAGMA journal_mode=WAL")
+            use_wal(dbapi_connection)
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
@@ -92,6 +93,23 @@ def configure_engine(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")
+
+
+def use_wal(dbapi_connection: sqlite3.Connection, patience: float = 30.0) -> None:
+    """Put a SQLite file in write-ahead-log mode (a no-op once it is). Changing the mode takes
+    the file's exclusive lock, and SQLite may answer "database is locked" at once, without
+    waiting out the busy timeout, while other processes open the new file at the same moment
+    (seen in CI: four processes opening a new rate-limit file together, one of which failed):
+    so try again until `patience` seconds have passed."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            dbapi_connection.execute("PRAGMA journal_mode=WAL").fetchall()
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
 
 
 def checkpoint_after_response(connection: Connection) -> None:

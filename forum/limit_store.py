@@ -18,6 +18,8 @@ from typing import ClassVar
 from limits.errors import ConfigurationError
 from limits.storage import MovingWindowSupport, Storage
 
+from forum.database import use_wal
+
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS window_entries (key TEXT NOT NULL, at REAL NOT NULL, "
     + "expires REAL NOT NULL)",
@@ -54,7 +56,7 @@ class SQLiteStorage(Storage, MovingWindowSupport):
             connection = sqlite3.connect(self.path, timeout=10, isolation_level=None,
                                          check_same_thread=False)
             connection.execute("PRAGMA busy_timeout = 10000")
-            connection.execute("PRAGMA journal_mode = WAL")
+            use_wal(connection)
             connection.execute("PRAGMA synchronous = NORMAL")  # counters need no fsync
             with _immediate(connection):  # two workers starting at once make it once
                 for statement in _SCHEMA:
