@@ -97,10 +97,10 @@ def configure_engine(engine: Engine) -> None:
 
 def use_wal(dbapi_connection: sqlite3.Connection, patience: float = 30.0) -> None:
     """Put a SQLite file in write-ahead-log mode (a no-op once it is). Changing the mode takes
-    the file's exclusive lock, and SQLite may answer "database is locked" at once, without
-    waiting out the busy timeout, while other processes open the new file at the same moment
-    (seen in CI: four processes opening a new rate-limit file together, one of which failed):
-    so try again until `patience` seconds have passed."""
+    the file's exclusive lock, and SQLite does not always wait out the busy timeout for it
+    while other processes open the new file at the same moment (seen in CI: four processes
+    opening a new rate-limit file together, one of which got "database is locked" with a
+    10 s busy timeout): so try again until `patience` seconds have passed."""
     deadline = time.monotonic() + patience
     while True:
         try:

@@ -181,7 +181,7 @@ def _detach(value) -> None:
             db.session.expunge(instance)
 
 
-def _for_member(parts, user, key: tuple) -> dict[int, object]:
+def _for_member(parts, user, page_key: tuple) -> dict[int, object]:
     """Each kept argument that is the stand-in's (by id) made again for this member: the
     rows in one go (their votes and standing forecasts, two queries, kept for the member under
     the page's key and the rows' ids: their votes and forecasts raise its versions), a
@@ -190,7 +190,7 @@ def _for_member(parts, user, key: tuple) -> dict[int, object]:
     rows = {ident: value for ident, value in values.items() if isinstance(value, Row)}
     ids = tuple(row.prediction.id for row in rows.values())
     theirs = fragments.cached(
-        "member-rows", (key, user.id, ids),
+        "member-rows", (page_key, user.id, ids),
         lambda: [(row.my_vote, row.my_standing) for row in viewer_rows(list(rows.values()), user)],
         weight=lambda made: 50 * len(made) + 1) if rows else ()
     own = {ident: replace(row, my_vote=vote, my_standing=standing)
@@ -201,14 +201,14 @@ def _for_member(parts, user, key: tuple) -> dict[int, object]:
     return own
 
 
-def fill(page: KeptPage, key: tuple) -> str:
-    """The kept page (kept under `key`) for the current member: their rows, then each part
-    rendered for them (or taken from another member's identical variant)."""
+def fill(page: KeptPage, page_key: tuple) -> str:
+    """The kept page (kept under `page_key`) for the current member: their rows, then each
+    part rendered for them (or taken from another member's identical variant)."""
     user = current_user._get_current_object()
     g.csrf_token = fragments.CSRF_SENTINEL  # parts may be shared: the token comes last
     out = [page.texts[0]]
     try:
-        own = _for_member(page.parts, user, key)
+        own = _for_member(page.parts, user, page_key)
         module = None  # made on the first part no variant holds: often none is needed
         for index, ((name, kept_args), text) in enumerate(
                 zip(page.parts, page.texts[1:], strict=True)):
