@@ -1,6 +1,6 @@
 """forum.database.use_wal: a SQLite file is put in write-ahead-log mode even while another
 process holds the lock that the change needs, as happens when several processes open a new
-file at once and SQLite answers "database is locked" without waiting."""
+file at once and SQLite answers "database is locked" without waiting out its busy timeout."""
 
 import sqlite3
 import threading
@@ -11,10 +11,11 @@ import pytest
 from forum.database import use_wal
 
 
-def open_file(path, busy_ms: int = 0) -> sqlite3.Connection:
-    # busy_timeout 0: SQLite answers "locked" at once, as it does in the race this guards
+def open_file(path) -> sqlite3.Connection:
+    """A connection whose busy timeout is 0: SQLite answers "locked" at once, standing in for
+    the race this guards, in which it did not wait out the timeout."""
     connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    connection.execute(f"PRAGMA busy_timeout = {busy_ms}")
+    connection.execute("PRAGMA busy_timeout = 0")
     return connection
 
 
