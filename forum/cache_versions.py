@@ -33,6 +33,8 @@ import os
 import sqlite3
 import threading
 import weakref
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import bindparam, event, text
@@ -50,6 +52,7 @@ _SCOPES = "cache_scopes"  # session.info: the scopes this transaction touched (a
 _UNSEEN = "cache_unseen"  # session.info: it declared its writes unseen
 _WROTE = "cache_wrote"  # session.info: the tables it wrote
 _INTERNAL = "cache_versions_internal"
+_CHANGED = "cache_changed"  # session.info: this commit carries writes (counted in _Commits)
 # Tables no cached page shows (members' own pages and the moderators' are never cached): a
 # transaction that writes only these needs no declaration.
 UNSEEN_TABLES = frozenset({"notifications", "flags", "audit_log", "email_deliveries",
@@ -58,6 +61,7 @@ log = logging.getLogger(__name__)
 
 _READ = text("SELECT scope, value FROM cache_versions WHERE scope IN :scopes").bindparams(
     bindparam("scopes", expanding=True))
+T = TypeVar("T")
 _WHEN = object()  # the key, among the scopes, of (data_version, this process's commits)
 
 
@@ -108,7 +112,10 @@ def _before_commit(session: Session) -> None:
     session.flush()  # commit() calls this hook before its own final flush
     scopes = session.info.pop(_SCOPES, set())
     unseen_writes = session.info.pop(_UNSEEN, False)
-    wrote = session.info.pop(_WROTE, set()) - UNSEEN_TABLES
+    wrote = session.info.pop(_WROTE, set())
+    if wrote or scopes or unseen_writes:
+        session.info[_CHANGED] = True
+    wrote -= UNSEEN_TABLES
     if wrote and not scopes and not unseen_writes:
         scopes = {SITE}
         _undeclared(wrote)
@@ -144,8 +151,14 @@ def _mark_statement(state) -> None:
 
 
 def _forget(session: Session) -> None:
-    for key in (_SCOPES, _UNSEEN, _WROTE):
+    for key in (_SCOPES, _UNSEEN, _WROTE, _CHANGED):
         session.info.pop(key, None)
+
+
+def _after_commit(session: Session) -> None:
+    """Count a commit that wrote (one that wrote nothing changes nothing kept)."""
+    if session.info.pop(_CHANGED, False):
+        _Commits.add()
 
 
 class _Commits:
@@ -168,7 +181,7 @@ def install() -> None:
         event.listen(Session, "do_orm_execute", _mark_statement)
         event.listen(Session, "before_commit", _before_commit)
         event.listen(Session, "after_rollback", _forget)
-        event.listen(Session, "after_commit", _Commits.add)
+        event.listen(Session, "after_commit", _after_commit)
         event.listen(Engine, "commit", _Commits.add)
 
 
@@ -184,18 +197,14 @@ def pinned(*scopes: str) -> tuple[int, ...]:
 
 def _read_or_kept(scopes: tuple[str, ...]) -> tuple[int, ...]:
     """`read`, or on SQLite what this process and thread read before when the database has
-    not changed since (see the module's notes); without a page cache there is no hit to spare
-    a read, and every request reads."""
-    if current_app.config.get("PAGE_CACHE_SECONDS", 0) <= 0:
+    not changed since (see the module's notes); without a cache there is no hit to spare a
+    read, and every request reads."""
+    if not _keeps_answers():
         return read(*scopes)
     watcher = _Watcher.of(db.engine)
     if watcher is None:
         return read(*scopes)
-    when = (_Commits.count, watcher.data_version())
-    kept = watcher.kept
-    if kept.get(_WHEN) != when:
-        kept.clear()
-        kept[_WHEN] = when
+    kept = watcher.current()
     missing = [scope for scope in dict.fromkeys(scopes) if scope not in kept]
     if missing:
         kept.update(zip(missing, read(*missing), strict=True))
@@ -238,3 +247,57 @@ class _Watcher:
 
     def data_version(self) -> int:
         return self.connection.execute("PRAGMA data_version").fetchone()[0]
+
+    def current(self) -> dict:
+        """What this thread keeps for the database as it is now: emptied first when anything
+        committed since it was last asked."""
+        when = (_Commits.count, self.data_version())
+        kept = self.kept
+        if kept.get(_WHEN) != when:
+            kept.clear()
+            kept[_WHEN] = when
+        return kept
+
+
+
+def forget_kept() -> None:
+    """Drop what this thread keeps for the database as it is: a rolled-back transaction (a
+    test's) takes its rows away without a commit that would tell."""
+    for watcher in getattr(_Watcher._local, "watchers", {}).values():
+        watcher.kept.clear()
+
+
+MEMOS_KEPT = 20_000  # answers a thread keeps while the database is unchanged
+
+
+def while_unchanged(key: tuple, compute: Callable[[], T]) -> T:
+    """`compute()`, or what it answered before in this process and thread when the database
+    has not changed since (`key` names the question and everything it depends on besides the
+    data: it must be a pure read of committed rows).
+
+    For what every request of a member reads of their own before anything else (their login
+    session, their unread count): while nothing is written, the next request asks the same
+    and gets the same, without a pooled connection. Any commit, by any process, empties it
+    (`_Watcher.current`). Only on a SQLite file with the caches on (elsewhere `compute()`
+    every time), and only while this request's session has written nothing: its own
+    uncommitted rows are not the committed state the answer is kept for."""
+    if not _keeps_answers():
+        return compute()
+    watcher = _Watcher.of(db.engine)
+    session = db.session()
+    if watcher is None or session.info.get(_WROTE) or session.new or session.dirty \
+            or session.deleted:
+        return compute()
+    kept = watcher.current()  # asked before compute(): a commit meanwhile empties it again
+    memo = ("memo", *key)
+    if memo in kept:
+        return kept[memo]
+    value = compute()
+    if len(kept) < MEMOS_KEPT:
+        kept[memo] = value
+    return value
+
+
+def _keeps_answers() -> bool:
+    config = current_app.config
+    return config.get("PAGE_CACHE_SECONDS", 0) > 0 or config.get("FRAGMENT_CACHE_SECONDS", 0) > 0

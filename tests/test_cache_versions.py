@@ -109,3 +109,63 @@ def test_a_commit_in_another_thread_is_seen_at_once(app, sqlite_file):
     thread.join()
     assert seen_there == [(before[0] + 1,)]
     assert pinned(app, SCORES) == (before[0] + 1,)
+
+
+# `while_unchanged`: what a member's request reads of their own, kept while nothing commits
+
+
+def asked(app, key=("question",), answer=None):
+    """One request's `while_unchanged(key, …)`: (its answer, whether it ran the read)."""
+    ran = []
+
+    def compute():
+        ran.append(True)
+        return answer if answer is not None else len(ran)
+
+    with app.app_context(), app.test_request_context("/"):
+        return cache_versions.while_unchanged(key, compute), bool(ran)
+
+
+def test_an_answer_is_kept_while_nothing_commits(app, sqlite_file):
+    assert asked(app, answer="first") == ("first", True)
+    assert asked(app, answer="second") == ("first", False)
+    assert asked(app, ("another question",), answer="other") == ("other", True)
+
+
+def test_any_commit_asks_again(app, sqlite_file):
+    """Another process's commit, this process's own, and one on a bare connection."""
+    asked(app, answer="before")
+    raise_scores_elsewhere(sqlite_file)
+    assert asked(app, answer="after another's") == ("after another's", True)
+    with app.app_context(), app.test_request_context("/"):
+        cache_versions.touch(SCORES)
+        db.session.commit()
+    assert asked(app, answer="after our own") == ("after our own", True)
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE cache_versions SET value = value + 1 "
+                                   "WHERE scope = 'scores'")
+    assert asked(app, answer="after a bare one") == ("after a bare one", True)
+    assert asked(app, answer="unchanged") == ("after a bare one", False)
+
+
+def test_a_session_that_wrote_reads_for_itself(app, sqlite_file):
+    """Its own uncommitted rows are not the committed state an answer is kept for: it
+    neither takes a kept answer nor keeps its own."""
+    from forum.auth.services import register_user
+
+    asked(app, answer="committed")
+    with app.app_context(), app.test_request_context("/"):
+        register_user("pending", "pending@example.com", "a long enough password")
+        db.session.flush()
+        ran = []
+        assert cache_versions.while_unchanged(("question",), lambda: ran.append(1) or "mine") \
+            == "mine"
+        assert ran
+        db.session.rollback()
+    assert asked(app, answer="later") == ("committed", False)
+
+
+def test_without_caches_every_request_reads(make_app, sqlite_file):
+    uncached = make_app(PAGE_CACHE_SECONDS=0, FRAGMENT_CACHE_SECONDS=0)
+    assert asked(uncached, answer="one") == ("one", True)
+    assert asked(uncached, answer="two") == ("two", True)

@@ -10,9 +10,11 @@ from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 
-from forum import clock
+from forum import cache_versions, clock
 from forum.database import prebuilt
 from forum.errors import Invalid
 from forum.extensions import db
@@ -292,17 +294,40 @@ def load_session_user(alt_id: str) -> User | None:
     user_id = read_id(raw_id)
     if user_id is None or not key:
         return None
-    user = db.session.scalar(_session_user_statement(),
-                             {"key_hash": token_digest(key), "user_id": user_id})
-    if user is not None:
-        user.session_key = key
+    key_hash = token_digest(key)
+    values = cache_versions.while_unchanged(
+        ("session-user", user_id, key_hash), lambda: _session_user_values(user_id, key_hash))
+    if values is None:
+        return None
+    user = _attached(values)
+    user.session_key = key
     return user
+
+
+_USER_FIELDS = tuple(attribute.key for attribute in sa_inspect(User).column_attrs)
+
+
+def _session_user_values(user_id: int, key_hash: str) -> tuple | None:
+    """The user's columns (in _USER_FIELDS order), if that login session exists."""
+    row = db.session.execute(_session_user_statement(),
+                             {"key_hash": key_hash, "user_id": user_id}).first()
+    return None if row is None else tuple(row)
+
+
+def _attached(values: tuple) -> User:
+    """The user of these column values in this request's session, as if just loaded: no
+    query (a user the session already holds is that one)."""
+    user = User(**dict(zip(_USER_FIELDS, values, strict=True)))
+    make_transient_to_detached(user)
+    return db.session.merge(user, load=False)
 
 
 @prebuilt
 def _session_user_statement():
-    """Every member's request runs it first."""
-    return (select(User).join(LoginSession, LoginSession.user_id == User.id)
+    """Every member's request runs it first (forum.cache_versions.while_unchanged keeps its
+    answer while the database is unchanged)."""
+    return (select(*(getattr(User, name) for name in _USER_FIELDS))
+            .join(LoginSession, LoginSession.user_id == User.id)
             .where(LoginSession.key_hash == bindparam("key_hash"),
                    User.id == bindparam("user_id")))
 

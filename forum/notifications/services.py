@@ -4,7 +4,7 @@ from flask import url_for
 from sqlalchemy import Integer, String, bindparam, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from forum import clock
+from forum import cache_versions, clock
 from forum.database import prebuilt
 from forum.extensions import db
 from forum.models import Notification, User
@@ -86,8 +86,10 @@ def unread_count(user: User, cap: int | None = None) -> int:
     """The unread notifications the user can see; with a `cap`, counted no further than it
     (the navigation bar shows "99+": a busy member has thousands, and counting them all cost
     3 ms of every page they load)."""
-    statement = _unread_statement(may_see_hidden(user), cap)
-    return db.session.scalar(statement, {"user_id": user.id}) or 0
+    sees_hidden = may_see_hidden(user)
+    return cache_versions.while_unchanged(
+        ("unread", user.id, sees_hidden, cap),
+        lambda: db.session.scalar(_unread_statement(sees_hidden, cap), {"user_id": user.id}) or 0)
 
 
 @prebuilt
