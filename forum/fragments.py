@@ -146,12 +146,17 @@ def keep_card(_comment, card):
     return card
 
 
-def comment_thread(context: dict, own: list, key: tuple,
-                   thread: Callable[[], list]) -> Clean:
+def comment_thread(context: dict, own: Callable[[], list], key: tuple,
+                   thread: Callable[[], list], cards_key: tuple | None = None) -> Clean:
     """The discussion for this viewer: the shared thread (`thread()` gives its nodes when it
-    must be rendered), with the cards of the comments in `own` (the viewer wrote, voted on or
-    reported them) rendered for the viewer in place of the stand-in's cards, which the shared
-    render kept beside the thread."""
+    must be rendered), with the cards of the comments `own()` gives (the viewer wrote, voted
+    on or reported them) rendered for the viewer in place of the stand-in's cards, which the
+    shared render kept beside the thread.
+
+    With a `cards_key` (everything of the viewer's the cards show: who they are, their votes
+    and reports on those comments), their cards are kept too, rendered with the sentinel
+    token, under the thread's key: the next request of the same member on an unchanged page
+    neither reads those comments nor renders them."""
     def render() -> tuple[str, dict[int, str]]:
         kept: dict[int, str] = {}
 
@@ -165,9 +170,19 @@ def comment_thread(context: dict, own: list, key: tuple,
 
     html, kept = cached("comments/_thread.html", key, render,
                         weight=lambda found: 2 * len(found[0]))
-    shown = [comment for comment in own if comment.id in kept]
-    for comment, mine in zip(shown, _cards(context, shown), strict=True):
-        html = html.replace(kept[comment.id], mine, 1)
+
+    def viewers_cards() -> tuple[tuple[int, str], ...]:
+        shown = [comment for comment in own() if comment.id in kept]
+        return tuple(zip((comment.id for comment in shown), _cards(context, shown),
+                         strict=True))
+
+    if cards_key is not None and g.get("csrf_token") == CSRF_SENTINEL:
+        cards = cached("own-cards", (key, *cards_key), viewers_cards,
+                       weight=lambda found: sum(len(card) for _id, card in found) + 1)
+    else:
+        cards = viewers_cards()
+    for comment_id, card in cards:
+        html = html.replace(kept[comment_id], card, 1)
     return with_token(html)
 
 

@@ -175,8 +175,11 @@ def _detach(value) -> None:
     if prediction is None:
         return
     # The parts read the author (loaded with every list and page); the article only if the
-    # page loaded it, never lazily here.
-    for instance in (prediction, prediction.author, vars(prediction).get("article")):
+    # page loaded it, never lazily here; a prediction page's resolution log, with who made
+    # each entry, which the next members' panels show too (PageViewer.for_viewer).
+    log = getattr(getattr(value, "moderation", None), "log", ())
+    for instance in (prediction, prediction.author, vars(prediction).get("article"),
+                     *log, *(entry.resolved_by for entry in log)):
         if instance is not None and instance in db.session:
             db.session.expunge(instance)
 

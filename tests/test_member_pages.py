@@ -273,3 +273,92 @@ def test_forms_on_a_kept_page_post_with_the_members_own_token(make_app, board):
         refused = client.post(f"/predictions/{first}/vote", data={"value": "1"})
         assert refused.status_code == 400  # no token: refused, as everywhere
     assert tokens["carl"] != tokens["bob"]
+
+
+def test_a_members_page_reads_nothing_again_while_the_database_is_unchanged(auth, app, client,
+                                                                            board, count_queries):
+    """On SQLite, what a member's request reads of their own (their login session, unread
+    count, forecasts, votes, reports, their cards in the discussion) is kept while nothing
+    commits (forum.cache_versions.while_unchanged): a second look at an unchanged page runs
+    no statement at all. A commit anywhere reads it all again."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's data_version: on PostgreSQL every request reads")
+    app.config["FRAGMENT_CACHE_SECONDS"] = 60
+    log_in(auth, client, "alice")  # she forecast, commented, and has an unread reply
+    for path in pages(board):
+        client.get(path)
+        with count_queries() as again:
+            assert client.get(path).status_code == 200
+        assert again == [], (path, again)
+    prediction_page = pages(board)[3]
+    make_user("dora")  # a commit: the next request reads again
+    with count_queries() as after:
+        client.get(prediction_page)
+    assert any("login_sessions" in statement for statement in after), after
+
+
+def test_what_a_member_reads_of_their_own_follows_a_write_on_another_server(make_app, auth,
+                                                                            board):
+    """Their login session, unread count, votes, reports and cards are kept while nothing
+    commits: each follows a write made through another server at once, and a session ended
+    elsewhere (a password change signs other devices out, a suspension every session) logs
+    the kept server's browser out on its next request."""
+    a, b, truth = make_app(), kept_app(make_app), make_app()
+    on_b, on_truth = b.test_client(), truth.test_client()
+    first = db.session.scalar(select(Prediction.id).order_by(Prediction.id))
+    path = f"/predictions/{first}"
+    alices = db.session.scalar(select(Comment.id).where(Comment.body == "Alice's comment."))
+    anns = db.session.scalar(select(Comment.id).where(Comment.body == "Ann answers Alice."))
+    alice_id = db.session.scalar(select(User.id).where(User.username == "alice"))
+
+    def log_both_in(password: str = DEFAULT_PASSWORD) -> None:
+        for client in (on_b, on_truth):
+            auth.on(client).login("alice", password)
+            client.get("/leaderboard/rules")  # shows (and so drops) the welcome message
+
+    def check(step: str) -> str:
+        shown = on_b.get(path).text
+        on_b.get(path)  # the second look comes from what the first one kept
+        same_page(on_b.get(path).text, on_truth.get(path).text, step)
+        return shown
+
+    log_both_in()
+    check("before")
+    writers = {name: a.test_client() for name in ("alice", "bob", "mod")}
+    for name, client in writers.items():
+        auth.on(client).login(name)
+    for step, client, url, data in [
+        ("a reply to her comment: one more unread", writers["bob"],
+         f"/predictions/{first}/comments", {"body": "Bob replies.", "parent_id": str(alices)}),
+        ("her vote on Ann's comment from another browser", writers["alice"],
+         f"/comments/{anns}/vote", {"value": "1"}),
+        ("her report on Ann's comment", writers["alice"], f"/report/comment/{anns}",
+         {"reason": "spam", "text": ""}),
+        ("her password changed in another browser", writers["alice"], "/settings", {
+            "password-current_password": DEFAULT_PASSWORD, "password-submit": "1",
+            "password-new_password": "another pass 42", "password-confirm": "another pass 42"}),
+    ]:
+        response = client.post(url, data=data)
+        assert response.status_code in (302, 303), (step, response.status_code)
+        assert "Log out" in check(step) or step.startswith("her password")
+    assert "Log out" not in check("signed out") and "Log in" in check("signed out")
+    log_both_in("another pass 42")
+    assert "Log out" in check("back in")
+    response = writers["mod"].post(f"/moderation/members/{alice_id}/suspend",
+                                   data={"reason": "Cooling off."})
+    assert response.status_code in (302, 303)
+    assert "Log out" not in check("suspended: every session ends")
+
+
+def test_a_kept_login_never_lets_another_session_key_in(auth, app, client, board):
+    """The kept answer to "whose session is this" is keyed by the session's own key: with
+    alice's real session kept, a cookie naming her id with any other key is a visitor's."""
+    app.config["FRAGMENT_CACHE_SECONDS"] = 60
+    log_in(auth, client, "alice")
+    assert "Log out" in client.get("/").text  # her session is kept now
+    alice_id = db.session.scalar(select(User.id).where(User.username == "alice"))
+    forged = app.test_client()
+    with forged.session_transaction() as session:
+        session["_user_id"] = f"{alice_id}:not-her-session-key"
+    shown = forged.get("/").text
+    assert "Log out" not in shown and "Log in" in shown

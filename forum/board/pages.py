@@ -290,8 +290,11 @@ class PageViewer:
     def build(cls, prediction: Prediction, status: str, user, *, kept: PageForecasts,
               log: Page, comments: list, shown: list, thread_ids: list[int], key: tuple | None,
               shared_thread: bool, all_comments: bool,
-              forecast_form: ForecastForm | None = None) -> "PageViewer":
-        """The viewer's parts (four queries for a member, five once it has resolved)."""
+              forecast_form: ForecastForm | None = None,
+              resolutions: list | None = None) -> "PageViewer":
+        """The viewer's parts (four queries for a member, five once it has resolved; the
+        viewer's own reads are kept while the database is unchanged, and `resolutions`, the
+        page's resolution log when it was read already, spares one)."""
         user_id = user.id if getattr(user, "is_authenticated", False) else None
         mine = queries.forecast_rows(prediction.id, user_id) if user_id is not None else []
         if forecast_form is None and user_id is not None and status == OPEN:
@@ -305,7 +308,8 @@ class PageViewer:
             votes=queries.my_votes(user, prediction_ids=[prediction.id], comment_ids=thread_ids),
             # the sidebar's moderation panel, from its feature's query function; the
             # thread's report links read its state too
-            moderation=prediction_panel(prediction, user), forecast_form=forecast_form,
+            moderation=prediction_panel(prediction, user, resolutions),
+            forecast_form=forecast_form,
             editable=can_edit_prediction(user, prediction),
             scores=prediction_scores(prediction, user),  # from the scores feature (one query)
         )
@@ -315,7 +319,8 @@ class PageViewer:
         return PageViewer.build(
             self.prediction, self.status, user, kept=self.kept, log=self.log,
             comments=self.comments, shown=self.shown, thread_ids=_ids(self.shown),
-            key=self.key, shared_thread=self.shared_thread, all_comments=self.all_comments)
+            key=self.key, shared_thread=self.shared_thread, all_comments=self.all_comments,
+            resolutions=self.moderation.log)
 
     @property
     def forecasts(self) -> "ForecastView":
@@ -430,9 +435,11 @@ def _shared_thread(prediction: Prediction, user_id: int | None, comments: list[C
         personal |= {target_id for kind, target_id in moderation.state.my_flags
                      if kind == "comment"}
     personal &= set(_ids(shown))
-    own = list(db.session.scalars(
-        select(Comment).options(joinedload(Comment.author))
-        .where(Comment.id.in_(personal)).order_by(Comment.id))) if personal else []
+
+    def own() -> list[Comment]:
+        return list(db.session.scalars(
+            select(Comment).options(joinedload(Comment.author))
+            .where(Comment.id.in_(personal)).order_by(Comment.id))) if personal else []
 
     def full_thread():
         nodes = build_thread(comments_of(prediction.id))
@@ -440,7 +447,11 @@ def _shared_thread(prediction: Prediction, user_id: int | None, comments: list[C
 
     context = {"p": prediction, "votes": votes, "forecasts": forecasts, "comment_state": {},
                "reply_to": None, "moderation": moderation}
-    return fragments.comment_thread(context, own, key, full_thread)
+    flagged = moderation.state.my_flags
+    cards_key = (user_id, tuple((comment_id, votes.get(("comment", comment_id), 0),
+                                 ("comment", comment_id) in flagged)
+                                for comment_id in sorted(personal)))
+    return fragments.comment_thread(context, own, key, full_thread, cards_key)
 
 
 def _ids(nodes) -> list[int]:

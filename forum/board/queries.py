@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, case, func, literal, select, union_all
 from sqlalchemy.orm import joinedload
 
-from forum import clock, search
+from forum import cache_versions, clock, search
 from forum.database import prebuilt
 from forum.errors import Invalid
 from forum.extensions import db
@@ -219,9 +219,12 @@ def my_votes(user, *, prediction_ids=(), comment_ids=()) -> dict[tuple[str, int]
     """The viewer's votes on the given targets: {("prediction", id): 1, ("comment", id): -1}."""
     if not getattr(user, "is_authenticated", False) or not (prediction_ids or comment_ids):
         return {}
-    rows = db.session.execute(_votes_statement(), {
-        "user_id": user.id, "prediction_ids": list(prediction_ids) or [-1],
-        "comment_ids": list(comment_ids) or [-1]}).all()
+    prediction_ids, comment_ids = tuple(prediction_ids) or (-1,), tuple(comment_ids) or (-1,)
+    rows = cache_versions.while_unchanged(  # a member's page asks on every request
+        ("votes", user.id, prediction_ids, comment_ids),
+        lambda: tuple(tuple(row) for row in db.session.execute(_votes_statement(), {
+            "user_id": user.id, "prediction_ids": list(prediction_ids),
+            "comment_ids": list(comment_ids)})))
     votes = {}
     for prediction_id, comment_id, value in rows:
         key = ("prediction", prediction_id) if prediction_id else ("comment", comment_id)
@@ -260,16 +263,23 @@ class ForecastRow:
 
 def forecast_rows(prediction_id: int, user_id: int | None = None) -> list[ForecastRow]:
     """Every forecast on a prediction (or one user's) with the forecaster's name, oldest
-    first (one query)."""
+    first (one query; one user's is kept while the database is unchanged: a member's page
+    asks for theirs on every request)."""
+    if user_id is None:
+        return [ForecastRow(*row) for row in _forecast_rows(prediction_id, None)]
+    rows = cache_versions.while_unchanged(("forecast-rows", prediction_id, user_id),
+                                          lambda: _forecast_rows(prediction_id, user_id))
+    return [ForecastRow(*row) for row in rows]
+
+
+def _forecast_rows(prediction_id: int, user_id: int | None) -> tuple[tuple, ...]:
     mine = () if user_id is None else (Forecast.user_id == user_id,)
-    rows = db.session.execute(
+    return tuple(tuple(row) for row in db.session.execute(
         select(Forecast.id, Forecast.user_id, User.username, Forecast.probability,
                Forecast.created_at, Forecast.reason)
         .join(User, User.id == Forecast.user_id)
         .where(Forecast.prediction_id == prediction_id, *mine)
-        .order_by(Forecast.created_at, Forecast.id)
-    ).all()
-    return [ForecastRow(*row) for row in rows]
+        .order_by(Forecast.created_at, Forecast.id)))
 
 
 def my_standing(user, prediction_ids) -> dict[int, float]:

@@ -31,9 +31,10 @@ class PredictionPanel:
     state: queries.PanelState
 
 
-def prediction_panel(prediction, viewer) -> PredictionPanel:
-    """The panel of one prediction's page for this viewer (one query, two for a member)."""
-    return PredictionPanel(log=queries.resolution_log(prediction.id),
+def prediction_panel(prediction, viewer, log: list | None = None) -> PredictionPanel:
+    """The panel of one prediction's page for this viewer (one query, two for a member);
+    `log`: the page's resolution log, when the page already read it (a kept page's)."""
+    return PredictionPanel(log=queries.resolution_log(prediction.id) if log is None else log,
                            status=status_of(prediction.status, prediction.resolution_date),
                            state=queries.panel_state(prediction.id, viewer))
 

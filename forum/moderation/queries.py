@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from forum import clock
+from forum import cache_versions, clock
 from forum.extensions import db
 from forum.lifecycle import CLOSED, status_clause
 from forum.models import AuditEntry, Comment, Flag, Prediction, Resolution, User
@@ -152,16 +152,17 @@ class PanelState:
 
 
 def panel_state(prediction_id: int, viewer) -> PanelState:
-    """The viewer's open reports and, for moderators, the open report counts (one query; none
-    for a visitor)."""
+    """The viewer's open reports and, for moderators, the open report counts (one query,
+    kept while the database is unchanged; none for a visitor)."""
     state = PanelState()
     if getattr(viewer, "is_authenticated", False):
         conditions = [Flag.prediction_id == prediction_id, Flag.status == "open"]
         if not viewer.is_moderator:
             conditions.append(Flag.reporter_id == viewer.id)
-        rows = db.session.execute(
-            select(Flag.target_type, Flag.target_id, Flag.reporter_id).where(*conditions)
-        ).all()
+        rows = cache_versions.while_unchanged(
+            ("panel-flags", prediction_id, viewer.id, viewer.is_moderator),
+            lambda: tuple(tuple(row) for row in db.session.execute(
+                select(Flag.target_type, Flag.target_id, Flag.reporter_id).where(*conditions))))
         for target_type, target_id, reporter_id in rows:
             if reporter_id == viewer.id:
                 state.my_flags.add((target_type, target_id))
