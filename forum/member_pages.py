@@ -39,6 +39,7 @@ from forum.board.pages import Row, viewer_rows
 from forum.extensions import db
 from forum.layout import current_layout
 from forum.page_cache import page_scopes
+from forum.templating import without_forbidden_characters
 
 MEMBER_PAGES = frozenset({"articles.home", "articles.show", "board.index", "board.show"})
 VIEWER_TEMPLATE = "_partials/viewer.html"
@@ -70,6 +71,10 @@ class KeptPage:
 # the time zone and the day, all in the key), and the CSRF token is a sentinel until the page
 # is whole. The discussion (the member's own cards in a thread of hundreds) is rendered for
 # each request: kept per member it would hold a copy of the whole thread each.
+# Parts whose macro only prints one attribute of its argument (a kept chart, the discussion
+# with the viewer's cards, both already HTML for this viewer): printed here as the macro would,
+# so a page whose other parts are all kept variants never makes the viewer template's module.
+ATTRIBUTE_PARTS = {"chart": "chart", "thread": "thread_html"}
 VARIANTS_KEPT = 8  # per part, on average: standing forecasts vary without end
 VARIANT_CHARACTERS = 20_000  # a longer part (a long forecast history) is not kept
 VARIANTS: dict[str, Callable] = {
@@ -219,6 +224,8 @@ def fill(page: KeptPage, page_key: tuple) -> str:
             variant = VARIANTS.get(name)
             key = (index, variant(user, *args)) if variant else None
             html = page.variants.get(key) if key else None
+            if html is None and name in ATTRIBUTE_PARTS:
+                html = str(without_forbidden_characters(getattr(args[0], ATTRIBUTE_PARTS[name])))
             if html is None:
                 if module is None:
                     values: dict = {}

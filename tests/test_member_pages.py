@@ -362,3 +362,15 @@ def test_a_kept_login_never_lets_another_session_key_in(auth, app, client, board
         session["_user_id"] = f"{alice_id}:not-her-session-key"
     shown = forged.get("/").text
     assert "Log out" not in shown and "Log in" in shown
+
+
+def test_the_parts_printed_without_the_template_are_the_macros_that_only_print_them():
+    """fill prints ATTRIBUTE_PARTS itself, as the viewer template's macros would: each such
+    macro must still print that one attribute and nothing else."""
+    from pathlib import Path
+
+    from forum.member_pages import ATTRIBUTE_PARTS, VIEWER_TEMPLATE
+
+    source = (Path(__file__).parents[1] / "templates" / VIEWER_TEMPLATE).read_text()
+    for name, attribute in ATTRIBUTE_PARTS.items():
+        assert f"{{% macro {name}(me) %}}{{{{ me.{attribute} }}}}{{% endmacro %}}" in source, name

@@ -151,18 +151,24 @@ class PanelState:
     open_counts: dict = field(default_factory=dict)  # moderators: {(type, id): open reports}
 
 
+def _open_flags(prediction_id: int, viewer) -> tuple[tuple, ...]:
+    """(target type, target id, reporter) of the open reports on a prediction's page: all of
+    them for a moderator, the viewer's own for a member."""
+    conditions = [Flag.prediction_id == prediction_id, Flag.status == "open"]
+    if not viewer.is_moderator:
+        conditions.append(Flag.reporter_id == viewer.id)
+    return tuple(tuple(row) for row in db.session.execute(
+        select(Flag.target_type, Flag.target_id, Flag.reporter_id).where(*conditions)))
+
+
 def panel_state(prediction_id: int, viewer) -> PanelState:
     """The viewer's open reports and, for moderators, the open report counts (one query,
     kept while the database is unchanged; none for a visitor)."""
     state = PanelState()
     if getattr(viewer, "is_authenticated", False):
-        conditions = [Flag.prediction_id == prediction_id, Flag.status == "open"]
-        if not viewer.is_moderator:
-            conditions.append(Flag.reporter_id == viewer.id)
         rows = cache_versions.while_unchanged(
             ("panel-flags", prediction_id, viewer.id, viewer.is_moderator),
-            lambda: tuple(tuple(row) for row in db.session.execute(
-                select(Flag.target_type, Flag.target_id, Flag.reporter_id).where(*conditions))))
+            lambda: _open_flags(prediction_id, viewer))
         for target_type, target_id, reporter_id in rows:
             if reporter_id == viewer.id:
                 state.my_flags.add((target_type, target_id))
