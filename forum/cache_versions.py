@@ -267,7 +267,7 @@ def forget_kept() -> None:
         watcher.kept.clear()
 
 
-MEMOS_KEPT = 20_000  # answers a thread keeps while the database is unchanged
+MEMOS_KEPT = 4_000  # answers a thread keeps while the database is unchanged (a few a request)
 
 
 def while_unchanged(key: tuple, compute: Callable[[], T]) -> T:

@@ -169,3 +169,16 @@ def test_without_caches_every_request_reads(make_app, sqlite_file):
     uncached = make_app(PAGE_CACHE_SECONDS=0, FRAGMENT_CACHE_SECONDS=0)
     assert asked(uncached, answer="one") == ("one", True)
     assert asked(uncached, answer="two") == ("two", True)
+
+
+def test_a_thread_keeps_a_bounded_number_of_answers(app, sqlite_file, monkeypatch):
+    """The store holds at most MEMOS_KEPT entries (a long quiet stretch of many members): the
+    answers past it are read every time rather than kept, until a commit empties the store."""
+    monkeypatch.setattr(cache_versions, "MEMOS_KEPT", 5)
+    answers = [asked(app, (number,), answer=f"answer {number}") for number in range(8)]
+    assert all(ran for _answer, ran in answers)
+    again = [asked(app, (number,), answer="again") for number in range(8)]
+    kept = [answer for answer, ran in again if not ran]
+    assert 0 < len(kept) < 5 and kept == [f"answer {n}" for n in range(len(kept))]
+    assert all(answer == "again" for answer, ran in again if ran)
+    assert len(cache_versions._Watcher.of(db.engine).kept) <= 5
