@@ -250,8 +250,15 @@ class _Watcher:
 
     def current(self) -> dict:
         """What this thread keeps for the database as it is now: emptied first when anything
-        committed since it was last asked."""
-        when = (_Commits.count, self.data_version())
+        committed since it was last asked (another process's commits are asked about once a
+        request: a request sees the database as it was when it first asked)."""
+        if has_request_context():
+            data_version = g.get("data_version")
+            if data_version is None:
+                data_version = g.data_version = self.data_version()
+        else:
+            data_version = self.data_version()
+        when = (_Commits.count, data_version)
         kept = self.kept
         if kept.get(_WHEN) != when:
             kept.clear()

@@ -182,3 +182,13 @@ def test_a_thread_keeps_a_bounded_number_of_answers(app, sqlite_file, monkeypatc
     assert 0 < len(kept) < 5 and kept == [f"answer {n}" for n in range(len(kept))]
     assert all(answer == "again" for answer, ran in again if ran)
     assert len(cache_versions._Watcher.of(db.engine).kept) <= 5
+
+
+def test_another_process_commit_is_seen_by_the_next_request(app, sqlite_file):
+    """The data_version is asked once a request: a request sees the database as it was when
+    it first asked (as its kept versions do), and the next request sees the commit."""
+    with app.app_context(), app.test_request_context("/"):
+        first = cache_versions.while_unchanged(("q",), lambda: "before")
+        raise_scores_elsewhere(sqlite_file)
+        assert cache_versions.while_unchanged(("q",), lambda: "after") == first == "before"
+    assert asked(app, ("q",), answer="after") == ("after", True)
