@@ -124,8 +124,10 @@ def render_shared(template: str, context: dict) -> str:
 
 def with_token(html: str) -> Clean:
     """Shared HTML with the viewer's CSRF token in place of the sentinel."""
+    if CSRF_SENTINEL not in html:  # asking for a token would start a visitor's session
+        return Clean(html)
     token = generate_csrf()
-    if token == CSRF_SENTINEL or CSRF_SENTINEL not in html:  # a part of a page being filled
+    if token == CSRF_SENTINEL:  # a part of a member's page being filled: the token comes last
         return Clean(html)
     return Clean(html.replace(CSRF_SENTINEL, token))
 

@@ -93,3 +93,30 @@ def test_fingerprinted_static_files_are_cached_for_a_year_and_immutable(client):
     assert response.status_code == 200
     assert response.cache_control.max_age == 365 * 86400
     assert response.cache_control.immutable
+
+
+def test_every_page_type_is_a_hit_with_every_cache_on(make_app):
+    """As in production, with the members' fragments on too: a visitor's second look at each
+    page type (the prediction page with its discussion, which shared fragments assemble, among
+    them) comes from the page cache and starts no session. Asking a CSRF token for the
+    visitor would start one, and the cache keeps only pages of an empty session."""
+    from tests.factories import make_comment, make_forecast, make_prediction
+
+    app = make_app(PAGE_CACHE_SECONDS=60, FRAGMENT_CACHE_SECONDS=60)
+    with app.app_context():
+        article = make_article()
+        alice, bob = make_user("alice"), make_user("bob")
+        prediction = make_prediction(article, alice, title="A discussed prediction")
+        make_forecast(prediction, bob, 0.3)
+        first = make_comment(prediction, bob, "A first comment.")
+        make_comment(prediction, alice, "A reply.", parent=first)
+        paths = ["/", f"/articles/{article.slug}", f"/articles/{article.slug}/predictions",
+                 f"/predictions/{prediction.id}", f"/predictions/{prediction.id}?comments=all",
+                 "/leaderboard", "/users/alice", f"/api/v1/predictions/{prediction.id}"]
+    client = app.test_client()
+    for path in paths:
+        first_look, second_look = client.get(path), client.get(path)
+        assert first_look.status_code == 200, path
+        assert second_look.headers.get("X-Cache") == "hit", path
+        assert "Set-Cookie" not in first_look.headers and "Set-Cookie" not in second_look.headers
+        assert second_look.data == first_look.data, path
