@@ -150,7 +150,11 @@ def _mark_statement(state) -> None:
         state.session.info.setdefault(_WROTE, set()).add(getattr(table, "name", "?"))
 
 
-def _forget(session: Session) -> None:
+def _forget(session: Session, previous_transaction) -> None:
+    """A rolled-back transaction's marks go; a SAVEPOINT's rollback leaves the enclosing
+    transaction's (its other writes are still there)."""
+    if previous_transaction.nested:
+        return
     for key in (_SCOPES, _UNSEEN, _WROTE, _CHANGED):
         session.info.pop(key, None)
 
@@ -158,6 +162,19 @@ def _forget(session: Session) -> None:
 def _after_commit(session: Session) -> None:
     """Count a commit that wrote (one that wrote nothing changes nothing kept)."""
     if session.info.pop(_CHANGED, False):
+        _Commits.add()
+
+
+_SESSION_CONNECTIONS: "weakref.WeakSet" = weakref.WeakSet()  # counted by _after_commit
+
+
+def _after_begin(_session: Session, _transaction, connection) -> None:
+    _SESSION_CONNECTIONS.add(connection)
+
+
+def _bare_commit(connection) -> None:
+    """Count a commit made on a connection no session owns (`engine.begin()`)."""
+    if connection not in _SESSION_CONNECTIONS:
         _Commits.add()
 
 
@@ -180,9 +197,10 @@ def install() -> None:
         event.listen(Session, "after_flush", _mark_flush)
         event.listen(Session, "do_orm_execute", _mark_statement)
         event.listen(Session, "before_commit", _before_commit)
-        event.listen(Session, "after_rollback", _forget)
+        event.listen(Session, "after_soft_rollback", _forget)
+        event.listen(Session, "after_begin", _after_begin)
         event.listen(Session, "after_commit", _after_commit)
-        event.listen(Engine, "commit", _Commits.add)
+        event.listen(Engine, "commit", _bare_commit)
 
 
 def pinned(*scopes: str) -> tuple[int, ...]:
@@ -203,8 +221,10 @@ def _read_or_kept(scopes: tuple[str, ...]) -> tuple[int, ...]:
         return read(*scopes)
     watcher = _Watcher.of(db.engine)
     if watcher is None:
+        return _HeldReader.read(scopes)
+    kept, usable = watcher.current()
+    if not usable:
         return read(*scopes)
-    kept = watcher.current()
     missing = [scope for scope in dict.fromkeys(scopes) if scope not in kept]
     if missing:
         kept.update(zip(missing, read(*missing), strict=True))
@@ -248,23 +268,84 @@ class _Watcher:
     def data_version(self) -> int:
         return self.connection.execute("PRAGMA data_version").fetchone()[0]
 
-    def current(self) -> dict:
-        """What this thread keeps for the database as it is now: emptied first when anything
-        committed since it was last asked (another process's commits are asked about once a
-        request: a request sees the database as it was when it first asked)."""
+    def current(self) -> tuple[dict, bool]:
+        """What this thread keeps for the database as it is now (emptied first when anything
+        committed since it was last asked), and whether this request may use and add to it.
+
+        Another process's commits are asked about once a request, and the answer holds for the
+        request only if it came before its session's snapshot: SQLite's transaction sees the
+        database as of its first read, so a session that had read before the data_version was
+        asked may hold rows older than it. Such a request reads for itself (its versions too,
+        in its own snapshot) and keeps nothing."""
         if has_request_context():
             data_version = g.get("data_version")
             if data_version is None:
+                g.data_version_first = not db.session().in_transaction()
                 data_version = g.data_version = self.data_version()
+            usable = g.data_version_first
         else:
+            usable = not db.session().in_transaction()
             data_version = self.data_version()
         when = (_Commits.count, data_version)
         kept = self.kept
         if kept.get(_WHEN) != when:
             kept.clear()
             kept[_WHEN] = when
-        return kept
+        return kept, usable
 
+
+
+class _HeldReader:
+    """PostgreSQL: a connection of this process and thread, detached from the pool and in
+    autocommit, that reads the versions in one round trip.
+
+    Through the request's session the read took four (the pool's ping at checkout, BEGIN, the
+    read, the rollback at teardown), most of a cached page's hit. The versions are read before
+    the request's transaction begins, so the order that keeps caches right (versions first,
+    then data) holds. Any error drops the connection and reads through the session instead,
+    which answers a database that went away as every request does (the 503 page) and replaces
+    killed connections; the next request makes a new one. A session bound to a connection (a
+    test's rolled-back transaction, whose rows only that connection sees) or one that has
+    written reads through the session too."""
+
+    _local = threading.local()
+    _SQL = "SELECT scope, value FROM cache_versions WHERE scope = ANY(%s)"
+
+    def __init__(self, engine: Engine):
+        pooled = engine.raw_connection()
+        pooled.detach()  # closed with this object, not returned: the pool's size is the requests'
+        self.connection = pooled.dbapi_connection
+        self.connection.autocommit = True
+        self.pid = os.getpid()
+
+    @classmethod
+    def read(cls, scopes: tuple[str, ...]) -> tuple[int, ...]:
+        session = db.session()
+        engine = session.get_bind()
+        if not isinstance(engine, Engine) or engine.dialect.name != "postgresql" \
+                or _wrote(session):
+            return read(*scopes)
+        readers = getattr(cls._local, "readers", None)
+        if readers is None:
+            readers = cls._local.readers = weakref.WeakKeyDictionary()
+        reader = readers.get(engine)
+        try:
+            if reader is None or reader.pid != os.getpid():
+                reader = readers[engine] = cls(engine)
+            wanted = list(dict.fromkeys(scopes))
+            rows = dict(reader.connection.execute(cls._SQL, [wanted]).fetchall())
+        except Exception:  # noqa: BLE001 (any failure: the session's read says what it is)
+            readers.pop(engine, None)
+            if reader is not None:
+                reader.close()
+            return read(*scopes)
+        return tuple(rows.get(scope, 0) for scope in scopes)
+
+    def close(self) -> None:
+        try:
+            self.connection.close()
+        except Exception:  # a dead connection may fail to close
+            log.debug("closing a dead versions reader", exc_info=True)
 
 
 def forget_kept() -> None:
@@ -277,7 +358,8 @@ def forget_kept() -> None:
 MEMOS_KEPT = 4_000  # answers a thread keeps while the database is unchanged (a few a request)
 
 
-def while_unchanged(key: tuple, compute: Callable[[], T]) -> T:
+def while_unchanged(key: tuple, compute: Callable[[], T],
+                    keep: Callable[[T], bool] = lambda _value: True) -> T:
     """`compute()`, or what it answered before in this process and thread when the database
     has not changed since (`key` names the question and everything it depends on besides the
     data: it must be a pure read of committed rows).
@@ -286,23 +368,30 @@ def while_unchanged(key: tuple, compute: Callable[[], T]) -> T:
     session, their unread count): while nothing is written, the next request asks the same
     and gets the same, without a pooled connection. Any commit, by any process, empties it
     (`_Watcher.current`). Only on a SQLite file with the caches on (elsewhere `compute()`
-    every time), and only while this request's session has written nothing: its own
-    uncommitted rows are not the committed state the answer is kept for."""
+    every time), and only while this request's session has written nothing (its own
+    uncommitted rows are not the committed state the answer is kept for) and had read nothing
+    before the request first asked (`_Watcher.current`). An answer `keep` refuses is not kept
+    (a login that matched no session: forged cookies would fill the store)."""
     if not _keeps_answers():
         return compute()
     watcher = _Watcher.of(db.engine)
-    session = db.session()
-    if watcher is None or session.info.get(_WROTE) or session.new or session.dirty \
-            or session.deleted:
+    if watcher is None or _wrote(db.session()):
         return compute()
-    kept = watcher.current()  # asked before compute(): a commit meanwhile empties it again
+    kept, usable = watcher.current()  # asked before compute(): a commit meanwhile empties it
+    if not usable:
+        return compute()
     memo = ("memo", *key)
     if memo in kept:
         return kept[memo]
     value = compute()
-    if len(kept) < MEMOS_KEPT:
+    if len(kept) < MEMOS_KEPT and keep(value):
         kept[memo] = value
     return value
+
+
+def _wrote(session: Session) -> bool:
+    """Whether the session's transaction holds writes of its own (flushed or not)."""
+    return bool(session.info.get(_WROTE) or session.new or session.dirty or session.deleted)
 
 
 def _keeps_answers() -> bool:

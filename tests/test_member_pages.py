@@ -19,6 +19,7 @@ from tests.factories import (
     make_prediction,
     make_user,
 )
+from tests.fixtures.database import counting_queries
 from tests.test_auth import csrf_token
 from tests.test_fragments import frozen, log_in, same_page  # noqa: F401 (a fixture)
 
@@ -297,6 +298,7 @@ def test_a_members_page_reads_nothing_again_while_the_database_is_unchanged(auth
     assert any("login_sessions" in statement for statement in after), after
 
 
+@pytest.mark.real_commits  # each server reads the file through its own connections
 def test_what_a_member_reads_of_their_own_follows_a_write_on_another_server(make_app, auth,
                                                                             board):
     """Their login session, unread count, votes, reports and cards are kept while nothing
@@ -318,9 +320,15 @@ def test_what_a_member_reads_of_their_own_follows_a_write_on_another_server(make
 
     def check(step: str) -> str:
         shown = on_b.get(path).text
-        on_b.get(path)  # the second look comes from what the first one kept
-        same_page(on_b.get(path).text, on_truth.get(path).text, step)
+        with b.app_context(), counting_queries() as again:
+            second = on_b.get(path).text  # from what the first look kept
+        if b_keeps_answers and "Log out" in shown:  # a member's page; a visitor's is rendered
+            assert again == [], (step, again)
+        same_page(second, on_truth.get(path).text, step)
         return shown
+
+    with b.app_context():
+        b_keeps_answers = db.engine.dialect.name == "sqlite"  # SQLite's data_version
 
     log_both_in()
     check("before")

@@ -296,7 +296,8 @@ def load_session_user(alt_id: str) -> User | None:
         return None
     key_hash = token_digest(key)
     values = cache_versions.while_unchanged(
-        ("session-user", user_id, key_hash), lambda: _session_user_values(user_id, key_hash))
+        ("session-user", user_id, key_hash), lambda: _session_user_values(user_id, key_hash),
+        keep=lambda found: found is not None)  # forged keys would fill the store
     if values is None:
         return None
     user = _attached(values)
