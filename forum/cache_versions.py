@@ -280,11 +280,11 @@ class _Watcher:
         if has_request_context():
             data_version = g.get("data_version")
             if data_version is None:
-                g.data_version_first = not db.session().in_transaction()
+                g.data_version_first = not _has_read()
                 data_version = g.data_version = self.data_version()
             usable = g.data_version_first
         else:
-            usable = not db.session().in_transaction()
+            usable = not _has_read()
             data_version = self.data_version()
         when = (_Commits.count, data_version)
         kept = self.kept
@@ -375,7 +375,7 @@ def while_unchanged(key: tuple, compute: Callable[[], T],
     if not _keeps_answers():
         return compute()
     watcher = _Watcher.of(db.engine)
-    if watcher is None or _wrote(db.session()):
+    if watcher is None or (db.session.registry.has() and _wrote(db.session())):
         return compute()
     kept, usable = watcher.current()  # asked before compute(): a commit meanwhile empties it
     if not usable:
@@ -387,6 +387,12 @@ def while_unchanged(key: tuple, compute: Callable[[], T],
     if len(kept) < MEMOS_KEPT and keep(value):
         kept[memo] = value
     return value
+
+
+def _has_read() -> bool:
+    """Whether this request's session has begun its transaction (without making a session
+    when there is none: a cached page's hit never needs one)."""
+    return db.session.registry.has() and db.session().in_transaction()
 
 
 def _wrote(session: Session) -> bool:
