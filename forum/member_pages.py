@@ -32,7 +32,7 @@ from functools import wraps
 from flask import Flask, current_app, g, request, session
 from flask_login import current_user
 from jinja2 import pass_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from forum import fragments
 from forum.board.pages import Row, viewer_rows
@@ -224,8 +224,9 @@ def fill(page: KeptPage, page_key: tuple) -> str:
             variant = VARIANTS.get(name)
             key = (index, variant(user, *args)) if variant else None
             html = page.variants.get(key) if key else None
-            if html is None and name in ATTRIBUTE_PARTS:
-                html = str(without_forbidden_characters(getattr(args[0], ATTRIBUTE_PARTS[name])))
+            if html is None and name in ATTRIBUTE_PARTS:  # as `{{ value }}` prints it
+                html = str(escape(without_forbidden_characters(
+                    getattr(args[0], ATTRIBUTE_PARTS[name]))))
             if html is None:
                 if module is None:
                     values: dict = {}

@@ -382,3 +382,16 @@ def test_the_parts_printed_without_the_template_are_the_macros_that_only_print_t
     source = (Path(__file__).parents[1] / "templates" / VIEWER_TEMPLATE).read_text()
     for name, attribute in ATTRIBUTE_PARTS.items():
         assert f"{{% macro {name}(me) %}}{{{{ me.{attribute} }}}}{{% endmacro %}}" in source, name
+
+
+def test_a_part_printed_without_the_template_is_escaped_as_the_template_would(app):
+    """Were a part's attribute plain text one day, fill escapes it as `{{ value }}` does."""
+    from types import SimpleNamespace
+
+    from forum.member_pages import KeptPage, fill
+
+    page = KeptPage(texts=("<p>", "</p>"), parts=(("chart", (SimpleNamespace(
+        chart="<script>alert(1)</script>"),)),))
+    with app.test_request_context("/"):
+        shown = fill(page, ("key",))
+    assert shown == "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"
