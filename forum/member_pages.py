@@ -33,8 +33,10 @@ from flask import Flask, current_app, g, request, session
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup, escape
+from sqlalchemy.orm.attributes import set_committed_value
 
 from forum import fragments
+from forum.auth.services import detached_copy
 from forum.board.pages import Row, viewer_rows
 from forum.extensions import db
 from forum.layout import current_layout
@@ -183,9 +185,16 @@ def _detach(value) -> None:
     # page loaded it, never lazily here; a prediction page's resolution log, with who made
     # each entry, which the next members' panels show too (PageViewer.for_viewer).
     log = getattr(getattr(value, "moderation", None), "log", ())
+    # The member whose request renders the page may be its author or a resolver: the kept
+    # page gets a copy of their row, and their own object stays in their session (with
+    # their session key, which no other request may hold).
+    member = current_user._get_current_object()
+    for owner, name in ((prediction, "author"), *((entry, "resolved_by") for entry in log)):
+        if vars(owner).get(name) is member:
+            set_committed_value(owner, name, detached_copy(member))
     for instance in (prediction, prediction.author, vars(prediction).get("article"),
                      *log, *(entry.resolved_by for entry in log)):
-        if instance is not None and instance in db.session:
+        if instance is not None and instance is not member and instance in db.session:
             db.session.expunge(instance)
 
 

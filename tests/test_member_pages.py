@@ -395,3 +395,24 @@ def test_a_part_printed_without_the_template_is_escaped_as_the_template_would(ap
     with app.test_request_context("/"):
         shown = fill(page, ("key",))
     assert shown == "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"
+
+
+def test_a_kept_page_holds_no_object_of_the_member_whose_request_rendered_it(make_app, auth,
+                                                                             board):
+    """Ann wrote the predictions; her request renders the pages kept for every member. They
+    hold a copy of her row, never her own object (which carries her session key), and her
+    object stays in her request's session."""
+    from forum.member_pages import KeptPage
+
+    app = kept_app(make_app)
+    client = app.test_client()
+    log_in(auth, client, "ann")
+    for path in pages(board)[:4]:
+        assert client.get(path).status_code == 200
+    kept = [value for _stored, _weight, value in app.extensions["fragments"]._entries.values()
+            if isinstance(value, KeptPage)]
+    authors = [value.prediction.author for page in kept for _name, args in page.parts
+               for value in args if getattr(value, "prediction", None) is not None]
+    assert kept and authors and {author.username for author in authors} == {"ann"}
+    assert all(author.session_key is None for author in authors)
+    assert "Log out" in client.get(pages(board)[3]).text  # her next request is still hers

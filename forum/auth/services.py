@@ -318,9 +318,19 @@ def _session_user_values(user_id: int, key_hash: str) -> tuple | None:
 def _attached(values: tuple) -> User:
     """The user of these column values in this request's session, as if just loaded: no
     query (a user the session already holds is that one)."""
+    return db.session.merge(_detached(values), load=False)
+
+
+def _detached(values: tuple) -> User:
     user = User(**dict(zip(_USER_FIELDS, values, strict=True)))
     make_transient_to_detached(user)
-    return db.session.merge(user, load=False)
+    return user
+
+
+def detached_copy(user: User) -> User:
+    """The same member's row in no session and without their session key: what a page kept
+    for everyone may hold of the member whose request rendered it."""
+    return _detached(tuple(getattr(user, name) for name in _USER_FIELDS))
 
 
 @prebuilt
