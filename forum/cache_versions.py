@@ -257,13 +257,7 @@ class _Watcher:
         forked process); None unless it is a SQLite file."""
         if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
             return None
-        watchers = getattr(cls._local, "watchers", None)
-        if watchers is None:
-            watchers = cls._local.watchers = weakref.WeakKeyDictionary()
-        watcher = watchers.get(engine)
-        if watcher is None or watcher.pid != os.getpid():
-            watcher = watchers[engine] = cls(engine)
-        return watcher
+        return _thread_instance(cls._local, engine, cls)
 
     def data_version(self) -> int:
         return self.connection.execute("PRAGMA data_version").fetchone()[0]
@@ -320,22 +314,20 @@ class _HeldReader:
 
     @classmethod
     def read(cls, scopes: tuple[str, ...]) -> tuple[int, ...]:
-        session = db.session()
-        engine = session.get_bind()
-        if not isinstance(engine, Engine) or engine.dialect.name != "postgresql" \
-                or _wrote(session):
+        engine = db.engine
+        # the tests' scoped session is bound to their own connection; asked without making a
+        # session, which a cached page's hit never needs
+        bound = db.session.session_factory.kw.get("bind")
+        if engine.dialect.name != "postgresql" or (bound is not None and bound is not engine) \
+                or (db.session.registry.has() and _wrote(db.session())):
             return read(*scopes)
-        readers = getattr(cls._local, "readers", None)
-        if readers is None:
-            readers = cls._local.readers = weakref.WeakKeyDictionary()
-        reader = readers.get(engine)
+        reader = None
         try:
-            if reader is None or reader.pid != os.getpid():
-                reader = readers[engine] = cls(engine)
+            reader = _thread_instance(cls._local, engine, cls)
             wanted = list(dict.fromkeys(scopes))
             rows = dict(reader.connection.execute(cls._SQL, [wanted]).fetchall())
         except Exception:  # noqa: BLE001 (any failure: the session's read says what it is)
-            readers.pop(engine, None)
+            getattr(cls._local, "instances", {}).pop(engine, None)
             if reader is not None:
                 reader.close()
             return read(*scopes)
@@ -348,10 +340,22 @@ class _HeldReader:
             log.debug("closing a dead versions reader", exc_info=True)
 
 
+def _thread_instance(holder: threading.local, engine: Engine, make: Callable[[Engine], T]) -> T:
+    """This thread's object for the engine (a watcher, a reader): made on first use, and
+    again in a forked process, whose parent's connection it must not share."""
+    instances = getattr(holder, "instances", None)
+    if instances is None:
+        instances = holder.instances = weakref.WeakKeyDictionary()
+    instance = instances.get(engine)
+    if instance is None or instance.pid != os.getpid():
+        instance = instances[engine] = make(engine)
+    return instance
+
+
 def forget_kept() -> None:
     """Drop what this thread keeps for the database as it is: a rolled-back transaction (a
     test's) takes its rows away without a commit that would tell."""
-    for watcher in getattr(_Watcher._local, "watchers", {}).values():
+    for watcher in getattr(_Watcher._local, "instances", {}).values():
         watcher.kept.clear()
 
 

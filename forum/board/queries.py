@@ -267,19 +267,20 @@ def forecast_rows(prediction_id: int, user_id: int | None = None) -> list[Foreca
     asks for theirs on every request)."""
     if user_id is None:
         return [ForecastRow(*row) for row in _forecast_rows(prediction_id, None)]
-    rows = cache_versions.while_unchanged(("forecast-rows", prediction_id, user_id),
-                                          lambda: _forecast_rows(prediction_id, user_id))
+    rows = cache_versions.while_unchanged(
+        ("forecast-rows", prediction_id, user_id),
+        lambda: tuple(tuple(row) for row in _forecast_rows(prediction_id, user_id)))
     return [ForecastRow(*row) for row in rows]
 
 
-def _forecast_rows(prediction_id: int, user_id: int | None) -> tuple[tuple, ...]:
+def _forecast_rows(prediction_id: int, user_id: int | None):
     mine = () if user_id is None else (Forecast.user_id == user_id,)
-    return tuple(tuple(row) for row in db.session.execute(
+    return db.session.execute(
         select(Forecast.id, Forecast.user_id, User.username, Forecast.probability,
                Forecast.created_at, Forecast.reason)
         .join(User, User.id == Forecast.user_id)
         .where(Forecast.prediction_id == prediction_id, *mine)
-        .order_by(Forecast.created_at, Forecast.id)))
+        .order_by(Forecast.created_at, Forecast.id))
 
 
 def my_standing(user, prediction_ids) -> dict[int, float]:
