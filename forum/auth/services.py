@@ -315,14 +315,29 @@ def _session_user_values(user_id: int, key_hash: str) -> tuple | None:
     return None if row is None else tuple(row)
 
 
+_USER_MAPPER = sa_inspect(User)
+_ID_INDEX = _USER_FIELDS.index("id")
+
+
 def _attached(values: tuple) -> User:
     """The user of these column values in this request's session, as if just loaded: no
     query (a user the session already holds is that one)."""
-    return db.session.merge(_detached(values), load=False)
+    session = db.session()
+    held = session.identity_map.get(
+        _USER_MAPPER.identity_key_from_primary_key((values[_ID_INDEX],)))
+    if held is not None:
+        return held
+    user = _detached(values)
+    session.add(user)  # a detached instance joins as persistent and clean, as a merge would
+    return user
 
 
 def _detached(values: tuple) -> User:
-    user = User(**dict(zip(_USER_FIELDS, values, strict=True)))
+    """A user of these column values in no session, as a query would have loaded it (not
+    through the constructor: its per-attribute events cost more than the rest of a member's
+    log-in)."""
+    user = _USER_MAPPER.class_manager.new_instance()
+    vars(user).update(zip(_USER_FIELDS, values, strict=True))
     make_transient_to_detached(user)
     return user
 
