@@ -7,6 +7,7 @@ from pathlib import Path
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
+from forum.cookie_sessions import KeptCookieSessions
 from forum.extensions import csrf, db, limiter, login_manager, migrate
 from forum.limits import DEFAULT_RATE_LIMITS
 from forum.log_setup import configure_logging
@@ -23,6 +24,7 @@ def create_app(config: type | None = None, **overrides) -> Flask:
         template_folder="../templates", static_folder="../static",
     )
     load_config(app, config, overrides)
+    app.session_interface = KeptCookieSessions()
     configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
