@@ -390,11 +390,11 @@ def test_a_part_printed_without_the_template_is_escaped_as_the_template_would(ap
 
     from forum.member_pages import KeptPage, fill
 
-    page = KeptPage(texts=("<p>", "</p>"), parts=(("chart", (SimpleNamespace(
+    page = KeptPage.cut(["<p>", "</p>"], parts=(("chart", (SimpleNamespace(
         chart="<script>alert(1)</script>"),)),))
     with app.test_request_context("/"):
         shown = fill(page, ("key",))
-    assert shown == "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"
+    assert shown == b"<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"
 
 
 def test_a_kept_page_holds_no_object_of_the_member_whose_request_rendered_it(make_app, auth,

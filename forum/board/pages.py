@@ -342,6 +342,12 @@ class PageViewer:
     def thread_html(self) -> Markup | None:
         """The shared discussion with the viewer's own cards (None: the page renders the
         thread itself, as for a moderator or a form's errors)."""
+        thread = self.thread_slots
+        return None if thread is None else fragments.with_token(fragments.joined(thread).decode())
+
+    @property
+    def thread_slots(self) -> list | None:
+        """`thread_html` as UTF-8 slots (forum.fragments.token_slots), for a kept page's fill."""
         if self.key is None or not self.shared_thread or not self.shown:
             return None
         return _shared_thread(self.prediction, self.user_id, self.comments, self.shown,
@@ -423,7 +429,7 @@ def _comment_shapes(prediction_id: int) -> list[CommentShape]:
 
 def _shared_thread(prediction: Prediction, user_id: int | None, comments: list[CommentShape],
                    shown, votes: dict, forecasts: "ForecastView", moderation, *, key: tuple,
-                   all_comments: bool) -> Markup:
+                   all_comments: bool) -> list:
     """The discussion from the shared fragment (forum/fragments.py), with the cards of the
     viewer's own comments, and of those they voted on or reported, rendered for them (one
     query for those comments)."""
