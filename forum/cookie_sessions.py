@@ -34,7 +34,9 @@ class KeptCookieSessions(SecureCookieSessionInterface):
         if not value:
             return self.session_class()
         max_age = int(app.permanent_session_lifetime.total_seconds())
-        kept = app.extensions.setdefault("session_cookies", WorkerCache(COOKIES_KEPT_BYTES))
+        kept = app.extensions.get("session_cookies")
+        if kept is None:
+            kept = app.extensions.setdefault("session_cookies", WorkerCache(COOKIES_KEPT_BYTES))
         key = (tuple(serializer.secret_keys), value)  # a changed secret key verifies anew
         found = kept.get(key, ttl=KEEP_SECONDS)
         if found is None:

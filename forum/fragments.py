@@ -21,6 +21,7 @@ cards byte for byte. A page with a form's errors or an open reply form is rare a
 rendered in full. tests/test_fragments.py proves the assembled page equals a full render.
 """
 
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ from forum.moderation.queries import PanelState
 from forum.templating import Clean
 from forum.timezones import viewer_zone_name
 from forum.worker_cache import worker_cache
+
+log = logging.getLogger("forum")
 
 BUDGET_CHARACTERS = 16_000_000  # per worker (at most ~32 MB: a page with any character
 # beyond Latin-1 is stored two bytes a character); a busy prediction page's parts are ~250 KB
@@ -193,7 +196,11 @@ class SharedThread:
         places: dict[int, tuple[int, int]] = {}
         cursor = 0
         for comment_id, card in cards.items():
-            start = html.index(card, cursor)
+            start = html.find(card, cursor)
+            if start < 0:  # the thread template printed a card otherwise than it was kept
+                log.error("comment %s's card is not in the shared thread: it stays the "
+                          "stand-in's for every viewer", comment_id)
+                continue
             slots += token_slots(html[cursor:start].encode())
             card_slots = token_slots(card.encode())
             places[comment_id] = (len(slots), len(slots) + len(card_slots))
@@ -201,6 +208,16 @@ class SharedThread:
             cursor = start + len(card)
         slots += token_slots(html[cursor:].encode())
         return cls(tuple(slots), places)
+
+    def with_cards(self, cards) -> Slots:
+        """The thread's slots with these (comment id, slots) cards in place of the shared
+        ones."""
+        slots = list(self.slots)
+        # from the last card up, so the places of those before stay where they were
+        for comment_id, card in sorted(cards, key=lambda item: -self.cards[item[0]][0]):
+            start, end = self.cards[comment_id]
+            slots[start:end] = card
+        return slots
 
     @property
     def weight(self) -> int:
@@ -243,12 +260,7 @@ def comment_thread(context: dict, own: Callable[[], list], key: tuple,
                                                 for piece in card if piece) + 1)
     else:
         cards = viewers_cards()
-    slots = list(shared.slots)
-    # from the last card up, so the places of those before stay where they were
-    for comment_id, card in sorted(cards, key=lambda item: -shared.cards[item[0]][0]):
-        start, end = shared.cards[comment_id]
-        slots[start:end] = card
-    return slots
+    return shared.with_cards(cards)
 
 
 def _cards(context: dict, comments) -> list[str]:

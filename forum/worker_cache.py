@@ -41,4 +41,7 @@ class WorkerCache:
 
 def worker_cache(name: str, budget: int) -> WorkerCache:
     """The current app's cache called `name`, made on first use."""
-    return current_app.extensions.setdefault(name, WorkerCache(budget))
+    cache = current_app.extensions.get(name)
+    if cache is None:
+        cache = current_app.extensions.setdefault(name, WorkerCache(budget))
+    return cache
