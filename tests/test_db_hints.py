@@ -129,4 +129,8 @@ def test_the_leaderboard_groups_without_walking_the_member_index(app):
         assert "+scores" not in sql and "GROUP BY scores.user_id" in sql
         postgres = plan(sql, parameters, index_only=True)
         assert "Group Key: scores.user_id" in postgres
-        assert re.search(r"Index (Only )?Scan (using|on) ix_scores_", postgres)
+        # any index of the table will do (which one depends on the statistics other tests
+        # left: CI once saw the primary key's or the unique pair's): the bare column keeps
+        # them all available
+        assert re.search(r"Index (Only )?Scan (Backward )?(using|on) (ix|uq|pk)_scores",
+                         postgres), postgres
