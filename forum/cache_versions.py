@@ -288,7 +288,6 @@ class _Watcher:
         return kept, usable
 
 
-
 class _HeldReader:
     """PostgreSQL: a connection of this process and thread, detached from the pool and in
     autocommit, that reads the versions in one round trip.

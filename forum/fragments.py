@@ -226,10 +226,10 @@ class SharedThread:
 
 def comment_thread(context: dict, own: Callable[[], list], key: tuple,
                    thread: Callable[[], list], cards_key: tuple | None = None) -> Slots:
-    """The discussion for this viewer, as slots (`token_slots`): the shared thread (`thread()` gives its nodes when it must be
-    rendered), with the cards of the comments `own()` gives (the viewer wrote, voted on or
-    reported them) rendered for the viewer in place of the stand-in's cards, which the shared
-    render kept beside the thread.
+    """The discussion for this viewer, as slots (`token_slots`): the shared thread (`thread()`
+    gives its nodes when it must be rendered), with the cards of the comments `own()` gives
+    (the viewer wrote, voted on or reported them) rendered for the viewer in place of the
+    stand-in's cards, which the shared render kept beside the thread.
 
     With a `cards_key` (everything of the viewer's the cards show: who they are, their votes
     and reports on those comments), their cards are kept too, rendered with the sentinel
