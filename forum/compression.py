@@ -55,12 +55,16 @@ def compress(response: Response) -> Response:
     """after_request, run last: the gzip-encoded response when it helps (see the module)."""
     if not current_app.config.get("COMPRESS_RESPONSES", True) or not compressible(response):
         return response
-    if "no-transform" in (response.headers.get("Cache-Control") or ""):
+    headers = response.headers
+    present: dict[str, str] = {}  # one pass: Werkzeug raises inside for each absent name asked
+    for name, value in headers.items():
+        present.setdefault(name.lower(), value)
+    if "no-transform" in present.get("cache-control", ""):
         return response
-    response.vary.add("Accept-Encoding")  # both variants say so, or a cache mixes them up
+    _vary_on_encoding(headers, present.get("vary"))  # both variants say so, or caches mix them
     if (response.status_code in _NOT_ENCODED or response.status_code < 200
             or response.direct_passthrough or response.is_streamed
-            or "Content-Encoding" in response.headers or "Content-Range" in response.headers
+            or "content-encoding" in present or "content-range" in present
             or not accepts_gzip()):
         return response
     body = response.get_data()
@@ -74,6 +78,14 @@ def compress(response: Response) -> Response:
         # (it compares weakly), so conditional requests keep answering 304.
         response.set_etag(etag, weak=True)
     return response
+
+
+def _vary_on_encoding(headers, vary: str | None) -> None:
+    """Add Accept-Encoding to the response's Vary header (as `response.vary.add` does)."""
+    if not vary:
+        headers["Vary"] = "Accept-Encoding"
+    elif "accept-encoding" not in (token.strip().lower() for token in vary.split(",")):
+        headers["Vary"] = f"{vary}, Accept-Encoding"
 
 
 def _encoded(body: bytes) -> bytes:

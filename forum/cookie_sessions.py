@@ -27,8 +27,7 @@ class KeptCookieSessions(SecureCookieSessionInterface):
     """The app's session interface (forum/app.py)."""
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        serializer = self.get_signing_serializer(app)
-        if serializer is None:
+        if not app.secret_key:  # as Flask's: no session without a key
             return None
         value = request.cookies.get(self.get_cookie_name(app))
         if not value:
@@ -37,9 +36,12 @@ class KeptCookieSessions(SecureCookieSessionInterface):
         kept = app.extensions.get("session_cookies")
         if kept is None:
             kept = app.extensions.setdefault("session_cookies", WorkerCache(COOKIES_KEPT_BYTES))
-        key = (tuple(serializer.secret_keys), value)  # a changed secret key verifies anew
+        # A changed secret key verifies anew. The serializer is made only then: Flask makes
+        # one for every request.
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()), value)
         found = kept.get(key, ttl=KEEP_SECONDS)
         if found is None:
+            serializer = self.get_signing_serializer(app)
             try:
                 data, signed = serializer.loads(value, max_age=max_age, return_timestamp=True)
             except BadSignature:  # altered, expired, or signed with another key

@@ -28,11 +28,11 @@ from dataclasses import dataclass, field
 
 from flask import current_app, g, has_request_context, request
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
 
 from forum import cache_versions, clock
 from forum.moderation.queries import PanelState
+from forum.security import csrf_token
 from forum.templating import Clean
 from forum.timezones import viewer_zone_name
 from forum.worker_cache import worker_cache
@@ -89,7 +89,7 @@ def page_key(*scopes: str) -> tuple | None:
     this request (a moderator, a POST showing a form again, the cache disabled)."""
     if not enabled() or not has_request_context() or request.method != "GET":
         return None
-    role = role_class(current_user)
+    role = role_class(current_user._get_current_object())
     if role is None:
         return None
     return (cache_versions.pinned(*scopes), role, viewer_zone_name(), clock.today(),
@@ -130,7 +130,7 @@ def with_token(html: str) -> Clean:
     """Shared HTML with the viewer's CSRF token in place of the sentinel."""
     if CSRF_SENTINEL not in html:  # asking for a token would start a visitor's session
         return Clean(html)
-    token = generate_csrf()
+    token = csrf_token()
     if token == CSRF_SENTINEL:  # a part of a member's page being filled: the token comes last
         return Clean(html)
     return Clean(html.replace(CSRF_SENTINEL, token))
@@ -160,7 +160,7 @@ def with_token_joined(slots: Slots) -> bytes:
     a page without a form)."""
     if None not in slots:
         return b"".join(slots)
-    return joined(slots, generate_csrf().encode())
+    return joined(slots, csrf_token().encode())
 
 
 @pass_context

@@ -1,8 +1,13 @@
-"""Response headers that every page carries (Content-Security-Policy and friends)."""
+"""Response headers that every page carries (Content-Security-Policy and friends), and the
+CSRF token as pages print it."""
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, g, request, session
+from flask_wtf.csrf import generate_csrf
 
 from forum.errors import Invalid
+from forum.worker_cache import worker_cache
+
+SIGNED_TOKENS_KEPT = 4_000_000  # bytes per worker: a session token and its signed form, ~140
 
 CSP = "; ".join([  # noqa: FLY002 (one directive a line reads better)
     "default-src 'self'",
@@ -16,9 +21,51 @@ CSP = "; ".join([  # noqa: FLY002 (one directive a line reads better)
 ])
 
 
+def csrf_token() -> str:
+    """The request's CSRF token, as Flask-WTF's `generate_csrf` makes it, with each
+    session's signed token kept per worker (the shared parts of pages put it in with this;
+    templates rendered whole call Flask-WTF's, once a request).
+
+    Flask-WTF signs the session's random token anew for every request (deriving a key, an
+    HMAC, a timestamp): on a member's kept page that was a twentieth of its time. The
+    timestamp only matters when tokens expire; with `WTF_CSRF_TIME_LIMIT` None they live as
+    long as the session, and a token signed once verifies as well as one signed now. The key
+    is the secret and the session's own token, so no session ever gets another's.
+    """
+    config = current_app.config
+    name = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if name in g or config.get("WTF_CSRF_TIME_LIMIT") is not None:
+        return generate_csrf()
+    raw = session.get(name)
+    if not isinstance(raw, str):  # none yet: Flask-WTF starts one
+        return generate_csrf()
+    kept = worker_cache("signed_csrf_tokens", SIGNED_TOKENS_KEPT)
+    key = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, name, raw)
+    signed = kept.get(key)
+    if signed is None:
+        signed = generate_csrf()
+        kept.put(key, signed, weight=len(raw) + len(signed))
+    else:
+        setattr(g, name, signed)  # where generate_csrf looks first, for the rest of the request
+    return signed
+
+
+def _add_missing(headers, defaults: tuple[tuple[str, str], ...]) -> None:
+    """`headers.setdefault` for each pair, in one pass over the headers: Werkzeug's lookup
+    of an absent header raises and catches an exception, once per name, on every request."""
+    present = {name.lower() for name, _value in headers.items()}
+    for name, value in defaults:
+        if name.lower() not in present:
+            headers.add(name, value)
+
+
 def register(app: Flask) -> None:
     """Add the security headers to every response; HSTS in production only."""
-    production = app.config["FORUM_ENV"] == "production"
+    defaults = (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
+                ("Referrer-Policy", "strict-origin-when-cross-origin"),
+                ("X-Frame-Options", "DENY"))
+    if app.config["FORUM_ENV"] == "production":
+        defaults += (("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),)
 
     @app.before_request
     def refuse_nul_characters():
@@ -34,11 +81,5 @@ def register(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        if production:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        _add_missing(response.headers, defaults)
         return response

@@ -62,8 +62,12 @@ def absolute_url(endpoint: str, *, _anchor: str | None = None, **values) -> str:
     return url
 
 
+SYNCED_KEPT = 1_000  # functions whose `ensure_sync` answer is kept (hooks and views: ~200)
+
+
 class Forum(Flask):
-    """Flask, answering a request for a host outside TRUSTED_HOSTS with the site's own 400.
+    """Flask, answering a request for a host outside TRUSTED_HOSTS with the site's own 400
+    (and keeping `ensure_sync`'s answers).
 
     Flask checks TRUSTED_HOSTS while it builds the request's URL adapter, and on failure has
     no adapter at all, so even the error page could not build its links. Here the request
@@ -85,6 +89,21 @@ class Forum(Flask):
         if request.environ.get(_FOREIGN_HOST):
             raise BadRequest("This site answers only at its own address.")
         return super().preprocess_request()
+
+    def ensure_sync(self, func):
+        """Flask's, with each function's answer kept: Flask asks `inspect` whether every hook
+        and the view are coroutine functions on every request, a dozen times a request."""
+        synced = self.__dict__.setdefault("_synced", {})
+        try:
+            return synced[func]
+        except KeyError:  # not asked yet
+            pass
+        except TypeError:  # unhashable: asked every time
+            return super().ensure_sync(func)
+        made = super().ensure_sync(func)
+        if len(synced) < SYNCED_KEPT:
+            synced[func] = made
+        return made
 
 
 def configure(app: Flask, production: bool) -> None:

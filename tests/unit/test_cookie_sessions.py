@@ -21,7 +21,7 @@ def opened(app, cookie: str | None):
 
 def kept_entries(app) -> dict:
     store = app.extensions.get("session_cookies")
-    return {} if store is None else {key[1]: value for key, (_, _, value)
+    return {} if store is None else {key[-1]: value for key, (_, _, value)
                                      in store._entries.items()}
 
 
@@ -72,6 +72,17 @@ def test_another_secret_key_verifies_the_cookie_again(app):
     assert opened(app, cookie)[0]
     app.config["SECRET_KEY"] = "another key entirely, so the old cookie's signature fails"
     app.secret_key = app.config["SECRET_KEY"]
+    assert opened(app, cookie)[0] == {}
+
+
+def test_a_rotated_key_verifies_through_its_fallback_until_the_fallback_goes(app):
+    cookie = signed_cookie(app, {"_user_id": "7:key"})
+    old = app.secret_key
+    assert opened(app, cookie)[0]
+    app.secret_key = app.config["SECRET_KEY"] = "the new key, with the old one kept as fallback"
+    app.config["SECRET_KEY_FALLBACKS"] = [old]
+    assert opened(app, cookie)[0] == {"_user_id": "7:key"}
+    app.config["SECRET_KEY_FALLBACKS"] = []
     assert opened(app, cookie)[0] == {}
 
 
