@@ -63,6 +63,7 @@ _READ = text("SELECT scope, value FROM cache_versions WHERE scope IN :scopes").b
     bindparam("scopes", expanding=True))
 T = TypeVar("T")
 _WHEN = object()  # the key, among the scopes, of (data_version, this process's commits)
+_UNSET = object()
 
 
 def prediction(prediction_id: int) -> str:
@@ -272,11 +273,12 @@ class _Watcher:
         asked may hold rows older than it. Such a request reads for itself (its versions too,
         in its own snapshot) and keeps nothing."""
         if has_request_context():
-            data_version = g.get("data_version")
+            state = g._get_current_object()
+            data_version = state.get("data_version")
             if data_version is None:
-                g.data_version_first = not _has_read()
-                data_version = g.data_version = self.data_version()
-            usable = g.data_version_first
+                state.data_version_first = not _has_read()
+                data_version = state.data_version = self.data_version()
+            usable = state.data_version_first
         else:
             usable = not _has_read()
             data_version = self.data_version()
@@ -375,9 +377,7 @@ def while_unchanged(key: tuple, compute: Callable[[], T],
     uncommitted rows are not the committed state the answer is kept for) and had read nothing
     before the request first asked (`_Watcher.current`). An answer `keep` refuses is not kept
     (a login that matched no session: forged cookies would fill the store)."""
-    if not _keeps_answers():
-        return compute()
-    watcher = _Watcher.of(db.engine)
+    watcher = _request_watcher()
     if watcher is None or (db.session.registry.has() and _wrote(db.session())):
         return compute()
     kept, usable = watcher.current()  # asked before compute(): a commit meanwhile empties it
@@ -390,6 +390,18 @@ def while_unchanged(key: tuple, compute: Callable[[], T],
     if len(kept) < MEMOS_KEPT and keep(value):
         kept[memo] = value
     return value
+
+
+def _request_watcher() -> "_Watcher | None":
+    """The watcher `while_unchanged` keeps answers with (None: it keeps none), looked up once a
+    request: a member's page asks several questions, each looking it up through the app."""
+    if not has_request_context():
+        return _Watcher.of(db.engine) if _keeps_answers() else None
+    state = g._get_current_object()
+    watcher = state.get("answers_watcher", _UNSET)
+    if watcher is _UNSET:
+        watcher = state.answers_watcher = _Watcher.of(db.engine) if _keeps_answers() else None
+    return watcher
 
 
 def _has_read() -> bool:

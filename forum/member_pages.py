@@ -163,7 +163,7 @@ def kept_for_members(view: Callable | None = None, *, unless: tuple[str, ...] = 
 def _member_key() -> tuple | None:
     if request.endpoint not in MEMBER_PAGES or "_flashes" in session:
         return None
-    if fragments.role_class(current_user) != fragments.MEMBER:
+    if fragments.role_class(current_user._get_current_object()) != fragments.MEMBER:
         return None
     scopes = page_scopes(request.endpoint, request.view_args)
     return fragments.page_key(*scopes) if scopes else None

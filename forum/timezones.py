@@ -52,8 +52,9 @@ def zone(name: str) -> tzinfo:
 def viewer_zone_name() -> str:
     """The zone of whoever the page is for: the member's choice, or UTC for anyone else (and
     outside a request: feeds, emails and the worker speak UTC)."""
-    if has_request_context() and current_user and current_user.is_authenticated:
-        return canonical_zone(getattr(current_user, "time_zone", None)) or DEFAULT_ZONE
+    user = current_user._get_current_object() if has_request_context() else None
+    if user and user.is_authenticated:
+        return canonical_zone(getattr(user, "time_zone", None)) or DEFAULT_ZONE
     return DEFAULT_ZONE
 
 

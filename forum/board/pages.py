@@ -275,6 +275,8 @@ class PageViewer:
     log: Page
     comments: list  # the discussion's comments, or their shapes when the thread is shared
     shown: list  # the discussion's nodes on the page
+    thread_ids: list[int]  # the comments whose votes the page shows
+    shown_ids: frozenset  # the ids of the comments in `shown`, reused by every viewer
     key: tuple | None  # the shared fragments' key (None: a full render)
     shared_thread: bool  # whether the discussion comes from the shared fragment
     all_comments: bool
@@ -291,7 +293,8 @@ class PageViewer:
               log: Page, comments: list, shown: list, thread_ids: list[int], key: tuple | None,
               shared_thread: bool, all_comments: bool,
               forecast_form: ForecastForm | None = None,
-              resolutions: list | None = None) -> "PageViewer":
+              resolutions: list | None = None,
+              shown_ids: frozenset | None = None) -> "PageViewer":
         """The viewer's parts (four queries for a member, five once it has resolved; the
         viewer's own reads are kept while the database is unchanged, and `resolutions`, the
         page's resolution log when it was read already, spares one)."""
@@ -303,7 +306,9 @@ class PageViewer:
                 formdata=None, probability=_percent_text(standing) if standing else "")
         return cls(
             prediction=prediction, status=status, kept=kept, log=log, comments=comments,
-            shown=shown, key=key, shared_thread=shared_thread, all_comments=all_comments,
+            shown=shown, thread_ids=thread_ids,
+            shown_ids=frozenset(_ids(shown)) if shown_ids is None else shown_ids,
+            key=key, shared_thread=shared_thread, all_comments=all_comments,
             user_id=user_id, mine=mine,
             votes=queries.my_votes(user, prediction_ids=[prediction.id], comment_ids=thread_ids),
             # the sidebar's moderation panel, from its feature's query function; the
@@ -318,9 +323,9 @@ class PageViewer:
         """The same page's parts for another member (a kept page's, forum/member_pages.py)."""
         return PageViewer.build(
             self.prediction, self.status, user, kept=self.kept, log=self.log,
-            comments=self.comments, shown=self.shown, thread_ids=_ids(self.shown),
+            comments=self.comments, shown=self.shown, thread_ids=self.thread_ids,
             key=self.key, shared_thread=self.shared_thread, all_comments=self.all_comments,
-            resolutions=self.moderation.log)
+            resolutions=self.moderation.log, shown_ids=self.shown_ids)
 
     @property
     def forecasts(self) -> "ForecastView":
@@ -351,7 +356,7 @@ class PageViewer:
         if self.key is None or not self.shared_thread or not self.shown:
             return None
         return _shared_thread(self.prediction, self.user_id, self.comments, self.shown,
-                              self.votes, self.forecasts, self.moderation, key=self.key,
+                              self.shown_ids, self.votes, self.forecasts, self.moderation, key=self.key,
                               all_comments=self.all_comments)
 
 
@@ -428,7 +433,7 @@ def _comment_shapes(prediction_id: int) -> list[CommentShape]:
 
 
 def _shared_thread(prediction: Prediction, user_id: int | None, comments: list[CommentShape],
-                   shown, votes: dict, forecasts: "ForecastView", moderation, *, key: tuple,
+                   shown, shown_ids: frozenset, votes: dict, forecasts: "ForecastView", moderation, *, key: tuple,
                    all_comments: bool) -> list:
     """The discussion from the shared fragment (forum/fragments.py), with the cards of the
     viewer's own comments, and of those they voted on or reported, rendered for them (one
@@ -440,7 +445,7 @@ def _shared_thread(prediction: Prediction, user_id: int | None, comments: list[C
         # again, such a card is the shared one, so it is simply replaced by itself)
         personal |= {target_id for kind, target_id in moderation.state.my_flags
                      if kind == "comment"}
-    personal &= set(_ids(shown))
+    personal &= shown_ids
 
     def own() -> list[Comment]:
         return list(db.session.scalars(
