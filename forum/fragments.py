@@ -29,11 +29,12 @@ from dataclasses import dataclass, field
 from flask import current_app, g, has_request_context, request
 from flask_login import current_user
 from jinja2 import pass_context
+from markupsafe import escape
 
 from forum import cache_versions, clock
 from forum.moderation.queries import PanelState
 from forum.security import csrf_token
-from forum.templating import Clean
+from forum.templating import Clean, without_forbidden_characters
 from forum.timezones import viewer_zone_name
 from forum.worker_cache import worker_cache
 
@@ -149,6 +150,12 @@ def token_slots(html: bytes) -> Slots:
     for piece in pieces[1:]:
         slots += (None, piece)
     return slots
+
+
+def printed_slots(value) -> Slots:
+    """`value` as `{{ value }}` prints it (forbidden characters dropped, escaped unless it is
+    Markup), as UTF-8 slots."""
+    return token_slots(str(escape(without_forbidden_characters(value))).encode())
 
 
 def joined(slots: Slots, token: bytes = CSRF_SENTINEL_BYTES) -> bytes:

@@ -32,7 +32,7 @@ from functools import wraps
 from flask import Flask, current_app, g, request, session
 from flask_login import current_user
 from jinja2 import pass_context
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy.orm.attributes import set_committed_value
 
 from forum import fragments
@@ -41,7 +41,6 @@ from forum.board.pages import Row, viewer_rows
 from forum.extensions import db
 from forum.layout import current_layout
 from forum.page_cache import page_scopes
-from forum.templating import without_forbidden_characters
 
 MEMBER_PAGES = frozenset({"articles.home", "articles.show", "board.index", "board.show"})
 VIEWER_TEMPLATE = "_partials/viewer.html"
@@ -90,15 +89,14 @@ class KeptPage:
 # so a page whose other parts are all kept variants never makes the viewer template's module.
 ATTRIBUTE_PARTS = {"chart": "chart", "thread": "thread_html"}
 # The same HTML as these attributes, already UTF-8 slots (the discussion).
-AS_SLOTS = {"thread_html": "thread_slots"}
+AS_SLOTS = {"thread_html": "thread_slots", "chart": "chart_slots"}
 
 
 def _printed(value, attribute: str) -> list:
     """`value.attribute` as `{{ value.attribute }}` prints it, as UTF-8 slots."""
-    if attribute in AS_SLOTS and (found := getattr(value, AS_SLOTS[attribute])) is not None:
+    if attribute in AS_SLOTS and (found := getattr(value, AS_SLOTS[attribute], None)) is not None:
         return found
-    return fragments.token_slots(
-        str(escape(without_forbidden_characters(getattr(value, attribute)))).encode())
+    return fragments.printed_slots(getattr(value, attribute))
 
 
 VARIANTS_KEPT = 8  # per part, on average: standing forecasts vary without end

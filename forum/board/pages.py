@@ -340,8 +340,30 @@ class PageViewer:
     @property
     def chart(self) -> Markup:
         """The crowd chart, with the viewer's own forecasts as dots."""
-        return _kept_chart(self.prediction, self.status, self.forecasts, clock.now(),
-                           self.user_id, self.key)
+        if self.key is None:
+            return _chart(self.prediction, self.status, self.forecasts, clock.now(),
+                          self.user_id)
+        return Clean(self._kept_chart[0])
+
+    @property
+    def chart_slots(self) -> tuple | None:
+        """`chart` as UTF-8 slots (forum.fragments.printed_slots), for a kept page's fill."""
+        return None if self.key is None else self._kept_chart[1]
+
+    @property
+    def _kept_chart(self) -> tuple[str, tuple]:
+        """The chart kept with the page's shared fragments, as text and as slots (its dots
+        are the viewer's own, so a member who forecast gets their own entry)."""
+        forecasts = self.forecasts
+        owner = self.user_id if forecasts.mine else None
+
+        def made() -> tuple[str, tuple]:
+            html = html_text(str(_chart(self.prediction, self.status, forecasts, clock.now(),
+                                        self.user_id)))
+            return html, tuple(fragments.printed_slots(Clean(html)))
+
+        return fragments.cached("chart", (self.key, owner), made,
+                                weight=lambda kept: 2 * len(kept[0]))
 
     @property
     def thread_html(self) -> Markup | None:
@@ -477,18 +499,6 @@ def _holds(nodes, comment_id: int) -> bool:
 def _percent_text(probability: float) -> str:
     number = round(probability * 100, 1)
     return str(int(number)) if number == int(number) else str(number)
-
-
-def _kept_chart(prediction: Prediction, status: str, forecasts: "ForecastView", now: datetime,
-                user_id: int | None, key: tuple | None) -> Markup:
-    """The crowd chart, kept with the page's shared fragments under `key` (its dots are the
-    viewer's own, so a member who forecast gets their own entry)."""
-    if key is None:
-        return _chart(prediction, status, forecasts, now, user_id)
-    owner = user_id if forecasts.mine else None
-    return Clean(fragments.cached(
-        "chart", (key, owner),
-        lambda: html_text(str(_chart(prediction, status, forecasts, now, user_id)))))
 
 
 def _chart(prediction: Prediction, status: str, forecasts: ForecastView, now: datetime,

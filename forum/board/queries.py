@@ -264,13 +264,12 @@ class ForecastRow:
 def forecast_rows(prediction_id: int, user_id: int | None = None) -> list[ForecastRow]:
     """Every forecast on a prediction (or one user's) with the forecaster's name, oldest
     first (one query; one user's is kept while the database is unchanged: a member's page
-    asks for theirs on every request)."""
+    asks for theirs on every request, as the rows themselves: they are frozen)."""
     if user_id is None:
         return [ForecastRow(*row) for row in _forecast_rows(prediction_id, None)]
-    rows = cache_versions.while_unchanged(
+    return list(cache_versions.while_unchanged(
         ("forecast-rows", prediction_id, user_id),
-        lambda: tuple(tuple(row) for row in _forecast_rows(prediction_id, user_id)))
-    return [ForecastRow(*row) for row in rows]
+        lambda: tuple(ForecastRow(*row) for row in _forecast_rows(prediction_id, user_id))))
 
 
 def _forecast_rows(prediction_id: int, user_id: int | None):
