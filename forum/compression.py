@@ -22,6 +22,8 @@ import gzip
 from flask import Flask, current_app, g, request
 from werkzeug.wrappers import Response
 
+from forum.headers import first_values, vary_on
+
 ENCODING = "gzip"
 MIN_SIZE = 1024  # below this, the header overhead and the client's work outweigh the saving
 PER_REQUEST_LEVEL = 1
@@ -55,13 +57,11 @@ def compress(response: Response) -> Response:
     """after_request, run last: the gzip-encoded response when it helps (see the module)."""
     if not current_app.config.get("COMPRESS_RESPONSES", True) or not compressible(response):
         return response
-    headers = response.headers
-    present: dict[str, str] = {}  # one pass: Werkzeug raises inside for each absent name asked
-    for name, value in headers.items():
-        present.setdefault(name.lower(), value)
+    present = first_values(response.headers)
     if "no-transform" in present.get("cache-control", ""):
         return response
-    _vary_on_encoding(headers, present.get("vary"))  # both variants say so, or caches mix them
+    # both variants say so, or a cache mixes them up
+    vary_on(response.headers, "Accept-Encoding", present.get("vary"))
     if (response.status_code in _NOT_ENCODED or response.status_code < 200
             or response.direct_passthrough or response.is_streamed
             or "content-encoding" in present or "content-range" in present
@@ -78,14 +78,6 @@ def compress(response: Response) -> Response:
         # (it compares weakly), so conditional requests keep answering 304.
         response.set_etag(etag, weak=True)
     return response
-
-
-def _vary_on_encoding(headers, vary: str | None) -> None:
-    """Add Accept-Encoding to the response's Vary header (as `response.vary.add` does)."""
-    if not vary:
-        headers["Vary"] = "Accept-Encoding"
-    elif "accept-encoding" not in (token.strip().lower() for token in vary.split(",")):
-        headers["Vary"] = f"{vary}, Accept-Encoding"
 
 
 def _encoded(body: bytes) -> bytes:

@@ -12,10 +12,11 @@ kept, so no request can change what the next one reads; every request gets its o
 
 import time
 
-from flask import Flask, Request
+from flask import Flask, Request, Response
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature
 
+from forum.headers import first_values, vary_on
 from forum.worker_cache import WorkerCache
 
 COOKIES_KEPT_BYTES = 2_000_000  # per worker: a member's cookie is about 250 characters
@@ -55,3 +56,12 @@ class KeptCookieSessions(SecureCookieSessionInterface):
         if age > max_age or age < 0:  # as itsdangerous's max_age check
             return self.session_class()
         return self.session_class(data)  # a dict of its own: the kept one never changes
+
+    def save_session(self, app: Flask, session: SecureCookieSession,
+                     response: Response) -> None:
+        """Flask's, with "Vary: Cookie" added in one pass (Flask's `response.vary.add` parses
+        the header into a set and writes it back, for every member's request)."""
+        if session and session.accessed:
+            vary_on(response.headers, "Cookie", first_values(response.headers).get("vary"))
+            session.accessed = False  # said already: Flask's own step would parse it again
+        super().save_session(app, session, response)

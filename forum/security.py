@@ -5,6 +5,7 @@ from flask import Flask, abort, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 
 from forum.errors import Invalid
+from forum.headers import add_missing
 from forum.worker_cache import worker_cache
 
 SIGNED_TOKENS_KEPT = 4_000_000  # bytes per worker: a session token and its signed form, ~140
@@ -50,15 +51,6 @@ def csrf_token() -> str:
     return signed
 
 
-def _add_missing(headers, defaults: tuple[tuple[str, str], ...]) -> None:
-    """`headers.setdefault` for each pair, in one pass over the headers: Werkzeug's lookup
-    of an absent header raises and catches an exception, once per name, on every request."""
-    present = {name.lower() for name, _value in headers.items()}
-    for name, value in defaults:
-        if name.lower() not in present:
-            headers.add(name, value)
-
-
 def register(app: Flask) -> None:
     """Add the security headers to every response; HSTS in production only."""
     defaults = (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
@@ -81,5 +73,5 @@ def register(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
-        _add_missing(response.headers, defaults)
+        add_missing(response.headers, defaults)
         return response

@@ -67,6 +67,21 @@ def test_a_members_page_is_compressed_too(auth, client, busy_prediction):
     assert b'name="csrf-token"' in html and html.count(b"Comment ") == plain.data.count(b"Comment ")
 
 
+def test_vary_names_each_header_once_for_members_and_visitors(auth, client, busy_prediction):
+    """Each name once, in one header; a member's page depends on their cookie too."""
+    path = f"/predictions/{busy_prediction.id}"
+    for member in (False, True):
+        if member:
+            auth.login("bob")
+        for headers in ({}, GZIP):
+            response = client.get(path, headers=headers)
+            (header,) = response.headers.getlist("Vary")
+            tokens = [token.strip().lower() for token in header.split(",")]
+            assert len(tokens) == len(set(tokens)), header
+            assert "accept-encoding" in tokens, header
+            assert ("cookie" in tokens) or not member, header
+
+
 def test_head_answers_the_headers_of_the_compressed_get(client, busy_prediction):
     path = f"/predictions/{busy_prediction.id}"
     got, head = client.get(path, headers=GZIP), client.head(path, headers=GZIP)

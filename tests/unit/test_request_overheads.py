@@ -10,8 +10,8 @@ from flask_wtf.csrf import validate_csrf
 from werkzeug.datastructures import Headers
 from wtforms import ValidationError
 
-from forum.compression import _vary_on_encoding
-from forum.security import _add_missing, csrf_token
+from forum.headers import add_missing, vary_on
+from forum.security import csrf_token
 
 
 def signed_in_request(app, raw: str):
@@ -100,7 +100,7 @@ def test_a_token_set_for_the_request_wins(app):
 
 def test_default_headers_are_added_once_and_never_over_a_views_own():
     headers = Headers([("content-security-policy", "default-src 'none'"), ("X-A", "1")])
-    _add_missing(headers, (("Content-Security-Policy", "default-src 'self'"),
+    add_missing(headers, (("Content-Security-Policy", "default-src 'self'"),
                            ("X-Frame-Options", "DENY"), ("X-A", "2")))
     assert headers.getlist("Content-Security-Policy") == ["default-src 'none'"]
     assert headers.getlist("X-A") == ["1"]
@@ -118,7 +118,7 @@ def test_default_headers_are_added_once_and_never_over_a_views_own():
 ])
 def test_vary_names_accept_encoding_once(vary, expected):
     headers = Headers([("Vary", vary)] if vary is not None else [])
-    _vary_on_encoding(headers, vary)
+    vary_on(headers, "Accept-Encoding", vary)
     assert headers.getlist("Vary") == [expected]
 
 
