@@ -40,8 +40,11 @@ def csrf_token() -> str:
     raw = session.get(name)
     if not isinstance(raw, str):  # none yet: Flask-WTF starts one
         return generate_csrf()
+    secret = config.get("WTF_CSRF_SECRET_KEY", current_app.secret_key)  # as Flask-WTF's
+    if not isinstance(secret, str | bytes):  # None (Flask-WTF refuses it), or a list of keys
+        return generate_csrf()
     kept = worker_cache("signed_csrf_tokens", SIGNED_TOKENS_KEPT)
-    key = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, name, raw)
+    key = (secret, name, raw)
     signed = kept.get(key)
     if signed is None:
         signed = generate_csrf()

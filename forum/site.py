@@ -10,6 +10,8 @@ refused with 400, answered with the site's own error page (or JSON error), whose
 at SITE_URL too.
 """
 
+import contextlib
+import weakref
 from urllib.parse import quote, urlsplit
 
 from flask import Flask, current_app, request
@@ -62,9 +64,6 @@ def absolute_url(endpoint: str, *, _anchor: str | None = None, **values) -> str:
     return url
 
 
-SYNCED_KEPT = 1_000  # functions whose `ensure_sync` answer is kept (hooks and views: ~200)
-
-
 class Forum(Flask):
     """Flask, answering a request for a host outside TRUSTED_HOSTS with the site's own 400
     (and keeping `ensure_sync`'s answers).
@@ -91,18 +90,22 @@ class Forum(Flask):
         return super().preprocess_request()
 
     def ensure_sync(self, func):
-        """Flask's, with each function's answer kept: Flask asks `inspect` whether every hook
-        and the view are coroutine functions on every request, a dozen times a request."""
-        synced = self.__dict__.setdefault("_synced", {})
+        """Flask's, with its answer kept for each plain function: Flask asks `inspect` whether
+        every hook and the view are coroutine functions on every request, a dozen times a
+        request. Weakly: a function made for one request (`after_this_request`) is not kept
+        alive by it."""
+        synced = self.__dict__.get("_synced")
+        if synced is None:
+            synced = self.__dict__.setdefault("_synced", weakref.WeakKeyDictionary())
         try:
-            return synced[func]
-        except KeyError:  # not asked yet
-            pass
+            if func in synced:
+                return func
         except TypeError:  # unhashable: asked every time
             return super().ensure_sync(func)
         made = super().ensure_sync(func)
-        if len(synced) < SYNCED_KEPT:
-            synced[func] = made
+        if made is func:  # a coroutine function's wrapper is made again each time (rare)
+            with contextlib.suppress(TypeError):  # no weak reference to it: asked every time
+                synced[func] = True
         return made
 
 

@@ -3,6 +3,8 @@
 and Flask's coroutine check of each hook (forum.site.Forum.ensure_sync)."""
 
 import asyncio
+import functools
+import gc
 
 import pytest
 from flask import g, session
@@ -122,13 +124,22 @@ def test_vary_names_accept_encoding_once(vary, expected):
     assert headers.getlist("Vary") == [expected]
 
 
-def test_ensure_sync_keeps_its_answer_per_function(app):
+def test_ensure_sync_keeps_its_answer_per_function_while_the_function_lives(app):
     def view():
         return "plain"
 
     assert app.ensure_sync(view) is view
     assert app.ensure_sync(view) is view
-    assert app._synced[view] is view
+    assert view in app._synced
+    kept = len(app._synced)
+    for _ in range(3):  # what after_this_request registers: a function per request
+        def once(response):
+            return response
+
+        assert app.ensure_sync(once) is once
+    del once
+    gc.collect()
+    assert len(app._synced) == kept  # the one-off functions are not kept alive
 
 
 def test_ensure_sync_never_passes_a_coroutine_function_as_it_is(app):
@@ -147,6 +158,24 @@ def test_ensure_sync_never_passes_a_coroutine_function_as_it_is(app):
         else:
             assert wrapped is not view
             assert wrapped() == "async"
+
+
+def test_ensure_sync_answers_for_a_callable_without_weak_references(app):
+    handler = functools.partial(str.upper, "called")  # partials take weak references
+    assert app.ensure_sync(handler) is handler
+    builtin = len  # a builtin takes none
+    assert app.ensure_sync(builtin) is builtin
+    assert app.ensure_sync(builtin)("four") == 4
+
+
+def test_a_csrf_secret_of_another_kind_is_left_to_flask_wtf(app):
+    app.config["WTF_CSRF_SECRET_KEY"] = ["a list", "of keys"]
+    context = signed_in_request(app, "a" * 40)
+    try:
+        validate_csrf(csrf_token())
+    finally:
+        context.pop()
+    assert kept(app) == {}
 
 
 def test_ensure_sync_answers_for_an_unhashable_callable(app):
