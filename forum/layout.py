@@ -21,7 +21,7 @@ class Layout:
     @property
     def viewer(self):
         """The logged-in member, or None for a visitor (and outside a request: an email)."""
-        user = current_user
+        user = current_user._get_current_object()  # once: each attribute through the proxy
         return user if user is not None and getattr(user, "is_authenticated", False) else None
 
     @cached_property

@@ -277,6 +277,7 @@ class PageViewer:
     shown: list  # the discussion's nodes on the page
     thread_ids: list[int]  # the comments whose votes the page shows
     shown_ids: frozenset  # the ids of the comments in `shown`, reused by every viewer
+    authored: dict  # author id: the ids of their comments, reused by every viewer
     key: tuple | None  # the shared fragments' key (None: a full render)
     shared_thread: bool  # whether the discussion comes from the shared fragment
     all_comments: bool
@@ -293,8 +294,8 @@ class PageViewer:
               log: Page, comments: list, shown: list, thread_ids: list[int], key: tuple | None,
               shared_thread: bool, all_comments: bool,
               forecast_form: ForecastForm | None = None,
-              resolutions: list | None = None,
-              shown_ids: frozenset | None = None) -> "PageViewer":
+              resolutions: list | None = None, shown_ids: frozenset | None = None,
+              authored: dict | None = None) -> "PageViewer":
         """The viewer's parts (four queries for a member, five once it has resolved; the
         viewer's own reads are kept while the database is unchanged, and `resolutions`, the
         page's resolution log when it was read already, spares one)."""
@@ -308,6 +309,7 @@ class PageViewer:
             prediction=prediction, status=status, kept=kept, log=log, comments=comments,
             shown=shown, thread_ids=thread_ids,
             shown_ids=frozenset(_ids(shown)) if shown_ids is None else shown_ids,
+            authored=_by_author(comments) if authored is None else authored,
             key=key, shared_thread=shared_thread, all_comments=all_comments,
             user_id=user_id, mine=mine,
             votes=queries.my_votes(user, prediction_ids=[prediction.id], comment_ids=thread_ids),
@@ -325,7 +327,7 @@ class PageViewer:
             self.prediction, self.status, user, kept=self.kept, log=self.log,
             comments=self.comments, shown=self.shown, thread_ids=self.thread_ids,
             key=self.key, shared_thread=self.shared_thread, all_comments=self.all_comments,
-            resolutions=self.moderation.log, shown_ids=self.shown_ids)
+            resolutions=self.moderation.log, shown_ids=self.shown_ids, authored=self.authored)
 
     @property
     def forecasts(self) -> "ForecastView":
@@ -377,7 +379,7 @@ class PageViewer:
         """`thread_html` as UTF-8 slots (forum.fragments.token_slots), for a kept page's fill."""
         if self.key is None or not self.shared_thread or not self.shown:
             return None
-        return _shared_thread(self.prediction, self.user_id, self.comments, self.shown,
+        return _shared_thread(self.prediction, self.user_id, self.authored, self.shown,
                               self.shown_ids, self.votes, self.forecasts, self.moderation, key=self.key,
                               all_comments=self.all_comments)
 
@@ -454,15 +456,15 @@ def _comment_shapes(prediction_id: int) -> list[CommentShape]:
         .order_by(Comment.created_at, Comment.id))]
 
 
-def _shared_thread(prediction: Prediction, user_id: int | None, comments: list[CommentShape],
-                   shown, shown_ids: frozenset, votes: dict, forecasts: "ForecastView", moderation, *, key: tuple,
-                   all_comments: bool) -> list:
+def _shared_thread(prediction: Prediction, user_id: int | None, authored: dict, shown,
+                   shown_ids: frozenset, votes: dict, forecasts: "ForecastView", moderation,
+                   *, key: tuple, all_comments: bool) -> list:
     """The discussion from the shared fragment (forum/fragments.py), with the cards of the
     viewer's own comments, and of those they voted on or reported, rendered for them (one
     query for those comments)."""
     personal = {comment_id for kind, comment_id in votes if kind == "comment"}
     if user_id is not None:
-        personal |= {comment.id for comment in comments if comment.author_id == user_id}
+        personal |= authored.get(user_id, frozenset())
         # the cards they reported (a suspended member's show no report links: rendered
         # again, such a card is the shared one, so it is simply replaced by itself)
         personal |= {target_id for kind, target_id in moderation.state.my_flags
@@ -485,6 +487,14 @@ def _shared_thread(prediction: Prediction, user_id: int | None, comments: list[C
                                  ("comment", comment_id) in flagged)
                                 for comment_id in sorted(personal)))
     return fragments.comment_thread(context, own, key, full_thread, cards_key)
+
+
+def _by_author(comments) -> dict[int, frozenset]:
+    """Each author's comment ids (the viewer's own cards are theirs)."""
+    found: dict[int, set] = {}
+    for comment in comments:
+        found.setdefault(comment.author_id, set()).add(comment.id)
+    return {author: frozenset(ids) for author, ids in found.items()}
 
 
 def _ids(nodes) -> list[int]:
