@@ -1,6 +1,8 @@
 """Response headers that every page carries (Content-Security-Policy and friends), and the
 CSRF token as pages print it."""
 
+import time
+
 from flask import Flask, abort, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 
@@ -23,19 +25,21 @@ CSP = "; ".join([  # noqa: FLY002 (one directive a line reads better)
 
 
 def csrf_token() -> str:
-    """The request's CSRF token, as Flask-WTF's `generate_csrf` makes it, with each
-    session's signed token kept per worker (the shared parts of pages put it in with this;
-    templates rendered whole call Flask-WTF's, once a request).
+    """The request's CSRF token, exactly as Flask-WTF's `generate_csrf` makes it, with each
+    session's signed token kept per worker for the second it was signed in (the shared parts
+    of pages put it in with this; templates rendered whole call Flask-WTF's, once a request).
 
     Flask-WTF signs the session's random token anew for every request (deriving a key, an
-    HMAC, a timestamp): on a member's kept page that was a twentieth of its time. The
-    timestamp only matters when tokens expire; with `WTF_CSRF_TIME_LIMIT` None they live as
-    long as the session, and a token signed once verifies as well as one signed now. The key
-    is the secret and the session's own token, so no session ever gets another's.
+    HMAC, a timestamp): on a member's kept page that was a twentieth of its time. Its
+    timestamp counts whole seconds, so within one second it signs the same token; kept under
+    the second, a token is the one Flask-WTF would give, and it changes every second as
+    Flask-WTF's does. A token that never changed would be a fixed secret in every compressed
+    page, which is what BREACH-style attacks on compression need. The key holds the secret
+    and the session's own token, so no session ever gets another's.
     """
     config = current_app.config
     name = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    if name in g or config.get("WTF_CSRF_TIME_LIMIT") is not None:
+    if name in g:
         return generate_csrf()
     raw = session.get(name)
     if not isinstance(raw, str):  # none yet: Flask-WTF starts one
@@ -44,7 +48,7 @@ def csrf_token() -> str:
     if not isinstance(secret, str | bytes):  # None (Flask-WTF refuses it), or a list of keys
         return generate_csrf()
     kept = worker_cache("signed_csrf_tokens", SIGNED_TOKENS_KEPT)
-    key = (secret, name, raw)
+    key = (secret, name, raw, int(time.time()))  # itsdangerous's timestamp: int(time.time())
     signed = kept.get(key)
     if signed is None:
         signed = generate_csrf()

@@ -5,10 +5,11 @@ and Flask's coroutine check of each hook (forum.site.Forum.ensure_sync)."""
 import asyncio
 import functools
 import gc
+import time
 
 import pytest
 from flask import g, session
-from flask_wtf.csrf import validate_csrf
+from flask_wtf.csrf import generate_csrf, validate_csrf
 from werkzeug.datastructures import Headers
 from wtforms import ValidationError
 
@@ -32,33 +33,50 @@ def kept(app) -> dict:
                                      in store._entries.items()}
 
 
-def test_a_sessions_signed_token_is_kept_and_given_again(app):
-    context = signed_in_request(app, "a" * 40)
+@pytest.fixture
+def clock(monkeypatch):
+    """time.time, as itsdangerous's timestamps and the kept tokens read it, moved by hand."""
+    now = [1_800_000_000.25]
+    monkeypatch.setattr(time, "time", lambda: now[0])
+    return now
+
+
+def token_in(app, raw: str, fresh: bool = False) -> str:
+    """The CSRF token a request of the session holding `raw` gets: kept, or Flask-WTF's own."""
+    context = signed_in_request(app, raw)
     try:
-        first = csrf_token()
-        validate_csrf(first)  # Flask-WTF's own check accepts it
+        token = generate_csrf() if fresh else csrf_token()
+        assert g.csrf_token == token  # where Flask-WTF's generate_csrf looks for the rest
+        validate_csrf(token)  # Flask-WTF's own check accepts it
+        return token
     finally:
         context.pop()
+
+
+@pytest.mark.parametrize("limit", [None, 3600])
+def test_a_sessions_token_is_the_one_flask_wtf_signs_that_second(app, clock, limit):
+    app.config["WTF_CSRF_TIME_LIMIT"] = limit
+    first = token_in(app, "a" * 40)
     assert list(kept(app).values()) == [first]
-    context = signed_in_request(app, "a" * 40)
-    try:
-        again = csrf_token()
-        assert g.csrf_token == again  # where Flask-WTF's generate_csrf looks for the rest
-        validate_csrf(again)
-    finally:
-        context.pop()
-    assert again == first
+    clock[0] += 0.5
+    assert token_in(app, "a" * 40) == first == token_in(app, "a" * 40, fresh=True)
+    assert len(kept(app)) == 1
 
 
-def test_each_session_and_each_secret_key_get_their_own_signed_token(app):
+def test_a_sessions_token_changes_every_second_as_flask_wtfs_does(app, clock):
+    """A token that never changed would be a fixed secret in every compressed page."""
+    first = token_in(app, "a" * 40)
+    clock[0] += 1
+    second = token_in(app, "a" * 40)
+    assert second != first
+    assert second == token_in(app, "a" * 40, fresh=True)
+
+
+def test_each_session_and_each_secret_key_get_their_own_signed_token(app, clock):
     tokens = []
     for raw, secret in (("a" * 40, "one"), ("b" * 40, "one"), ("a" * 40, "two")):
         app.secret_key = secret
-        context = signed_in_request(app, raw)
-        try:
-            tokens.append(csrf_token())
-        finally:
-            context.pop()
+        tokens.append(token_in(app, raw))
     assert len(set(tokens)) == 3
     assert len(kept(app)) == 3
     app.secret_key = "one"
@@ -70,12 +88,8 @@ def test_each_session_and_each_secret_key_get_their_own_signed_token(app):
         context.pop()
 
 
-@pytest.mark.parametrize(("setting", "value"), [
-    ("WTF_CSRF_TIME_LIMIT", 3600),  # tokens that expire
-    ("WTF_CSRF_SECRET_KEY", ["a list", "of keys"]),  # a secret other than one string
-])
-def test_a_token_flask_wtf_must_sign_each_time_is_never_kept(app, setting, value):
-    app.config[setting] = value
+def test_a_secret_other_than_one_string_is_left_to_flask_wtf(app):
+    app.config["WTF_CSRF_SECRET_KEY"] = ["a list", "of keys"]
     context = signed_in_request(app, "a" * 40)
     try:
         validate_csrf(csrf_token())
