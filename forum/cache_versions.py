@@ -21,10 +21,12 @@ that wrote without saying either raises every page's versions (`site`) and logs 
 
 Readers take the versions before the data (`read`): a write that commits in between then
 leaves a cache entry under versions nobody asks for again, never old data under new ones.
-A request reads them once (`pinned`); on SQLite each process and thread keeps what it read,
-and reads again only when the database changed since: `PRAGMA data_version`, asked on a
-connection of its own that never writes, moves when any connection of any process commits,
-and this process also counts its own commits. So a cached page's hit reads no table and
+A request reads them once (`pinned`), and each process and thread keeps what it read while
+the database is unchanged, asking only whether it changed: on SQLite `PRAGMA data_version`,
+asked on a connection of its own that never writes, which moves when any connection of any
+process commits (this process also counts its own commits); on PostgreSQL
+`pg_current_snapshot()`, asked on a connection of its own in autocommit, which changes when
+any transaction that wrote ends, on any server. So a cached page's hit reads no table and
 takes no pooled connection while nothing is written, and every write is seen at once.
 """
 
@@ -64,6 +66,7 @@ _READ = text("SELECT scope, value FROM cache_versions WHERE scope IN :scopes").b
 T = TypeVar("T")
 _WHEN = object()  # the key, among the scopes, of (data_version, this process's commits)
 _UNSET = object()
+_FAILED = object()  # a watcher that could not ask the database
 
 
 def prediction(prediction_id: int) -> str:
@@ -215,26 +218,30 @@ def pinned(*scopes: str) -> tuple[int, ...]:
 
 
 def _read_or_kept(scopes: tuple[str, ...]) -> tuple[int, ...]:
-    """`read`, or on SQLite what this process and thread read before when the database has
-    not changed since (see the module's notes); without a cache there is no hit to spare a
-    read, and every request reads."""
+    """`read`, or what this process and thread read before when the database has not changed
+    since (see the module's notes); without a cache there is no hit to spare a read, and
+    every request reads. A session that wrote reads its own (uncommitted) versions."""
     if not _keeps_answers():
         return read(*scopes)
     watcher = _Watcher.of(db.engine)
     if watcher is None:
-        return _HeldReader.read(scopes)
+        return read(*scopes)
     kept, usable = watcher.current()
-    if not usable:
+    if not usable or (db.session.registry.has() and _wrote(db.session())):
         return read(*scopes)
     missing = [scope for scope in dict.fromkeys(scopes) if scope not in kept]
     if missing:
-        kept.update(zip(missing, read(*missing), strict=True))
+        values = watcher.read_versions(missing)
+        if values is None:  # the watcher's connection failed: the session says why
+            return read(*scopes)
+        kept.update(zip(missing, values, strict=True))
     return tuple(kept[scope] for scope in scopes)
 
 
 class _Watcher:
     """A SQLite connection of this process and thread, beside the pool, that only asks
-    `PRAGMA data_version`, with the versions read while it answered the same.
+    `PRAGMA data_version`, with the versions and answers read while it answered the same
+    (PostgreSQL's is `_SnapshotWatcher`, below).
 
     It never writes, so every commit moves its data_version, another process's and this
     one's alike; and a request whose versions are unchanged (a cached page's hit) checks out
@@ -255,13 +262,33 @@ class _Watcher:
     @classmethod
     def of(cls, engine: Engine) -> "_Watcher | None":
         """This thread's watcher of the engine's database (made on first use, and again in a
-        forked process); None unless it is a SQLite file."""
+        forked process): a SQLite file's, or PostgreSQL's (`_SnapshotWatcher`); None for an
+        in-memory database, or a session bound to a connection of its own (the tests'
+        rolled-back transaction, whose rows only that connection sees)."""
+        if engine.dialect.name == "postgresql":
+            bound = db.session.session_factory.kw.get("bind")
+            if (bound is not None and bound is not engine) or (
+                    has_request_context() and g.get("watcher_failed")):
+                return None
+            try:
+                return _thread_instance(_Watcher._local, engine, _SnapshotWatcher)
+            except Exception:  # no connection: the session's read says why
+                log.debug("no snapshot watcher", exc_info=True)
+                if has_request_context():
+                    g.watcher_failed = True  # one wait for the connection a request, not several
+                return None
         if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
             return None
         return _thread_instance(cls._local, engine, cls)
 
-    def data_version(self) -> int:
+    def data_version(self):
+        """What changes whenever the database does (`_FAILED` when it could not be asked)."""
         return self.connection.execute("PRAGMA data_version").fetchone()[0]
+
+    def read_versions(self, scopes: list[str]) -> tuple[int, ...] | None:
+        """The versions, through the request's session (which sees what its own transaction
+        wrote); None when they could not be read here."""
+        return read(*scopes)
 
     def current(self) -> tuple[dict, bool]:
         """What this thread keeps for the database as it is now (emptied first when anything
@@ -282,6 +309,8 @@ class _Watcher:
         else:
             usable = not _has_read()
             data_version = self.data_version()
+        if data_version is _FAILED:  # nothing is known of the database: keep nothing
+            return {}, False
         when = (_Commits.count, data_version)
         kept = self.kept
         if kept.get(_WHEN) != when:
@@ -290,20 +319,24 @@ class _Watcher:
         return kept, usable
 
 
-class _HeldReader:
-    """PostgreSQL: a connection of this process and thread, detached from the pool and in
-    autocommit, that reads the versions in one round trip.
+class _SnapshotWatcher(_Watcher):
+    """PostgreSQL's watcher: a connection of this process and thread, detached from the pool
+    and in autocommit, that asks `pg_current_snapshot()` and reads the versions, one round
+    trip each.
 
-    Through the request's session the read took four (the pool's ping at checkout, BEGIN, the
-    read, the rollback at teardown), most of a cached page's hit. The versions are read before
-    the request's transaction begins, so the order that keeps caches right (versions first,
-    then data) holds. Any error drops the connection and reads through the session instead,
-    which answers a database that went away as every request does (the 503 page) and replaces
-    killed connections; the next request makes a new one. A session bound to a connection (a
-    test's rolled-back transaction, whose rows only that connection sees) or one that has
-    written reads through the session too."""
+    A snapshot (xmin:xmax:the ids in progress) is exactly which transactions a statement
+    would see as committed, so it changes when, and only when, a transaction that wrote (and
+    so took an id) ends on any server: what SQLite's data_version says, for every server of
+    the database at once (an aborted transaction changes it too, which only costs a read).
+    The request's session runs in READ COMMITTED, so what it reads after the snapshot was
+    asked is at least as new as the snapshot: an answer kept under it is never older than
+    what it stands for. Through the session the versions took four round trips (the pool's
+    ping at checkout, BEGIN, the read, the rollback at teardown), most of a cached page's
+    hit, and a member's own reads a dozen more. Any error drops the connection and the
+    request reads through its session, which answers a database that went away as every
+    request does (the 503 page) and replaces killed connections; the next request makes a
+    new watcher."""
 
-    _local = threading.local()
     _SQL = "SELECT scope, value FROM cache_versions WHERE scope = ANY(%s)"
 
     def __init__(self, engine: Engine):
@@ -311,34 +344,34 @@ class _HeldReader:
         pooled.detach()  # closed with this object, not returned: the pool's size is the requests'
         self.connection = pooled.dbapi_connection
         self.connection.autocommit = True
+        self.engine = engine
         self.pid = os.getpid()
+        self.kept: dict = {}
 
-    @classmethod
-    def read(cls, scopes: tuple[str, ...]) -> tuple[int, ...]:
-        engine = db.engine
-        # the tests' scoped session is bound to their own connection; asked without making a
-        # session, which a cached page's hit never needs
-        bound = db.session.session_factory.kw.get("bind")
-        if engine.dialect.name != "postgresql" or (bound is not None and bound is not engine) \
-                or (db.session.registry.has() and _wrote(db.session())):
-            return read(*scopes)
-        reader = None
+    def data_version(self):
         try:
-            reader = _thread_instance(cls._local, engine, cls)
-            wanted = list(dict.fromkeys(scopes))
-            rows = dict(reader.connection.execute(cls._SQL, [wanted]).fetchall())
+            return self.connection.execute("SELECT pg_current_snapshot()::text").fetchone()[0]
         except Exception:  # noqa: BLE001 (any failure: the session's read says what it is)
-            getattr(cls._local, "instances", {}).pop(engine, None)
-            if reader is not None:
-                reader.close()
-            return read(*scopes)
+            self._drop()
+            return _FAILED
+
+    def read_versions(self, scopes: list[str]) -> tuple[int, ...] | None:
+        try:
+            rows = dict(self.connection.execute(self._SQL, [scopes]).fetchall())
+        except Exception:  # noqa: BLE001
+            self._drop()
+            return None
         return tuple(rows.get(scope, 0) for scope in scopes)
 
-    def close(self) -> None:
+    def _drop(self) -> None:
+        instances = getattr(_Watcher._local, "instances", {})
+        if instances.get(self.engine) is self:
+            del instances[self.engine]
+        self.kept = {}
         try:
             self.connection.close()
         except Exception:  # a dead connection may fail to close
-            log.debug("closing a dead versions reader", exc_info=True)
+            log.debug("closing a dead watcher", exc_info=True)
 
 
 def _thread_instance(holder: threading.local, engine: Engine, make: Callable[[Engine], T]) -> T:
@@ -372,10 +405,11 @@ def while_unchanged(key: tuple, compute: Callable[[], T],
     For what every request of a member reads of their own before anything else (their login
     session, their unread count): while nothing is written, the next request asks the same
     and gets the same, without a pooled connection. Any commit, by any process, empties it
-    (`_Watcher.current`). Only on a SQLite file with the caches on (elsewhere `compute()`
-    every time), and only while this request's session has written nothing (its own
-    uncommitted rows are not the committed state the answer is kept for) and had read nothing
-    before the request first asked (`_Watcher.current`). An answer `keep` refuses is not kept
+    (`_Watcher.current`). Only on a SQLite file or PostgreSQL with the caches on (elsewhere,
+    and in a session bound to a connection of its own, `compute()` every time), and only
+    while this request's session has written nothing (its own uncommitted rows are not the
+    committed state the answer is kept for) and had read nothing before the request first
+    asked (`_Watcher.current`). An answer `keep` refuses is not kept
     (a login that matched no session: forged cookies would fill the store)."""
     watcher = _request_watcher()
     if watcher is None or (db.session.registry.has() and _wrote(db.session())):

@@ -278,12 +278,13 @@ def test_forms_on_a_kept_page_post_with_the_members_own_token(make_app, board):
 
 def test_a_members_page_reads_nothing_again_while_the_database_is_unchanged(auth, app, client,
                                                                             board, count_queries):
-    """On SQLite, what a member's request reads of their own (their login session, unread
-    count, forecasts, votes, reports, their cards in the discussion) is kept while nothing
-    commits (forum.cache_versions.while_unchanged): a second look at an unchanged page runs
-    no statement at all. A commit anywhere reads it all again."""
+    """What a member's request reads of their own (their login session, unread count,
+    forecasts, votes, reports, their cards in the discussion) is kept while nothing commits
+    (forum.cache_versions.while_unchanged): a second look at an unchanged page runs no
+    statement at all. A commit anywhere reads it all again. (On PostgreSQL the tests'
+    rolled-back connection is its own snapshot: the next test, with real commits, covers it.)"""
     if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's data_version: on PostgreSQL every request reads")
+        pytest.skip("PostgreSQL keeps answers only on committed data: see the next test")
     app.config["FRAGMENT_CACHE_SECONDS"] = 60
     log_in(auth, client, "alice")  # she forecast, commented, and has an unread reply
     for path in pages(board):
@@ -322,14 +323,16 @@ def test_what_a_member_reads_of_their_own_follows_a_write_on_another_server(make
         shown = on_b.get(path).text
         with b.app_context(), counting_queries() as again:
             second = on_b.get(path).text  # from what the first look kept
-        if b_keeps_answers and "Log out" in shown:  # a member's page; a visitor's is rendered
+        # A member's page (a visitor's is rendered). On PostgreSQL the other test workers'
+        # databases move the server's snapshot at any moment: tests/test_cache_versions.py
+        # checks what it keeps; here, that what it keeps is never stale.
+        if "Log out" in shown and sqlite:
             assert again == [], (step, again)
         same_page(second, on_truth.get(path).text, step)
         return shown
 
     with b.app_context():
-        b_keeps_answers = db.engine.dialect.name == "sqlite"  # SQLite's data_version
-
+        sqlite = db.engine.dialect.name == "sqlite"
     log_both_in()
     check("before")
     writers = {name: a.test_client() for name in ("alice", "bob", "mod")}
