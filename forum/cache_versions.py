@@ -231,8 +231,16 @@ def _read_or_kept(scopes: tuple[str, ...]) -> tuple[int, ...]:
         return read(*scopes)
     missing = [scope for scope in dict.fromkeys(scopes) if scope not in kept]
     if missing:
-        values = watcher.read_versions(missing)
-        if values is None:  # the watcher's connection failed: the session says why
+        answer = watcher.read_versions(missing)
+        if answer is None:  # the watcher's connection failed: the session says why
+            return read(*scopes)
+        values, unchanged = answer
+        if not unchanged:
+            # Something committed since this request asked: what it kept is older than these
+            # versions, and must not be stored under them (a member's votes in a page kept
+            # under the new versions, say). From here on the request keeps and takes nothing.
+            if has_request_context():
+                g.data_version_first = False
             return read(*scopes)
         kept.update(zip(missing, values, strict=True))
     return tuple(kept[scope] for scope in scopes)
@@ -258,6 +266,7 @@ class _Watcher:
         self.connection.isolation_level = None  # autocommit: it never holds a snapshot
         self.pid = os.getpid()
         self.kept: dict = {}
+        self.asked = None  # (commits, data_version) of the current request's ask
 
     @classmethod
     def of(cls, engine: Engine) -> "_Watcher | None":
@@ -285,10 +294,12 @@ class _Watcher:
         """What changes whenever the database does (`_FAILED` when it could not be asked)."""
         return self.connection.execute("PRAGMA data_version").fetchone()[0]
 
-    def read_versions(self, scopes: list[str]) -> tuple[int, ...] | None:
+    def read_versions(self, scopes: list[str]) -> tuple[tuple[int, ...], bool] | None:
         """The versions, through the request's session (which sees what its own transaction
-        wrote); None when they could not be read here."""
-        return read(*scopes)
+        wrote), and whether the database is still as it was when this request asked; None
+        when they could not be read here."""
+        values = read(*scopes)
+        return values, (_Commits.count, self.data_version()) == self.asked
 
     def current(self) -> tuple[dict, bool]:
         """What this thread keeps for the database as it is now (emptied first when anything
@@ -311,7 +322,7 @@ class _Watcher:
             data_version = self.data_version()
         if data_version is _FAILED:  # nothing is known of the database: keep nothing
             return {}, False
-        when = (_Commits.count, data_version)
+        when = self.asked = (_Commits.count, data_version)
         kept = self.kept
         if kept.get(_WHEN) != when:
             kept.clear()
@@ -337,16 +348,20 @@ class _SnapshotWatcher(_Watcher):
     request does (the 503 page) and replaces killed connections; the next request makes a
     new watcher."""
 
-    _SQL = "SELECT scope, value FROM cache_versions WHERE scope = ANY(%s)"
+    # The versions, and the snapshot they were read in (one statement, so one snapshot).
+    _SQL = ("SELECT asked.snapshot, versions.scope, versions.value"
+            " FROM (SELECT pg_current_snapshot()::text AS snapshot) AS asked"
+            " LEFT JOIN cache_versions AS versions ON versions.scope = ANY(%s)")
 
     def __init__(self, engine: Engine):
         pooled = engine.raw_connection()
         pooled.detach()  # closed with this object, not returned: the pool's size is the requests'
         self.connection = pooled.dbapi_connection
         self.connection.autocommit = True
-        self.engine = engine
+        self.engine = weakref.ref(engine)  # the thread's store must not keep it alive
         self.pid = os.getpid()
         self.kept: dict = {}
+        self.asked = None  # (commits, data_version) of the current request's ask
 
     def data_version(self):
         try:
@@ -355,18 +370,23 @@ class _SnapshotWatcher(_Watcher):
             self._drop()
             return _FAILED
 
-    def read_versions(self, scopes: list[str]) -> tuple[int, ...] | None:
+    def read_versions(self, scopes: list[str]) -> tuple[tuple[int, ...], bool] | None:
         try:
-            rows = dict(self.connection.execute(self._SQL, [scopes]).fetchall())
+            rows = self.connection.execute(self._SQL, [scopes]).fetchall()
         except Exception:  # noqa: BLE001
             self._drop()
             return None
-        return tuple(rows.get(scope, 0) for scope in scopes)
+        found = {scope: value for _snapshot, scope, value in rows if scope is not None}
+        values = tuple(found.get(scope, 0) for scope in scopes)
+        return values, (_Commits.count, rows[0][0]) == self.asked
 
     def _drop(self) -> None:
         instances = getattr(_Watcher._local, "instances", {})
-        if instances.get(self.engine) is self:
-            del instances[self.engine]
+        engine = self.engine()
+        if engine is not None and instances.get(engine) is self:
+            del instances[engine]
+        if has_request_context():
+            g.watcher_failed = True  # one wait for the connection a request, not several
         self.kept = {}
         try:
             self.connection.close()
