@@ -261,12 +261,16 @@ class _Watcher:
     _local = threading.local()
 
     def __init__(self, engine: Engine):
-        arguments, options = engine.dialect.create_connect_args(engine.url)
-        self.connection = sqlite3.connect(*arguments, **options)
-        self.connection.isolation_level = None  # autocommit: it never holds a snapshot
+        self.connection = self._connect(engine)
         self.pid = os.getpid()
         self.kept: dict = {}
         self.asked = None  # (commits, data_version) of the current request's ask
+
+    def _connect(self, engine: Engine):
+        arguments, options = engine.dialect.create_connect_args(engine.url)
+        connection = sqlite3.connect(*arguments, **options)
+        connection.isolation_level = None  # autocommit: it never holds a snapshot
+        return connection
 
     @classmethod
     def of(cls, engine: Engine) -> "_Watcher | None":
@@ -291,7 +295,8 @@ class _Watcher:
         return _thread_instance(cls._local, engine, cls)
 
     def data_version(self):
-        """What changes whenever the database does (`_FAILED` when it could not be asked)."""
+        """What changes whenever the database does (PostgreSQL's watcher answers `_FAILED`
+        when it could not ask)."""
         return self.connection.execute("PRAGMA data_version").fetchone()[0]
 
     def read_versions(self, scopes: list[str]) -> tuple[tuple[int, ...], bool] | None:
@@ -332,8 +337,8 @@ class _Watcher:
 
 class _SnapshotWatcher(_Watcher):
     """PostgreSQL's watcher: a connection of this process and thread, detached from the pool
-    and in autocommit, that asks `pg_current_snapshot()` and reads the versions, one round
-    trip each.
+    and in autocommit, that asks `pg_current_snapshot()` and reads the versions (with the
+    snapshot they were read in), one round trip each.
 
     A snapshot (xmin:xmax:the ids in progress) is exactly which transactions a statement
     would see as committed, so it changes when, and only when, a transaction that wrote (and
@@ -353,15 +358,13 @@ class _SnapshotWatcher(_Watcher):
             " FROM (SELECT pg_current_snapshot()::text AS snapshot) AS asked"
             " LEFT JOIN cache_versions AS versions ON versions.scope = ANY(%s)")
 
-    def __init__(self, engine: Engine):
+    def _connect(self, engine: Engine):
+        self.engine = weakref.ref(engine)  # the thread's store must not keep it alive
         pooled = engine.raw_connection()
         pooled.detach()  # closed with this object, not returned: the pool's size is the requests'
-        self.connection = pooled.dbapi_connection
-        self.connection.autocommit = True
-        self.engine = weakref.ref(engine)  # the thread's store must not keep it alive
-        self.pid = os.getpid()
-        self.kept: dict = {}
-        self.asked = None  # (commits, data_version) of the current request's ask
+        connection = pooled.dbapi_connection
+        connection.autocommit = True
+        return connection
 
     def data_version(self):
         try:
