@@ -24,7 +24,7 @@ from forum.clock import as_utc
 from forum.database import roomy_sqlite_cache
 from forum.extensions import db
 from forum.models import Forecast, Prediction, Score
-from forum.scoring import ForecastPoint, score_prediction
+from forum.scoring import ForecastPoint, score_prediction, score_running
 
 log = logging.getLogger("forum")
 
@@ -73,12 +73,16 @@ class _Resolved:
     resolved_at: datetime
 
 
-def _score_values(prediction, points) -> list[dict]:
-    """The rows (as column values) that a resolved yes/no prediction's forecasts earn."""
-    results = score_prediction(
-        points, outcome=prediction.outcome == "yes", created_at=prediction.created_at,
-        resolution_date=prediction.resolution_date, outcome_time=prediction.outcome_time,
-    )
+def _score_values(prediction, points, kept=None) -> list[dict]:
+    """The rows (as column values) that a resolved yes/no prediction's forecasts earn; from
+    the running totals `kept` (forum.running) when every forecast they hold counts."""
+    terms = {"outcome": prediction.outcome == "yes", "created_at": prediction.created_at,
+             "resolution_date": prediction.resolution_date,
+             "outcome_time": prediction.outcome_time}
+    results = None if kept is None else score_running(kept.totals, kept.windows, **terms)
+    if results is None:
+        points = forecast_points(prediction.id) if points is None else points
+        results = score_prediction(points, **terms)
     return [
         {"user_id": result.user, "prediction_id": prediction.id,
          "article_id": prediction.article_id, "outcome": prediction.outcome == "yes",
@@ -127,9 +131,11 @@ def compute_scores(prediction: Prediction, points=None) -> list[Score]:
     return [Score(**values) for values in _score_values(prediction, points)]
 
 
-def rescore_prediction(prediction: Prediction, points: list[ForecastPoint] | None = None) -> int:
+def rescore_prediction(prediction: Prediction, points: list[ForecastPoint] | None = None,
+                       kept=None) -> int:
     """Replace the prediction's score rows with freshly computed ones (annulled: none); returns
-    how many rows it wrote. `points`: the prediction's forecasts, if the caller has them.
+    how many rows it wrote. `points`: the prediction's forecasts, if the caller has them;
+    `kept`: its running totals (forum.running.Kept), used when every forecast counts.
 
     Called in the transaction of the resolve, correction or annulment; the caller commits.
     The rows go in with one bulk statement (a prediction may have thousands of forecasters).
@@ -140,8 +146,7 @@ def rescore_prediction(prediction: Prediction, points: list[ForecastPoint] | Non
     rows = []
     if is_scored(prediction.status, prediction.outcome):
         rows = [tuple(values[name] for name in _INSERT_COLUMNS)
-                for values in _score_values(
-                    prediction, forecast_points(prediction.id) if points is None else points)]
+                for values in _score_values(prediction, points, kept)]
         if rows:
             _insert_rows(connection, rows)
     # Score objects already loaded in this session would show the rows just replaced.

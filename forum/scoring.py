@@ -322,6 +322,110 @@ def _user_score(
     )
 
 
+# Running totals: a prediction's sweep, kept as its forecasts arrive ---------------------------
+
+@dataclass(slots=True)
+class RunningTotals:
+    """A prediction's sweep so far, for both outcomes, after `forecasts` forecasts taken in
+    (created_at, id) order: the last one's instant (`moment`, microseconds from T0) and id,
+    the crowd median once it stood, and the crowd integrals of (c - 1)² and (c - 0)² up to it.
+
+    Kept beside the forecasts (forum.running), so that a resolve adds one last piece per
+    forecaster instead of reading and sweeping every forecast. Each step does exactly the
+    arithmetic `score_prediction` does for the same forecast, in the same order, once per
+    outcome, so the scores `score_running` gives are the same floats, bit for bit.
+    """
+
+    forecasts: int = 0
+    moment: int = 0
+    last_id: int = 0
+    crowd: float = 0.0
+    crowd_yes: float = 0.0
+    crowd_no: float = 0.0
+
+
+@dataclass(slots=True)
+class RunningWindow:
+    """A forecaster's `_Window`, for both outcomes."""
+
+    first: int
+    crowd_before_yes: float
+    crowd_before_no: float
+    probability: float
+    since: int
+    own_yes: float = 0.0
+    own_no: float = 0.0
+
+
+def running_moment(created_at: datetime, moment: datetime) -> int:
+    """An instant as running totals count it: whole microseconds from the prediction's T0."""
+    return _micros(_utc(moment) - _utc(created_at))
+
+
+def run_forecast(totals: RunningTotals, window: RunningWindow | None, moment: int,
+                 forecast_id: int, probability: float, crowd: float) -> RunningWindow | None:
+    """Add one forecast (made `moment` microseconds after T0; `crowd` the median once it
+    stands) to the totals, in place; returns the forecaster's window, updated or new.
+
+    None when the forecast comes before the totals' last one in (created_at, id) order (two
+    writers that took their times in one order and committed in the other): the totals can
+    no longer follow, and the caller builds them again from the forecasts (`run_all`)."""
+    if totals.forecasts and (moment, forecast_id) < (totals.moment, totals.last_id):
+        return None
+    if totals.forecasts:  # the piece since the last instant (at the same instant: 0.0)
+        totals.crowd_yes += (totals.crowd - 1.0) ** 2 * (moment - totals.moment)
+        totals.crowd_no += (totals.crowd - 0.0) ** 2 * (moment - totals.moment)
+    if window is None:
+        window = RunningWindow(moment, totals.crowd_yes, totals.crowd_no, probability, moment)
+    else:
+        window.own_yes += (window.probability - 1.0) ** 2 * (moment - window.since)
+        window.own_no += (window.probability - 0.0) ** 2 * (moment - window.since)
+        window.probability, window.since = probability, moment
+    totals.forecasts += 1
+    totals.moment, totals.last_id, totals.crowd = moment, forecast_id, crowd
+    return window
+
+
+def run_all(forecasts: Iterable[ForecastPoint],
+            created_at: datetime) -> tuple[RunningTotals, dict[Hashable, RunningWindow]]:
+    """The running totals and windows of a prediction's forecasts, built in one sweep."""
+    start = _utc(created_at)
+    ordered = sorted(forecasts, key=_order)
+    crowd = _Crowd(forecast.probability for forecast in ordered)
+    totals, windows = RunningTotals(), {}
+    for forecast in ordered:
+        crowd.set(forecast.user, forecast.probability)
+        windows[forecast.user] = run_forecast(
+            totals, windows.get(forecast.user), _micros(forecast.created_at - start),
+            forecast.id, forecast.probability, crowd.median())
+    return totals, windows
+
+
+def score_running(totals: RunningTotals, windows: dict[Hashable, RunningWindow], *,
+                  outcome: bool, created_at: datetime, resolution_date: date,
+                  outcome_time: datetime) -> list[UserScore] | None:
+    """`score_prediction` from running totals, when every forecast they hold counts (all were
+    made before T_end); None when some would not (an outcome time before the last forecast):
+    then the forecasts must be swept again."""
+    start = _utc(created_at)
+    end = min(_utc(outcome_time), scheduled_close(resolution_date))
+    finish = _micros(end - start)
+    if totals.forecasts == 0 or totals.moment >= finish:
+        return None
+    target = 1.0 if outcome else 0.0
+    crowd_total = totals.crowd_yes if outcome else totals.crowd_no
+    crowd_total += (totals.crowd - target) ** 2 * (finish - totals.moment)
+    life = _micros(scheduled_close(resolution_date) - start)
+    return [
+        _user_score(user, _Window(window.first,
+                                  window.crowd_before_yes if outcome else window.crowd_before_no,
+                                  window.probability, window.since,
+                                  window.own_yes if outcome else window.own_no),
+                    target, finish, crowd_total, life)
+        for user, window in sorted(windows.items(), key=itemgetter(0))
+    ]
+
+
 def calibration(points: Iterable[tuple[float, bool]]) -> list[CalibrationBin]:
     """Return the ten calibration bins [0.0, 0.1), [0.1, 0.2), …, [0.9, 1.0] for (p, outcome).
 

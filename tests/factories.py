@@ -73,7 +73,9 @@ def make_prediction(article, author, title="North Korea will hold a nuclear test
 
 
 def make_forecast(prediction, user, probability, created_at=None):
-    """A forecast through the service; `created_at` moves it in time afterwards."""
+    """A forecast through the service; `created_at` moves it in time afterwards (the crowd
+    counters and the running totals are then made again, as if it had been made then)."""
+    from forum import running
     from forum.board.services import add_forecast, refresh_crowd
 
     forecast = add_forecast(prediction, user, probability)
@@ -81,6 +83,7 @@ def make_forecast(prediction, user, probability, created_at=None):
         forecast.created_at = created_at
         db.session.flush()
         refresh_crowd(prediction)
+        running.rebuild(prediction)
     db.session.commit()
     return forecast
 

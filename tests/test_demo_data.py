@@ -223,3 +223,22 @@ def test_zipf_counts_add_up_and_put_about_three_percent_on_top():
     assert sum(counts) == 1_000_000 and min(counts) >= 1
     assert counts[0] == pytest.approx(30_000, rel=0.02)
     assert zipf_counts(10, 10) == [1] * 10
+
+
+def test_open_predictions_carry_the_running_totals_their_forecasts_would_have_left(app):
+    from forum import running
+    from forum.models import RunningTotals
+    from forum.scoring import run_all
+
+    generate(SMALL)
+    db.session.commit()
+    predictions = db.session.scalars(select(Prediction)).all()
+    for prediction in predictions:
+        kept = running.load(prediction)
+        if prediction.status == "open":
+            totals, windows = run_all(forecast_points(prediction.id), prediction.created_at)
+            assert kept is not None and (kept.totals, kept.windows) == (totals, windows)
+        else:  # a correction of a resolved one sweeps its forecasts
+            assert kept is None
+    assert db.session.scalar(select(func.count()).select_from(RunningTotals)) == sum(
+        prediction.status == "open" for prediction in predictions) > 0

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, func, insert, select
 
+from forum import running
 from forum.extensions import db
 from forum.models import EmailDelivery, Forecast, Notification, Prediction, Score, User
 from forum.scoring import ForecastPoint, score_prediction
@@ -26,10 +27,13 @@ from tests.unit.test_scoring import reference_scores
 people, mod_headers = moderation_support.people, moderation_support.mod_headers
 
 
-def crowd_prediction(article, author, forecasters: int, seed: int) -> Prediction:
+def crowd_prediction(article, author, forecasters: int, seed: int,
+                     kept: bool = True) -> Prediction:
     """A closed prediction (posted 30 days ago) with `forecasters` other members, each
     forecasting one to three times; whole hours make forecasts at the same instant common.
-    Members and forecasts go in with one statement each (hundreds of them)."""
+    Members and forecasts go in with one statement each (hundreds of them); then the
+    running totals are built as the forecasts would have left them, unless not `kept`
+    (a database from before them: the resolve sweeps the forecasts)."""
     rng = random.Random(seed)
     prediction = closed_prediction(article, author, created_days=30)
     first = db.session.scalar(select(func.coalesce(func.max(User.id), 0))) + 1
@@ -45,6 +49,8 @@ def crowd_prediction(article, author, forecasters: int, seed: int) -> Prediction
                                                                               + 0.01, 4)]),
          "created_at": days_ago(29) + timedelta(hours=rng.randrange(0, 26 * 24))}
         for user in users for _ in range(rng.randint(1, 3))])
+    if kept:
+        running.rebuild(prediction)
     db.session.commit()
     return prediction
 
@@ -55,9 +61,11 @@ def stored_points(prediction_id: int) -> list[ForecastPoint]:
         .where(Forecast.prediction_id == prediction_id))]
 
 
+@pytest.mark.parametrize("kept", [True, False], ids=["running totals", "sweep"])
 def test_a_crowd_of_hundreds_is_scored_as_the_reference_and_each_notified_once(
-        client, article, people, mod_headers):
-    prediction = crowd_prediction(article, people["alice"], forecasters=250, seed=14)
+        client, article, people, mod_headers, kept):
+    prediction = crowd_prediction(article, people["alice"], forecasters=250, seed=14,
+                                  kept=kept)
     points = stored_points(prediction.id)
     forecasters = {point.user for point in points}
     assert len(forecasters) == 251 and len(points) > 400  # alice and 250 others
@@ -112,11 +120,12 @@ def resolve_counting(client, headers, prediction_id: int, count_queries) -> list
     return list(statements)
 
 
+@pytest.mark.parametrize("kept", [True, False], ids=["running totals", "sweep"])
 def test_the_statements_of_a_resolve_do_not_grow_with_its_forecasters(
-        client, article, people, mod_headers, count_queries):
-    warm_up = crowd_prediction(article, people["alice"], forecasters=2, seed=1)
-    few = crowd_prediction(article, people["alice"], forecasters=3, seed=2)
-    many = crowd_prediction(article, people["bob"], forecasters=120, seed=3)
+        client, article, people, mod_headers, count_queries, kept):
+    warm_up = crowd_prediction(article, people["alice"], forecasters=2, seed=1, kept=kept)
+    few = crowd_prediction(article, people["alice"], forecasters=3, seed=2, kept=kept)
+    many = crowd_prediction(article, people["bob"], forecasters=120, seed=3, kept=kept)
     resolve_counting(client, mod_headers, warm_up.id, count_queries)  # one-off work first
     small = resolve_counting(client, mod_headers, few.id, count_queries)
     large = resolve_counting(client, mod_headers, many.id, count_queries)

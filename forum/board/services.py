@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from forum import cache_versions, clock
+from forum import cache_versions, clock, running
 from forum.board.validation import PredictionDraft
 from forum.errors import Conflict, Invalid, NotFound
 from forum.extensions import db
@@ -50,8 +50,11 @@ def create_prediction(article: Article, author: User, draft: PredictionDraft) ->
     )
     db.session.add(prediction)
     db.session.flush()
-    db.session.add(Forecast(prediction_id=prediction.id, user_id=author.id,
-                            probability=draft.probability, created_at=now))
+    forecast = Forecast(prediction_id=prediction.id, user_id=author.id,
+                        probability=draft.probability, created_at=now)
+    db.session.add(forecast)
+    db.session.flush()
+    running.record(prediction, forecast)
     db.session.execute(
         update(Article).where(Article.id == article.id)
         .values(prediction_count=Article.prediction_count + 1)
@@ -114,7 +117,9 @@ def add_forecast(prediction: Prediction, user: User, probability: float,
                         created_at=now, reason=reason)
     db.session.add(forecast)
     db.session.flush()
-    refresh_crowd(prediction)
+    points = forecast_points(prediction.id)
+    refresh_crowd(prediction, points)
+    running.record(prediction, forecast, points)
     cache_versions.touch(*cache_versions.of_prediction(prediction.id))
     return forecast
 
@@ -156,11 +161,16 @@ def refresh_crowd(prediction: Prediction, points: list[ForecastPoint] | None = N
     """Recompute the crowd counters from the forecast rows (the row is locked by the caller);
     with `before`, only forecasts made before it count (a resolved prediction's T_end)."""
     points = forecast_points(prediction.id) if points is None else points
-    median, forecasters = crowd_median(points, before=before)
+    set_crowd(prediction, *crowd_median(points, before=before), len(points))
+
+
+def set_crowd(prediction: Prediction, median: float | None, forecasters: int,
+              forecasts: int) -> None:
+    """Store the crowd counters (and the hot rank, which counts forecasters)."""
     db.session.refresh(prediction)
     db.session.execute(
         update(Prediction).where(Prediction.id == prediction.id)
-        .values(crowd_median=median, forecaster_count=forecasters, forecast_count=len(points),
+        .values(crowd_median=median, forecaster_count=forecasters, forecast_count=forecasts,
                 hot_rank=hot_rank(prediction.vote_score, forecasters, prediction.created_at))
         .execution_options(synchronize_session=False)
     )

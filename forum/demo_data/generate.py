@@ -31,6 +31,8 @@ from forum.models import (
     Notification,
     Prediction,
     Resolution,
+    RunningTotals,
+    RunningWindow,
     Score,
     User,
     Vote,
@@ -159,10 +161,12 @@ def _insert(connection, plan: _Plan, first: dict[str, int]):
     """Insert table by table, parents first; returns (rows, seconds) per table."""
     board = plan.board
     counts, timings = {}, {}
+    totals, windows = rows.running_rows(board)
     with roomy_sqlite_cache(connection, megabytes=256):
         for name, table, source in (
             ("users", User, plan.users), ("predictions", Prediction, rows.prediction_rows(board)),
             ("forecasts", Forecast, rows.forecast_rows(board)),
+            ("running totals", RunningTotals, totals), ("running windows", RunningWindow, windows),
             ("comments", Comment, rows.comment_rows(board)),
             ("votes", Vote, rows.vote_rows(board)),
             ("resolutions", Resolution, plan.moderation.resolutions),

@@ -3,15 +3,21 @@ and every derived figure (crowd median, scores) computed by the functions the ap
 
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from forum.board.services import hot_rank
 from forum.demo_data import phrases
 from forum.demo_data.activity import Comments, Forecasts, Rows
-from forum.demo_data.people import DAY, HOUR, RESOLVED, PlannedPrediction
+from forum.demo_data.people import ANNULLED, DAY, HOUR, RESOLVED, PlannedPrediction
 from forum.demo_data.shape import from_micros, to_micros
-from forum.scoring import ForecastPoint, crowd_median, scheduled_close, score_prediction
+from forum.scoring import (
+    ForecastPoint,
+    crowd_median,
+    run_all,
+    scheduled_close,
+    score_prediction,
+)
 
 
 @dataclass
@@ -62,6 +68,22 @@ def score_rows(board: Board, first_id: int) -> Iterator[dict]:
                    "coverage": result.coverage, "relative_brier": result.relative_brier,
                    "final_probability": result.final_probability, "resolved_at": resolved_at}
             next_id += 1
+
+
+def running_rows(board: Board) -> tuple[list[dict], list[dict]]:
+    """The running totals (forum.running) of every prediction still open (awaiting
+    resolution included), and their forecasters' windows, as the forecasts would have left
+    them: `make bench` resolves the busiest open prediction from them."""
+    totals, windows = [], []
+    for planned in board.predictions:
+        if planned.fate in (RESOLVED, ANNULLED):
+            continue
+        prediction_id = board.prediction_id(planned.index)
+        kept, forecasters = run_all(_points(board, planned), from_micros(planned.created))
+        totals.append({"prediction_id": prediction_id, **asdict(kept)})
+        windows.extend({"prediction_id": prediction_id, "user_id": user, **asdict(window)}
+                       for user, window in forecasters.items())
+    return totals, windows
 
 
 def _points(board: Board, planned: PlannedPrediction) -> list[ForecastPoint]:

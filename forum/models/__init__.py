@@ -6,12 +6,13 @@ from forum.models.export import DataExport
 from forum.models.mail import EmailDelivery
 from forum.models.moderation import AuditEntry, Flag, Notification, Resolution
 from forum.models.prediction import Forecast, Prediction, PredictionRevision
-from forum.models.score import Score
+from forum.models.score import RunningTotals, RunningWindow, Score
 from forum.models.social import Comment, Vote
 from forum.models.user import ROLES, ApiToken, LoginSession, User, token_digest
 
 __all__ = [
     "ROLES", "ApiToken", "Article", "AuditEntry", "CacheVersion", "Comment", "DataExport", "EmailDelivery", "Flag", "Forecast", "LoginSession",
-    "Notification", "Prediction", "PredictionRevision", "Resolution", "Score", "User", "Vote",
+    "Notification", "Prediction", "PredictionRevision", "Resolution", "RunningTotals",
+    "RunningWindow", "Score", "User", "Vote",
     "token_digest",
 ]

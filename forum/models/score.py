@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from forum.extensions import db
@@ -35,3 +35,39 @@ class Score(db.Model):
     relative_brier: Mapped[float] = mapped_column(Float)
     final_probability: Mapped[float] = mapped_column(Float)  # the calibration point
     resolved_at: Mapped[datetime]  # the latest resolution's, for leaderboard periods
+
+
+class RunningTotals(db.Model):
+    """A prediction's scoring sweep so far (forum.scoring.RunningTotals), kept as forecasts
+    arrive so that resolving it reads one window per forecaster instead of every forecast.
+
+    A cache of the forecasts, never a source: forum.running builds it again from them when it
+    is missing or cannot follow, and `forum scores recompute` never reads it."""
+
+    __tablename__ = "running_totals"
+
+    prediction_id: Mapped[int] = mapped_column(
+        ForeignKey("predictions.id", ondelete="CASCADE"), primary_key=True)
+    forecasts: Mapped[int]
+    moment: Mapped[int] = mapped_column(BigInteger)  # microseconds from the prediction's T0
+    last_id: Mapped[int]
+    crowd: Mapped[float] = mapped_column(Float)
+    crowd_yes: Mapped[float] = mapped_column(Float)
+    crowd_no: Mapped[float] = mapped_column(Float)
+
+
+class RunningWindow(db.Model):
+    """A forecaster's running totals on a prediction (forum.scoring.RunningWindow)."""
+
+    __tablename__ = "running_windows"
+
+    prediction_id: Mapped[int] = mapped_column(
+        ForeignKey("predictions.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    first: Mapped[int] = mapped_column(BigInteger)
+    crowd_before_yes: Mapped[float] = mapped_column(Float)
+    crowd_before_no: Mapped[float] = mapped_column(Float)
+    probability: Mapped[float] = mapped_column(Float)
+    since: Mapped[int] = mapped_column(BigInteger)
+    own_yes: Mapped[float] = mapped_column(Float)
+    own_no: Mapped[float] = mapped_column(Float)

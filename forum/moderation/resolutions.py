@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
 
-from forum import cache_versions, clock, scores
-from forum.board.services import refresh_crowd
+from forum import cache_versions, clock, running, scores
+from forum.board.services import refresh_crowd, set_crowd
 from forum.database import checkpoint_after_response
 from forum.errors import Conflict, Invalid
 from forum.extensions import db
@@ -175,9 +175,17 @@ def _resolve(prediction: Prediction, moderator: User, request: ResolutionRequest
     )
     db.session.add(resolution)
     db.session.flush()
-    points = scores.forecast_points(prediction.id)
-    scores.rescore_prediction(prediction, points)
-    refresh_counted_crowd(prediction, points)
+    # The running totals spare reading and sweeping every forecast when all of them count;
+    # otherwise (an outcome time before the last forecast, or no totals) the forecasts.
+    kept = running.load(prediction)
+    cut = t_end(prediction) if prediction.status == RESOLVED else None
+    if kept is not None and kept.counts_all(prediction.created_at, cut):
+        scores.rescore_prediction(prediction, kept=kept)
+        set_crowd(prediction, kept.totals.crowd, len(kept.windows), kept.totals.forecasts)
+    else:
+        points = scores.forecast_points(prediction.id)
+        scores.rescore_prediction(prediction, points)
+        refresh_counted_crowd(prediction, points)
     _notify_forecasters(prediction, resolution, moderator)
     resolution_emails(prediction, resolution)
     action = "correct" if request.correction else (

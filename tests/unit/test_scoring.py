@@ -12,14 +12,19 @@ from hypothesis import strategies as st
 from forum.scoring import (
     CalibrationBin,
     ForecastPoint,
+    RunningTotals,
     Standing,
     aggregate,
     calibration,
     crowd_history,
     crowd_median,
     median,
+    run_all,
+    run_forecast,
+    running_moment,
     scheduled_close,
     score_prediction,
+    score_running,
     standing_forecasts,
 )
 
@@ -572,3 +577,85 @@ def test_crowd_history_equals_the_crowd_median_just_after_each_instant(forecasts
         )
     instants = [when for when, _ in crowd_history(forecasts)]
     assert instants == sorted({f.created_at for f in forecasts})
+
+
+# --- Running totals: the sweep kept as forecasts arrive (forum.running) --------------------
+
+def run_as_they_arrive(forecasts):
+    """The totals as the forecasting service keeps them: one forecast at a time in (time,
+    id) order, each with the crowd median of every forecast so far (crowd_median)."""
+    totals, windows, arrived = RunningTotals(), {}, []
+    for point in sorted(forecasts, key=lambda f: (f.created_at, f.id)):
+        arrived.append(point)
+        window = run_forecast(totals, windows.get(point.user),
+                              running_moment(START, point.created_at), point.id,
+                              point.probability, crowd_median(arrived)[0])
+        assert window is not None
+        windows[point.user] = window
+    return totals, windows
+
+
+@PROPERTY
+@given(histories(), st.booleans(), st.integers(1, 13 * DAY_US), st.integers(0, 3))
+def test_running_totals_score_exactly_as_the_sweep_when_every_forecast_counts(
+        forecasts, outcome, after, spare_days):
+    last = max(f.created_at for f in forecasts)
+    resolution = {"outcome": outcome, "created_at": START,
+                  "resolution_date": last.date() + timedelta(days=spare_days),
+                  "outcome_time": last + timedelta(microseconds=after)}
+    totals, windows = run_all(forecasts, START)
+    assert (totals, windows) == run_as_they_arrive(forecasts)
+    # The same floats, bit for bit: `forum scores recompute` changes nothing after a resolve.
+    assert score_running(totals, windows, **resolution) == score_prediction(forecasts,
+                                                                            **resolution)
+
+
+@PROPERTY
+@given(histories(), resolutions())
+def test_running_totals_give_way_to_the_sweep_when_a_forecast_does_not_count(forecasts,
+                                                                              resolution):
+    totals, windows = run_all(forecasts, START)
+    kept = score_running(totals, windows, **resolution)
+    end = min(resolution["outcome_time"], scheduled_close(resolution["resolution_date"]))
+    if max(f.created_at for f in forecasts) < end:
+        assert kept == score_prediction(forecasts, **resolution)
+    else:
+        assert kept is None  # a forecast at or after T_end: the caller sweeps
+
+
+def test_running_totals_of_the_worked_example_give_its_table():
+    counted = [f for f in example_forecasts() if f.created_at < day(10)]
+    totals, windows = run_all(counted, T0)
+    scores = score_running(totals, windows, outcome=True, created_at=T0,
+                           resolution_date=(day(10) - timedelta(days=1)).date(),
+                           outcome_time=day(10))
+    figures = {s.user: (s.brier, s.crowd_brier, s.coverage, s.relative_brier) for s in scores}
+    assert figures[ALICE] == pytest.approx((0.085, 0.25075, 1.0, -0.16575))
+    assert figures[BOB] == pytest.approx((0.64, 0.2734375, 0.8, 0.29325))
+    assert figures[CAROL] == pytest.approx((0.25, 0.25, 0.2, 0.0))
+
+
+def test_running_totals_refuse_a_forecast_older_than_their_last_one():
+    totals, _ = run_all([forecast(1, ALICE, 0.6, day(0)), forecast(3, BOB, 0.2, day(2))], T0)
+    before = RunningTotals(**{name: getattr(totals, name) for name in totals.__slots__})
+    late = run_forecast(totals, None, running_moment(T0, day(1)), 4, 0.5, 0.5)
+    same_instant_lower_id = run_forecast(totals, None, running_moment(T0, day(2)), 2, 0.5, 0.5)
+    assert late is None and same_instant_lower_id is None
+    assert totals == before  # nothing changed: the caller builds them again
+
+
+def test_running_totals_with_no_forecast_score_nothing():
+    totals, windows = run_all([], T0)
+    assert totals.forecasts == 0 and windows == {}
+    assert score_running(totals, windows, outcome=True, created_at=T0,
+                         resolution_date=date(2026, 3, 10), outcome_time=day(5)) is None
+
+
+def test_running_totals_give_way_when_the_last_forecast_is_at_t_end():
+    counted = [f for f in example_forecasts() if f.created_at < day(10)]  # the last: day 8
+    totals, windows = run_all(counted, T0)
+    terms = {"outcome": False, "created_at": T0, "resolution_date": date(2026, 3, 20)}
+    assert score_running(totals, windows, outcome_time=day(8), **terms) is None
+    later = day(8) + timedelta(microseconds=1)
+    assert score_running(totals, windows, outcome_time=later, **terms) == score_prediction(
+        counted, outcome_time=later, **terms)
