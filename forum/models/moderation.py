@@ -94,7 +94,9 @@ class Notification(db.Model):
 
     __tablename__ = "notifications"
     __table_args__ = (
-        Index("uq_notifications_user_event", "user_id", "event_key", unique=True),
+        # One per user and event, the event first: a resolution's thousands of notices share
+        # one key and go in side by side, not at one place per member (migration 0016).
+        Index("uq_notifications_event_user", "event_key", "user_id", unique=True),
         Index("ix_notifications_user_read", "user_id", "read_at"),
     )
 

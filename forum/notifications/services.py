@@ -65,7 +65,7 @@ def notify_where(who, *, kind: str, event_key: str, message: str,
     statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Notification)
     return len(db.session.execute(statement.from_select(
         ["user_id", "kind", "event_key", "message", "actor_id", "prediction_id",
-         "created_at"], rows).on_conflict_do_nothing(index_elements=["user_id", "event_key"])
+         "created_at"], rows).on_conflict_do_nothing(index_elements=["event_key", "user_id"])
         .returning(Notification.id)).all())  # rowcount: -1 on psycopg
 
 
