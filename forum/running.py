@@ -55,12 +55,10 @@ def record(prediction: Prediction, forecast: Forecast, points=None) -> None:
     row locked) to the prediction's running totals; `points`: its forecasts, if the caller
     has them, for a rebuild."""
     connection = db.session.connection()
-    row = connection.execute(select(*_TOTALS.c[_TOTALS_FIELDS])
-                             .where(_TOTALS.c.prediction_id == prediction.id)).first()
-    if row is None:
+    totals = _stored_totals(connection, prediction.id)
+    if totals is None:
         rebuild(prediction, points)
         return
-    totals = RunningTotals(*row)
     stored = connection.execute(
         select(*_WINDOWS.c[_WINDOW_FIELDS]).where(_WINDOWS.c.prediction_id == prediction.id,
                                                   _WINDOWS.c.user_id == forecast.user_id)).first()
@@ -81,7 +79,7 @@ def record(prediction: Prediction, forecast: Forecast, points=None) -> None:
                        .values(**asdict(totals)))
 
 
-def rebuild(prediction: Prediction, points: list[ForecastPoint] | None = None) -> Kept:
+def rebuild(prediction: Prediction, points: list[ForecastPoint] | None = None) -> None:
     """Build the prediction's running totals again from its forecasts, replacing any."""
     points = forecast_points(prediction.id) if points is None else points
     totals, windows = run_all(points, prediction.created_at)
@@ -93,24 +91,21 @@ def rebuild(prediction: Prediction, points: list[ForecastPoint] | None = None) -
         connection.execute(insert(_WINDOWS), [
             {"prediction_id": prediction.id, "user_id": user, **asdict(window)}
             for user, window in windows.items()])
-    return Kept(totals, windows)
 
 
 def load(prediction: Prediction) -> Kept | None:
     """The prediction's running totals and windows, when they hold exactly its stored
     forecasts (as many, the latest at the same instant); None otherwise."""
     connection = db.session.connection()
-    row = connection.execute(select(*_TOTALS.c[_TOTALS_FIELDS])
-                             .where(_TOTALS.c.prediction_id == prediction.id)).first()
-    if row is None:
+    totals = _stored_totals(connection, prediction.id)
+    if totals is None:
         return None
-    totals = RunningTotals(*row)
     f = _FORECASTS.c
     count, latest = connection.execute(
         select(func.count(), func.max(f.created_at)).where(f.prediction_id == prediction.id)
     ).one()
     if count != totals.forecasts or latest is None \
-            or running_moment(prediction.created_at, _as_datetime(latest)) != totals.moment:
+            or running_moment(prediction.created_at, latest) != totals.moment:
         return None
     w = _WINDOWS.c
     windows = {user: RunningWindow(*values) for user, *values in connection.execute(
@@ -118,6 +113,7 @@ def load(prediction: Prediction) -> Kept | None:
     return Kept(totals, windows)
 
 
-def _as_datetime(value) -> datetime:
-    """max() of a timestamp column: a datetime, or SQLite's stored text."""
-    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+def _stored_totals(connection, prediction_id: int) -> RunningTotals | None:
+    row = connection.execute(select(*_TOTALS.c[_TOTALS_FIELDS])
+                             .where(_TOTALS.c.prediction_id == prediction_id)).first()
+    return None if row is None else RunningTotals(*row)
