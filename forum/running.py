@@ -16,7 +16,7 @@ from collections.abc import Hashable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Select, delete, func, insert, select, update
 
 from forum.extensions import db
 from forum.models import Forecast, Prediction
@@ -111,6 +111,16 @@ def load(prediction: Prediction) -> Kept | None:
     windows = {user: RunningWindow(*values) for user, *values in connection.execute(
         select(w.user_id, *w[_WINDOW_FIELDS]).where(w.prediction_id == prediction.id))}
     return Kept(totals, windows)
+
+
+def forecasters(prediction_id: int, kept: Kept | None) -> Select:
+    """SQL: the ids of those who forecast on the prediction. From the windows (one row each)
+    when `kept` says they hold every stored forecast, otherwise from the forecasts: for the
+    busiest prediction, 5,000 rows read instead of 30,000, twice in a resolve (its in-app
+    notices and its emails)."""
+    if kept is not None:
+        return select(_WINDOWS.c.user_id).where(_WINDOWS.c.prediction_id == prediction_id)
+    return select(_FORECASTS.c.user_id).where(_FORECASTS.c.prediction_id == prediction_id)
 
 
 def _stored_totals(connection, prediction_id: int) -> RunningTotals | None:

@@ -6,20 +6,21 @@ A member also hears, in the app and by email (the "moderators' decisions" switch
 are suspended or reinstated, and when a moderator hides their comment or prediction: each
 time with the moderator's reason."""
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from forum import clock
 from forum.extensions import db
 from forum.mail import email_kind, queue, queue_many
-from forum.models import AuditEntry, Comment, Forecast, Prediction, Resolution, Score, User
+from forum.models import AuditEntry, Comment, Prediction, Resolution, Score, User
 from forum.notifications.services import notify
 from forum.params import read_time
 from forum.site import absolute_url
 from forum.templating import human_date
 
 
-def resolution_emails(prediction: Prediction, resolution: Resolution) -> int:
-    forecasters = select(Forecast.user_id).where(Forecast.prediction_id == prediction.id)
+def resolution_emails(prediction: Prediction, resolution: Resolution, forecasters: Select) -> int:
+    """Queue the resolution's email to everyone who forecast (`forecasters`: their ids) and
+    the author, but not the moderator; returns how many."""
     who = and_(or_(User.id.in_(forecasters), User.id == prediction.author_id),
                User.id != resolution.resolved_by_id)  # as in-app: not the one who acted
     return queue_many("resolution", who, f"resolution:{resolution.id}:",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, update
 
 from forum import cache_versions, clock, running, scores
 from forum.board.services import refresh_crowd, set_crowd
@@ -23,7 +23,7 @@ from forum.errors import Conflict, Invalid
 from forum.extensions import db
 from forum.forms import declare_limits
 from forum.lifecycle import ANNULLED, OPEN, RESOLVED
-from forum.models import Forecast, Prediction, Resolution, User
+from forum.models import Prediction, Resolution, User
 from forum.moderation import audit, flags
 from forum.moderation.notifications import resolution_emails
 from forum.notifications.services import notify_where
@@ -186,8 +186,9 @@ def _resolve(prediction: Prediction, moderator: User, request: ResolutionRequest
         points = scores.forecast_points(prediction.id)
         scores.rescore_prediction(prediction, points)
         refresh_counted_crowd(prediction, points)
-    _notify_forecasters(prediction, resolution, moderator)
-    resolution_emails(prediction, resolution)
+    forecasters = running.forecasters(prediction.id, kept)
+    _notify_forecasters(prediction, resolution, moderator, forecasters)
+    resolution_emails(prediction, resolution, forecasters)
     action = "correct" if request.correction else (
         "annul" if request.outcome == "annulled" else "resolve")
     audit.record(moderator, action, "prediction", prediction.id, request.note,
@@ -230,8 +231,10 @@ def refresh_counted_crowd(prediction: Prediction, points: list[ForecastPoint]) -
                   before=t_end(prediction) if prediction.status == RESOLVED else None)
 
 
-def _notify_forecasters(prediction: Prediction, resolution: Resolution, moderator: User) -> None:
-    """Everyone who forecast on the prediction hears of it in the app (not the moderator)."""
+def _notify_forecasters(prediction: Prediction, resolution: Resolution, moderator: User,
+                        forecasters: Select) -> None:
+    """Everyone who forecast on the prediction (`forecasters`: their ids) hears of it in the
+    app, but not the moderator."""
     title = prediction.title if len(prediction.title) <= 80 else prediction.title[:77] + "…"
     annulled, outcome = resolution.outcome == "annulled", resolution.outcome.upper()
     if resolution.is_correction:
@@ -240,7 +243,6 @@ def _notify_forecasters(prediction: Prediction, resolution: Resolution, moderato
     else:
         message = (f"“{title}” was annulled (not scored)." if annulled
                    else f"“{title}” resolved {outcome}.")
-    forecasters = select(Forecast.user_id).where(Forecast.prediction_id == prediction.id)
     notify_where(User.id.in_(forecasters),
                  kind="corrected" if resolution.is_correction else "resolved",
                  event_key=f"resolution:{resolution.id}", message=message,
