@@ -11,12 +11,12 @@ from forum.extensions import db
 class Score(db.Model):
     __tablename__ = "scores"
     __table_args__ = (
+        # The one index that leads with the member (their profile reads it): a resolve adds a
+        # row for each forecaster, nearly every member on a busy prediction, so each such
+        # index is rewritten nearly whole (migration 0017 dropped two).
         UniqueConstraint("user_id", "prediction_id", name="uq_scores_user_prediction"),
-        # Leaderboards and profiles aggregate scores per user: covering indexes let them read
-        # only the index (all time, a period, an article), never the table.
-        Index("ix_scores_user_totals", "user_id", "brier", "relative_brier", "final_probability",
-              "outcome"),
-        Index("ix_scores_user_resolved", "user_id", "resolved_at", "prediction_id"),
+        # Leaderboards aggregate scores per user in a period or an article: covering indexes
+        # let them read only the index, never the table.
         Index("ix_scores_resolved_totals", "resolved_at", "user_id", "brier", "relative_brier"),
         Index("ix_scores_article_totals", "article_id", "user_id", "brier", "relative_brier",
               "resolved_at"),
