@@ -1,7 +1,8 @@
 """Each query-planner workaround of forum/db_hints.py, checked with EXPLAIN on the statement
 the code really runs: on SQLite the hint keeps the planner off the index it would wrongly
 pick (and without the hint it does pick it); on PostgreSQL the hint is the bare column, so
-every index stays available."""
+every index stays available. Also the slim indexes a resolve's writes called for (migrations
+0017 and 0018), checked the same way on the statements that read them."""
 
 import re
 from contextlib import contextmanager
@@ -12,6 +13,7 @@ from sqlalchemy import event
 from forum import clock
 from forum.board.queries import list_predictions
 from forum.extensions import db
+from forum.leaderboard.scorecards import _build_scorecard
 from forum.leaderboard.standings import score_filter, standings
 from forum.models import Score
 from tests.factories import make_article, make_prediction, make_user
@@ -136,3 +138,31 @@ def test_the_leaderboard_groups_without_walking_the_member_index(app):
         # them all available
         assert re.search(r"Index (Only )?Scan (Backward )?(using|on) (ix|uq|pk)_scores",
                          postgres), postgres
+
+
+def test_the_articles_standings_and_scorecard_read_the_period_index(app):
+    article = make_article()
+    author, member = make_user("author"), make_user("member")
+    prediction = make_prediction(article, author, title="A resolved claim for the scorecard")
+    db.session.add(Score(
+        user_id=member.id, prediction_id=prediction.id, article_id=article.id, outcome=True,
+        brier=0.1, crowd_brier=0.2, coverage=1.0, relative_brier=-0.1, final_probability=0.7,
+        resolved_at=clock.now()))
+    db.session.commit()
+    with statements_run() as seen:
+        rows = standings(score_filter(article_id=article.id))
+        card = _build_scorecard(article.id)
+    assert [row.username for row in rows] == ["member"]
+    assert card.forecasters == 1 and card.forecaster_brier == pytest.approx(0.1)
+    statements = [the_statement(seen, "GROUP BY", "article_id"),
+                  the_statement(seen, "count(distinct(scores.user_id))")]
+    for sql, parameters in statements:
+        if dialect() == "sqlite":
+            assert "+scores.article_id = ?" in sql
+            assert "SCAN scores USING COVERING INDEX ix_scores_resolved_totals" in plan(
+                sql, parameters)
+            bare = plan(sql.replace("+scores.article_id", "scores.article_id"), parameters)
+            assert "USING INDEX ix_scores_article_calibration" in bare  # what the hint prevents
+        else:
+            assert "+scores" not in sql and "scores.article_id = %(" in sql
+

@@ -163,7 +163,7 @@ def _build_scorecard(article_id: int) -> ArticleScorecard | bool:
     predictions, crowd_brier = db.session.execute(crowd).one()
     forecasters, forecaster_brier = db.session.execute(
         select(func.count(func.distinct(Score.user_id)), func.avg(Score.brier))
-        .where(Score.article_id == article_id)
+        .where(*score_filter(article_id=article_id))
     ).one()
     return ArticleScorecard(
         predictions=predictions, forecasters=forecasters,

@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select
 
 from forum import clock
 from forum.articles.services import get_article
-from forum.db_hints import leaderboard_group_key
+from forum.db_hints import leaderboard_article_key, leaderboard_group_key
 from forum.errors import Invalid
 from forum.extensions import db
 from forum.models import Article, Score, User
@@ -116,7 +116,8 @@ def score_filter(*, since: datetime | None = None, article_id: int | None = None
     if since is not None:
         conditions.append(Score.resolved_at >= since)
     if article_id is not None:
-        conditions.append(Score.article_id == article_id)
+        # off the article's calibration index: see db_hints
+        conditions.append(leaderboard_article_key(Score.article_id) == article_id)
     return conditions
 
 

@@ -11,15 +11,16 @@ from forum.extensions import db
 class Score(db.Model):
     __tablename__ = "scores"
     __table_args__ = (
-        # The one index that leads with the member (their profile reads it): a resolve adds a
-        # row for each forecaster, nearly every member on a busy prediction, so each such
-        # index is rewritten nearly whole (migration 0017 dropped two).
+        # A resolve adds a row for each forecaster, nearly every member on a busy prediction:
+        # each index that leads with the member, or with the article (one article holds every
+        # member's scores), is rewritten nearly whole by it. So there is one of each: the
+        # unique pair (a member's profile reads it) and the calibration points; migrations
+        # 0017 and 0018 dropped three more.
         UniqueConstraint("user_id", "prediction_id", name="uq_scores_user_prediction"),
-        # Leaderboards aggregate scores per user in a period or an article: covering indexes
-        # let them read only the index, never the table.
-        Index("ix_scores_resolved_totals", "resolved_at", "user_id", "brier", "relative_brier"),
-        Index("ix_scores_article_totals", "article_id", "user_id", "brier", "relative_brier",
-              "resolved_at"),
+        # Leaderboards (all time, a period, an article) and the article's scorecard read only
+        # this covering index, which a resolve appends to (resolved_at comes first).
+        Index("ix_scores_resolved_totals", "resolved_at", "user_id", "brier", "relative_brier",
+              "article_id"),
         Index("ix_scores_article_calibration", "article_id", "final_probability", "outcome"),
         Index("ix_scores_prediction", "prediction_id"),
     )
