@@ -2,7 +2,7 @@
 the code really runs: on SQLite the hint keeps the planner off the index it would wrongly
 pick (and without the hint it does pick it); on PostgreSQL the hint is the bare column, so
 every index stays available. Also the slim indexes a resolve's writes called for (migrations
-0017 and 0018), checked the same way on the statements that read them."""
+0017-0019), checked the same way on the statements that read them."""
 
 import re
 from contextlib import contextmanager
@@ -16,6 +16,7 @@ from forum.extensions import db
 from forum.leaderboard.scorecards import _build_scorecard
 from forum.leaderboard.standings import score_filter, standings
 from forum.models import Score
+from forum.notifications.services import mark_all_read, notify, unread_count
 from tests.factories import make_article, make_prediction, make_user
 
 
@@ -166,3 +167,21 @@ def test_the_articles_standings_and_scorecard_read_the_period_index(app):
         else:
             assert "+scores" not in sql and "scores.article_id = %(" in sql
 
+
+def test_the_unread_count_and_mark_all_read_use_the_partial_unread_index(app):
+    member = make_user("member")
+    notify(member.id, kind="resolved", event_key="resolution:1", message="It resolved YES.")
+    notify(member.id, kind="resolved", event_key="resolution:2", message="It resolved NO.")
+    db.session.commit()
+    with statements_run() as seen:
+        assert unread_count(member, cap=99) == 2
+        assert mark_all_read(member) == 2
+    db.session.commit()
+    assert unread_count(member, cap=99) == 0
+    for fragment in ("count(*)", "UPDATE notifications"):
+        sql, parameters = the_statement(seen, fragment)
+        if dialect() == "sqlite":
+            assert "USING INDEX ix_notifications_unread" in plan(sql, parameters), sql
+        else:
+            postgres = plan(sql, parameters, index_only=True)
+            assert "ix_notifications_u" in postgres, postgres
