@@ -53,6 +53,16 @@ def plan(statement: str, parameters, *, index_only: bool = False) -> str:
             return "\n".join(row[0] for row in rows)
 
 
+def sqlite_statistics(table: str) -> bool:
+    """Whether ANALYZE left statistics for the table (another test's demo data may have)."""
+    with db.engine.connect() as connection:
+        if connection.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first() is None:
+            return False
+        return connection.exec_driver_sql(
+            "SELECT 1 FROM sqlite_stat1 WHERE tbl = ?", (table,)).first() is not None
+
+
 def the_statement(seen, *fragments: str):
     matching = [(sql, params) for sql, params in seen if all(f in sql for f in fragments)]
     assert matching, f"no statement with {fragments}"
@@ -163,7 +173,8 @@ def test_the_articles_standings_and_scorecard_read_the_period_index(app):
             assert "SCAN scores USING COVERING INDEX ix_scores_resolved_totals" in plan(
                 sql, parameters)
             bare = plan(sql.replace("+scores.article_id", "scores.article_id"), parameters)
-            assert "USING INDEX ix_scores_article_calibration" in bare  # what the hint prevents
+            if not sqlite_statistics("scores"):  # as in a forum's database (see db_hints)
+                assert "USING INDEX ix_scores_article_calibration" in bare  # what it prevents
         else:
             assert "+scores" not in sql and "scores.article_id = %(" in sql
 
