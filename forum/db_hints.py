@@ -49,9 +49,9 @@ def leaderboard_article_key(column):
     Since migration 0018 no index leads with the article and holds the scores' totals (each
     resolve rewrote it nearly whole); the covering period index (resolved_at, user_id, brier,
     relative_brier, article_id) serves them. On an equality with the bare column, SQLite
-    without statistics (a forum's database has none: nothing runs ANALYZE) walks the
-    calibration index (article_id, final_probability, outcome) instead and reads the table
-    row by row for each score. PostgreSQL plans from its statistics either way."""
+    without statistics (a forum's database has none: only `forum demo-data` runs ANALYZE)
+    walks the calibration index (article_id, final_probability, outcome) instead and reads
+    the table row by row for each score. PostgreSQL plans from its statistics either way."""
     return unindexed(column)
 
 
