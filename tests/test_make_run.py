@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,9 @@ def test_make_run_starts_the_worker_beside_gunicorn_and_ctrl_c_stops_both(tmp_pa
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'forum.db'}",
            "JOBS_URL": f"sqlite:///{tmp_path / 'jobs.db'}", "MAIL_URL": smtp.url,
            "SECRET_KEY": "make-run-test", "SITE_URL": f"http://127.0.0.1:{port}",
+           # make run's own limit store (the instance folder's file), with counters apart
+           # from earlier runs': the registration limit is 5 an hour
+           "RATELIMIT_KEY_PREFIX": f"forum-test-{uuid.uuid4().hex[:10]}",
            "PYTHONPATH": str(ROOT)}  # this checkout, whichever the venv was installed from
     make = subprocess.Popen(
         ["make", "run", f"VENV={Path(sys.executable).parent.parent}", f"STAMP={stamp}",
