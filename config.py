@@ -78,7 +78,6 @@ class TestConfig(Config):
     PAGE_CACHE_SECONDS = 0
     FRAGMENT_CACHE_SECONDS = 0
     CACHE_VERSIONS_STRICT = True  # a request that writes must say what it changes
-    SQLALCHEMY_RECORD_QUERIES = True
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # still scrypt, at a cost tests can afford
     MAIL_URL = None
     JOBS_URL = "memory://"  # jobs wait in memory until a test runs them (tests/mail_support.py)
