@@ -12,7 +12,7 @@ GUNICORN_TIMEOUT ?= 35
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run dev test bench lint audit clean
+.PHONY: install run dev test screenshots bench lint audit clean
 
 install: $(STAMP)
 
@@ -47,6 +47,13 @@ dev: install
 # again (collecting took 6.5 s of CPU a process instead of 2.6 s).
 test: install node_modules
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+# The browser tests only, saving a full-page screenshot of every page they visit, at 390 and
+# 1280 px, to artifacts/screenshots/ (`make test` takes none: they cost a sixth of its
+# browser time). CI's SQLite pass saves them too.
+screenshots: install node_modules
+	FORUM_SCREENSHOTS=1 PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) \
+		-m browser $(PYTEST_ARGS)
 
 # The outside checkers the suite runs (axe-core, the Nu HTML checker's vnu.jar), exactly as
 # package-lock.json pins them; reinstalled only when the lock changes. Their install scripts

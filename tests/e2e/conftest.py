@@ -1,7 +1,8 @@
 """Fixtures for browser tests: a live server on the run's database, Chromium, a page that fails
 the test on any console error or CSP violation, and `screenshot(page, name)`.
 
-Screenshots land in artifacts/screenshots/<name>-<width>.png (git-ignored)."""
+With FORUM_SCREENSHOTS=1 (`make screenshots`), screenshots land in
+artifacts/screenshots/<name>-<width>.png (git-ignored)."""
 
 import os
 import re
@@ -184,8 +185,13 @@ def checked_page(browser, console, **context_options):
         pytest.fail("The page reported errors:\n" + "\n".join(unexpected), pytrace=False)
 
 
-def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot as artifacts/screenshots/<name>-<width>.png."""
+def screenshot(page, name: str) -> Path | None:
+    """Save a full-page screenshot as artifacts/screenshots/<name>-<width>.png when
+    FORUM_SCREENSHOTS=1 (`make screenshots`, and CI's SQLite pass); otherwise take none.
+    Rendering and encoding every page whole was a sixth of the browser tests' time, for
+    pictures nobody opens on an ordinary run."""
+    if os.environ.get("FORUM_SCREENSHOTS") != "1":
+        return None
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}-{page.viewport_size['width']}.png"
     page.screenshot(path=str(path), full_page=True)
