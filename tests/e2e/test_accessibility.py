@@ -19,6 +19,8 @@ from config import TestConfig
 from forum.app import create_app
 from tests.e2e.conftest import DESKTOP, PHONE, checked_page
 
+pytestmark = pytest.mark.browser
+
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ORIGIN = TestConfig.SITE_URL  # the address the pages' own absolute links use
