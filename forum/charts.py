@@ -128,9 +128,13 @@ def crowd_chart(history: Sequence[tuple[datetime, float]], *, start: datetime, e
     """The crowd median over time as a step line on a 0–100 % axis with date ticks, the
     author's first forecast as a diamond, the viewer's forecasts as dots and the resolution
     as a rule. The line stops at `line_end` (a resolved prediction's T_end: what counts);
-    `late` forecasts, made after it, are hollow rings apart from it, never part of the line."""
-    end = max(end, start + MIN_SPAN)
+    `late` forecasts, made after it, are hollow rings apart from it, never part of the line.
+
+    The axis spans at least MIN_SPAN, widened into the past: a prediction younger than that
+    is drawn at the right, up to `end` (now, while it is open), and no tick names a time
+    that has not come."""
     line_end = min(line_end or end, end)
+    start = min(start, end - MIN_SPAN)
     title, description = xml_text(title), xml_text(description)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     scale = _Scale(start, end, plot_w, plot_h, LEFT, TOP)

@@ -1,7 +1,11 @@
 """Finding quoted passages in the article's HTML, and the SVG charts: pure functions."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from forum import charts
 from forum.board.citations import Citation, _visible_characters, group_citations, mark_citations
 from forum.charts import Point, crowd_chart, describe_history, sparkline
 from forum.markdown import plain_text, render_article
@@ -102,6 +106,24 @@ def test_the_chart_of_a_brand_new_prediction_still_has_a_width():
     svg = str(crowd_chart([(START, 0.5)], start=START, end=START, chart_id="c2", title="t",
                           description="d"))
     assert 'class="chart-line"' in svg and "nan" not in svg
+
+
+def tick_labels(svg: str) -> list[str]:
+    return re.findall(r'class="chart-label chart-tick"[^>]*>([^<]+)<', svg)
+
+
+@pytest.mark.parametrize("age", [timedelta(0), timedelta(minutes=5), timedelta(minutes=59)])
+def test_a_young_predictions_axis_ends_now_and_names_no_time_to_come(age):
+    """Created at 12:05; the axis ends at now, its hour widened into the past."""
+    created = START.replace(hour=12, minute=5)
+    now = created + age
+    svg = str(crowd_chart([(created, 0.5)], start=created, end=now, chart_id="c3", title="t",
+                          description="d", author=Point(created, 0.5, "alice")))
+    labels = tick_labels(svg)
+    assert labels and all(label <= f"{now:%H:%M}" for label in labels), labels
+    assert all(f"{now - timedelta(hours=1):%H:%M}" <= label for label in labels), labels
+    path = svg.split('class="chart-line" d="')[1].split('"', maxsplit=1)[0]
+    assert path.endswith(f"H{float(charts.WIDTH - charts.RIGHT)}")  # the line runs on to now
 
 
 def test_sparklines_need_a_change_to_draw():
